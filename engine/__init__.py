@@ -1,0 +1,4 @@
+"""Interlock: a linter for incentive plans."""
+from __future__ import annotations
+
+__version__ = "0.1.0"

@@ -1,0 +1,312 @@
+"""The only module that touches durable-rules. It owns the engine's known defects.
+
+durable-rules 2.0.28 (the last release, 2020) is the rules engine the user
+chose. Its measured defects (see docs/engine.md) are guarded here, each pinned
+by a test in tests/test_adapter.py:
+
+* negation (``$not``) fires eagerly and mis-retracts: every negating rule is
+  gated by a phase pattern placed *before* the negation; all facts are
+  asserted first, then the phase facts, stratum by stratum;
+* a join on the reserved ``id`` field dangles across assert calls: facts may
+  not carry domain data in ``id``, and the compiler refuses ``id`` references;
+* fact identity is a 32-bit FNV-1a hash, so distinct facts collide and are
+  silently dropped: facts are deduplicated in Python and each gets an ``id``
+  whose hash is unique in its session;
+* the stock ``Host`` starts two immortal timer threads: ``_SyncHost`` starts
+  none, and runs actions synchronously;
+* at most 1024 live sessions per ruleset, and ``delete_state`` crashes on a
+  session in which no action ever ran: one session per run, a ``phase_ack``
+  rule guarantees an action, and the state is always deleted;
+* exceptions raised in actions are swallowed into the session state: actions
+  are wrapped, and the first error is re-raised as EngineError;
+* ``any`` fires an extra combined activation: the compiler never emits it.
+"""
+from __future__ import annotations
+
+import copy
+import itertools
+import json
+import threading
+from collections.abc import Callable, Iterable, Mapping
+from types import TracebackType
+from typing import Any
+
+from interlock.errors import EngineError
+
+try:  # pragma: no cover - exercised by the import itself
+    import durable_rules_engine as _dre
+    from durable import engine as _engine
+except ImportError as exc:  # pragma: no cover - depends on the machine
+    raise EngineError(
+        f"cannot load the rules engine durable-rules ({exc}); on Python 3.13+ it needs the "
+        "patched build: run `make setup` (see README)"
+    ) from exc
+
+Fact = dict[str, Any]
+Bindings = dict[str, Fact]
+#: Called for every activation: (rule name, bound facts, emit). ``emit`` asserts
+#: a derived fact into the same session (forward chaining).
+Dispatcher = Callable[[str, Bindings, Callable[[Fact], None]], None]
+
+PHASE_KIND = "$phase"
+PHASE_ALIAS = "phase_gate"
+ACK_RULE = "phase_ack"
+RESERVED_FIELDS = frozenset({"id", "sid", "$s"})
+
+_FNV_OFFSET = 0x811C9DC5
+_FNV_PRIME = 0x01000193
+
+
+def fnv1a32(text: str) -> int:
+    """The engine's fact identity hash (``fnv1Hash32`` in state.c)."""
+    value = _FNV_OFFSET
+    for byte in text.encode("utf-8"):
+        value = ((value ^ byte) * _FNV_PRIME) & 0xFFFFFFFF
+    return value
+
+
+class IdAllocator:
+    """Gives every distinct fact an ``id`` whose 32-bit hash no other fact has.
+
+    The engine compares only ``fnv1a32(id)`` to decide that a fact is a
+    duplicate, so two distinct ids with the same hash would silently drop one
+    fact. Salting the id until its hash is unused keeps every fact.
+    """
+
+    def __init__(self) -> None:
+        self._by_key: dict[str, str] = {}
+        self._used: set[int] = set()
+
+    def __call__(self, key: str) -> str:
+        found = self._by_key.get(key)
+        if found is not None:
+            return found
+        candidate, salt = key, 0
+        while fnv1a32(candidate) in self._used:
+            salt += 1
+            candidate = f"{key}#{salt}"
+        self._used.add(fnv1a32(candidate))
+        self._by_key[key] = candidate
+        return candidate
+
+    def __len__(self) -> int:
+        return len(self._by_key)
+
+
+def canonical(fact: Mapping[str, Any]) -> str:
+    """Content identity of a fact, independent of key order and engine fields."""
+    return json.dumps({k: v for k, v in fact.items() if k not in RESERVED_FIELDS}, sort_keys=True, separators=(",", ":"))
+
+
+def gate(stratum: int) -> dict[str, Any]:
+    """The pattern that holds a negating rule back until its stratum's phase fact."""
+    return {PHASE_ALIAS: {"$and": [{"kind": PHASE_KIND}, {"n": stratum}]}}
+
+
+class _SyncHost(_engine.Host):  # type: ignore[misc]
+    """A Host without the stock background timer threads; actions run inline."""
+
+    def __init__(self, actions: Mapping[str, Callable[[Any], None]]) -> None:
+        self._actions = dict(actions)
+        super().__init__()
+
+    def _run(self) -> None:  # the stock Host starts two re-arming Timer threads here
+        return None
+
+    def get_action(self, action_name: str) -> Callable[[Any], None]:
+        return self._actions[action_name]
+
+
+class _Session:
+    """One run's mutable state: its sid, id allocator, seen facts and errors."""
+
+    def __init__(self, sid: str) -> None:
+        self.sid = sid
+        self.ids = IdAllocator()
+        self.seen: set[str] = set()
+        self.errors: list[BaseException] = []
+        self.acted = False
+        self.stored = 0
+
+
+class DurableEngine:
+    """A compiled ruleset registered once; every ``run`` is an isolated session.
+
+    ``rules`` maps rule names to durable's JSON form (``{"all": [...]}``); the
+    caller has already put ``gate(n)`` first in every negating rule and passes
+    the highest stratum as ``strata``. Use as a context manager, or ``close()``.
+    """
+
+    _names = itertools.count(1)
+
+    def __init__(self, rules: Mapping[str, Mapping[str, Any]], dispatch: Dispatcher, strata: int) -> None:
+        self._dispatch = dispatch
+        self._strata = max(1, strata)
+        self._lock = threading.Lock()
+        self._session: _Session | None = None
+        self._sids = itertools.count(1)
+        definition: dict[str, Any] = {}
+        actions: dict[str, Callable[[Any], None]] = {}
+        for name, rule in rules.items():
+            _refuse_id_joins(name, rule)
+            definition[name] = {**copy.deepcopy(dict(rule)), "run": name}
+            actions[name] = self._action(name)
+        # phase_ack guarantees at least one action per session: delete_state
+        # crashes on a session in which no action was ever dispatched.
+        definition[ACK_RULE] = {"all": [{"p": {"kind": PHASE_KIND}}], "run": ACK_RULE}
+        actions[ACK_RULE] = self._ack
+        self._name = f"interlock-{next(self._names)}"
+        self._host = _SyncHost(actions)
+        # register_rulesets mutates its argument (it deletes "run"): pass a copy.
+        self._host.register_rulesets({self._name: copy.deepcopy(definition)})
+        self._ruleset = self._host.get_ruleset(self._name)
+        self._closed = False
+
+    # -- lifecycle ---------------------------------------------------------
+    def __enter__(self) -> DurableEngine:
+        return self
+
+    def __exit__(self, et: type[BaseException] | None, ev: BaseException | None, tb: TracebackType | None) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Free the C ruleset (Host never does)."""
+        if not self._closed:
+            self._closed = True
+            _dre.delete_ruleset(self._ruleset._handle)
+
+    # -- running -----------------------------------------------------------
+    def run(self, facts: Iterable[Fact]) -> int:
+        """Assert ``facts`` then the phase facts; return the number of facts stored.
+
+        Activations reach the dispatcher synchronously. Deduplication happens
+        here, so the caller may pass the same fact twice.
+        """
+        if self._closed:
+            raise EngineError("the rules engine was already closed")
+        with self._lock:
+            session = _Session(str(next(self._sids)))
+            self._session = session
+            try:
+                batch = [self._identify(session, fact) for fact in facts]
+                self._assert_batch(session, [f for f in batch if f is not None])
+                for stratum in range(1, self._strata + 1):
+                    self._assert_batch(session, [self._identify(session, {"kind": PHASE_KIND, "n": stratum})])
+                self._raise_errors(session)
+                return session.stored
+            finally:
+                self._end(session)
+                self._session = None
+
+    def _identify(self, session: _Session, fact: Mapping[str, Any]) -> Fact | None:
+        for field in RESERVED_FIELDS:
+            if field in fact:
+                raise EngineError(f"fact {canonical(fact)[:80]} uses the reserved field {field!r}")
+        key = canonical(fact)
+        if key in session.seen:
+            return None
+        session.seen.add(key)
+        return {**fact, "id": session.ids(key), "sid": session.sid}
+
+    def _assert_batch(self, session: _Session, facts: list[Fact]) -> None:
+        if not facts:
+            return
+        code, state = _dre.assert_facts(self._ruleset._handle, json.dumps(facts, ensure_ascii=False))
+        # code 1: some fact matched no pattern and was not stored (harmless);
+        # code 2: a duplicate identity, impossible after _identify unless the
+        # engine's hash collided, which IdAllocator rules out.
+        if code == 2:
+            raise EngineError("the rules engine rejected a fact as a duplicate (identity collision)")
+        session.stored += len(facts)
+        self._do_actions(session, state)
+
+    def _do_actions(self, session: _Session, state: int) -> None:
+        failure: list[BaseException] = []
+
+        def complete(error: BaseException | None, _state: object) -> None:
+            if error:
+                failure.append(error if isinstance(error, BaseException) else EngineError(str(error)))
+
+        self._ruleset.do_actions(state, complete)
+        if failure:
+            session.errors.extend(failure)
+        self._raise_errors(session)
+
+    def _raise_errors(self, session: _Session) -> None:
+        if session.errors:
+            first = session.errors[0]
+            if isinstance(first, EngineError):
+                raise first
+            raise EngineError(f"a rule action failed: {type(first).__name__}: {first}") from first
+        swallowed = self._ruleset.get_state(session.sid).get("exception") if session.acted else None
+        if swallowed:
+            raise EngineError(f"a rule action failed inside the engine: {swallowed}")
+
+    def _end(self, session: _Session) -> None:
+        if not session.acted:
+            # Guarantee one dispatched action before delete_state (see _SyncHost notes).
+            try:
+                fact = {"kind": PHASE_KIND, "n": 0, "id": f"$ack-{session.sid}", "sid": session.sid}
+                _code, state = _dre.assert_facts(self._ruleset._handle, json.dumps([fact]))
+                self._ruleset.do_actions(state, lambda e, s: None)
+            except Exception:  # pragma: no cover - best effort during unwinding
+                pass
+        if session.acted:
+            self._ruleset.delete_state(session.sid)
+
+    # -- actions -----------------------------------------------------------
+    def _ack(self, c: Any) -> None:
+        if self._session is not None:
+            self._session.acted = True
+
+    def _action(self, name: str) -> Callable[[Any], None]:
+        def act(c: Any) -> None:
+            session = self._session
+            if session is None:  # pragma: no cover - actions only run inside run()
+                return
+            session.acted = True
+            if session.errors:
+                return
+            try:
+                bindings = {alias: _strip(fact) for alias, fact in c._m.items() if alias != PHASE_ALIAS}
+                self._dispatch(name, bindings, lambda fact: self._emit(session, c, fact))
+            except BaseException as error:  # re-raised by _raise_errors; durable would swallow it
+                session.errors.append(error)
+
+        return act
+
+    def _emit(self, session: _Session, c: Any, fact: Fact) -> None:
+        identified = self._identify(session, fact)
+        if identified is None:
+            return  # already known: the forward-chaining fixpoint
+        session.stored += 1
+        try:
+            c.assert_fact(identified)
+        except _engine.MessageNotHandledException:
+            pass  # no rule consumes this kind; the engine does not store it
+
+
+def _strip(fact: Mapping[str, Any]) -> Fact:
+    return {k: v for k, v in fact.items() if k not in RESERVED_FIELDS}
+
+
+def _refuse_id_joins(name: str, rule: Mapping[str, Any]) -> None:
+    """A reference to a bound fact's ``id`` dangles across assert calls: refuse it."""
+    aliases = {"$m"}
+    for pattern in rule.get("all", []):
+        aliases.update(pattern)
+    for node in _walk(rule):
+        if isinstance(node, dict) and len(node) == 1:
+            ((key, value),) = node.items()
+            if value == "id" and key in aliases:
+                raise EngineError(f"rule {name} joins on the reserved field 'id', which durable-rules cannot do")
+
+
+def _walk(node: Any) -> Iterable[Any]:
+    yield node
+    if isinstance(node, dict):
+        for value in node.values():
+            yield from _walk(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from _walk(value)

@@ -1,0 +1,257 @@
+"""Compile YAML rules into a small typed form, then into durable-rules' JSON.
+
+The typed form (``Pattern``, ``Test``) is what both evaluators share: the
+durable-rules translation in ``to_durable`` and the plain-Python reference
+evaluator the tests keep. Options are resolved here, so a compiled rule set
+is specific to one configuration. Stratification also happens here: a rule
+that negates a kind runs only after every rule that can produce that kind.
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Union
+
+from interlock.adapter import gate
+
+Scalar = Union[str, int, float, bool]
+
+
+@dataclass(frozen=True)
+class Ref:
+    """A field of a fact bound earlier in the rule (``{ref: alias.field}``)."""
+
+    alias: str
+    field: str
+
+
+@dataclass(frozen=True)
+class Same:
+    """Another field of the fact being matched (``{field: name}``)."""
+
+    field: str
+
+
+@dataclass(frozen=True)
+class Arith:
+    """Arithmetic over values: add, sub, mul, div (left to right)."""
+
+    op: str
+    args: tuple[Value, ...]
+
+
+Value = Union[Scalar, Ref, Same, Arith]
+
+#: comparison operators of the rule language, and durable's name for each.
+OPERATORS = {"eq": None, "ne": "$neq", "lt": "$lt", "lte": "$lte", "gt": "$gt", "gte": "$gte"}
+ARITHMETIC = {"add": "$add", "sub": "$sub", "mul": "$mul", "div": "$div"}
+
+
+@dataclass(frozen=True)
+class Test:
+    """One field test: ``op`` is a comparison, ``in``, ``exists`` or ``missing``."""
+
+    field: str
+    op: str
+    value: Value | tuple[Scalar, ...] | None = None
+
+
+@dataclass(frozen=True)
+class Pattern:
+    """Match one fact of ``kind`` (bind it to ``alias``), or assert none exists."""
+
+    kind: str
+    tests: tuple[Test, ...]
+    alias: str | None = None
+    any_of: tuple[tuple[Test, ...], ...] = ()
+
+    @property
+    def negated(self) -> bool:
+        return self.alias is None
+
+
+@dataclass(frozen=True)
+class CompiledRule:
+    """A rule ready for evaluation: patterns in order, its stratum and what it derives."""
+
+    rule_id: str
+    patterns: tuple[Pattern, ...]
+    derives: str | None = None
+    stratum: int = 0
+    options: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def negates(self) -> frozenset[str]:
+        return frozenset(p.kind for p in self.patterns if p.negated)
+
+    @property
+    def uses(self) -> frozenset[str]:
+        return frozenset(p.kind for p in self.patterns if not p.negated)
+
+
+class CompileError(ValueError):
+    """A rule that cannot be compiled; ``path`` locates it inside the rule file."""
+
+    def __init__(self, message: str, path: tuple[str | int, ...] = ()) -> None:
+        super().__init__(message)
+        self.path = path
+
+
+# -- YAML -> typed form ---------------------------------------------------
+
+def compile_when(steps: Sequence[Mapping[str, Any]], options: Mapping[str, Any]) -> tuple[Pattern, ...]:
+    """Turn a rule's ``when`` list into patterns, checking every reference."""
+    bound: set[str] = set()
+    patterns = []
+    for index, step in enumerate(steps):
+        ((alias, body),) = step.items()
+        where: tuple[str | int, ...] = ("when", index, alias)
+        if alias != "not" and alias in bound:
+            raise CompileError(f"alias {alias!r} is bound twice", where)
+        tests = []
+        any_of: list[tuple[Test, ...]] = []
+        for name, spec in body.items():
+            if name == "kind":
+                continue
+            if name == "any":
+                any_of = [
+                    tuple(t for f, s in alt.items() for t in _tests(f, s, bound, options, (*where, "any", i, f)))
+                    for i, alt in enumerate(spec)
+                ]
+                continue
+            tests.extend(_tests(name, spec, bound, options, (*where, name)))
+        patterns.append(Pattern(
+            kind=body["kind"], tests=tuple(tests), alias=None if alias == "not" else alias, any_of=tuple(any_of)
+        ))
+        if alias != "not":
+            bound.add(alias)
+    if patterns and patterns[0].negated:
+        raise CompileError("a rule cannot start with `not`: bind a fact first", ("when", 0))
+    return tuple(patterns)
+
+
+def _tests(name: str, spec: Any, bound: set[str], options: Mapping[str, Any], where: tuple[str | int, ...]) -> list[Test]:
+    """One field's tests; several operators on one field all have to hold."""
+    if isinstance(spec, Mapping) and spec and set(spec) <= {*OPERATORS, "in", "exists"}:
+        tests = []
+        for op, arg in spec.items():
+            if op == "in":
+                tests.append(Test(name, "in", tuple(arg)))
+            elif op == "exists":
+                tests.append(Test(name, "exists" if arg else "missing"))
+            else:
+                tests.append(Test(name, op, _value(arg, bound, options, (*where, op))))
+        return tests
+    return [Test(name, "eq", _value(spec, bound, options, where))]
+
+
+def _value(spec: Any, bound: set[str], options: Mapping[str, Any], where: tuple[str | int, ...]) -> Value:
+    if not isinstance(spec, Mapping):
+        return spec  # type: ignore[no-any-return]
+    ((op, arg),) = spec.items()
+    if op == "ref":
+        alias, _, fieldname = str(arg).partition(".")
+        if alias not in bound:
+            raise CompileError(f"`ref: {arg}` names {alias!r}, which is not bound earlier in `when`", where)
+        if fieldname == "id":
+            raise CompileError("never join on `id`: durable-rules leaves it dangling across assert calls", where)
+        return Ref(alias, fieldname)
+    if op == "field":
+        return Same(str(arg))
+    if op == "option":
+        if arg not in options:
+            raise CompileError(f"unknown option {arg!r} (declare it under `options`)", where)
+        return options[arg]  # type: ignore[no-any-return]
+    args = tuple(_value(a, bound, options, (*where, op, i)) for i, a in enumerate(arg))
+    if all(isinstance(a, (int, float)) and not isinstance(a, bool) for a in args):
+        return _fold(op, args)  # type: ignore[arg-type]
+    return Arith(op, args)
+
+
+def _fold(op: str, args: tuple[float, ...]) -> float:
+    """Constant arithmetic (typically over options) is computed once, here."""
+    result = args[0]
+    for arg in args[1:]:
+        result = {"add": result + arg, "sub": result - arg, "mul": result * arg}.get(op, result / arg if arg else 0.0)
+    return round(result, 12)
+
+
+# -- stratification -------------------------------------------------------
+
+def stratify(rules: Sequence[CompiledRule]) -> list[CompiledRule]:
+    """Give each rule the stratum after every producer of what it negates.
+
+    A derived kind lives in the stratum of its latest producer; a rule sits at
+    or above its inputs and strictly above the kinds it negates. A negation
+    through a derivation cycle has no such order and is refused.
+    """
+    strata = {id(r): 0 for r in rules}
+    limit = len(rules) + 1
+    changed = True
+    while changed:
+        changed = False
+        kind_stratum: dict[str, int] = {}
+        for rule in rules:
+            if rule.derives:
+                kind_stratum[rule.derives] = max(kind_stratum.get(rule.derives, 0), strata[id(rule)])
+        for rule in rules:
+            level = max(
+                [kind_stratum.get(k, 0) for k in rule.uses] + [kind_stratum.get(k, 0) + 1 for k in rule.negates] + [0]
+            )
+            if level > strata[id(rule)]:
+                if level > limit:
+                    raise CompileError(f"rule {rule.rule_id} negates a kind that depends on itself (no stratified order)")
+                strata[id(rule)] = level
+                changed = True
+    return [
+        CompiledRule(r.rule_id, r.patterns, r.derives, strata[id(r)], r.options) for r in rules
+    ]
+
+
+# -- typed form -> durable-rules JSON --------------------------------------
+
+def to_durable(rule: CompiledRule) -> dict[str, Any]:
+    """durable-rules' JSON for one rule; negating rules start with their phase gate."""
+    steps: list[dict[str, Any]] = []
+    if rule.negates:
+        steps.append(gate(rule.stratum))
+    for index, pattern in enumerate(rule.patterns):
+        alias = pattern.alias if pattern.alias else f"n{index}$not"
+        steps.append({alias: _pattern(pattern)})
+    return {"all": steps}
+
+
+def _pattern(pattern: Pattern) -> dict[str, Any]:
+    # A positive discriminator (kind) in every pattern: a pattern of only
+    # $nex would also match the session state object and loop forever.
+    terms: list[dict[str, Any]] = [{"kind": pattern.kind}]
+    terms.extend(_durable_test(t) for t in pattern.tests)
+    if pattern.any_of:
+        terms.append({"$or": [{"$and": [_durable_test(t) for t in alt]} for alt in pattern.any_of]})
+    return {"$and": terms}
+
+
+def _durable_test(test: Test) -> dict[str, Any]:
+    if test.op == "exists":
+        return {"$ex": {test.field: 1}}
+    if test.op == "missing":
+        return {"$nex": {test.field: 1}}
+    if test.op == "in":
+        assert isinstance(test.value, tuple)
+        return {"$or": [{test.field: v} for v in test.value]}
+    value = _durable_value(test.value)  # type: ignore[arg-type]
+    durable_op = OPERATORS[test.op]
+    return {test.field: value} if durable_op is None else {durable_op: {test.field: value}}
+
+
+def _durable_value(value: Value) -> Any:
+    if isinstance(value, Ref):
+        return {value.alias: value.field}
+    if isinstance(value, Same):
+        return {"$m": value.field}
+    if isinstance(value, Arith):
+        result = _durable_value(value.args[0])
+        for arg in value.args[1:]:
+            result = {ARITHMETIC[value.op]: {"$l": result, "$r": _durable_value(arg)}}
+        return result
+    return value

@@ -1,0 +1,250 @@
+"""Load rule files (one rule per YAML file, named by its id) and validate them all.
+
+Every problem in every rule file is reported at once with its file:line, the
+way Spectral reports a ruleset: schema errors, a file name that is not the
+id, duplicate ids or names, references to aliases not bound earlier, unknown
+options, Jinja syntax errors and negations that cannot be stratified.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+
+from interlock import expressions, resources
+from interlock.compiler import CompiledRule, CompileError, compile_when, stratify
+from interlock.errors import InputError, Problem, UsageError
+from interlock.yamlsource import SourceIndex, parse_yaml
+
+FAMILIES = ("vertical", "cross-functional", "temporal", "quantitative", "hygiene")
+SEVERITIES = ("error", "warning", "info")
+BUILTIN_PREFIX = "rules/catalog"
+
+
+@dataclass(frozen=True)
+class OptionSpec:
+    """A rule option: typed, with a default from practice, overridable in configuration."""
+
+    name: str
+    type: str
+    default: Any
+    description: str
+    minimum: float | None = None
+    maximum: float | None = None
+
+    def problem(self, value: Any) -> str | None:
+        """What is wrong with ``value`` for this option, or None."""
+        expected = {"number": (int, float), "integer": (int,), "boolean": (bool,), "string": (str,)}[self.type]
+        if isinstance(value, bool) and self.type != "boolean" or not isinstance(value, expected):
+            return f"option {self.name!r} must be a {self.type}, not {value!r}"
+        if self.minimum is not None and value < self.minimum:
+            return f"option {self.name!r} must be at least {self.minimum}, not {value!r}"
+        if self.maximum is not None and value > self.maximum:
+            return f"option {self.name!r} must be at most {self.maximum}, not {value!r}"
+        return None
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One rule as written: documentation, patterns, message and examples."""
+
+    id: str
+    name: str
+    family: str
+    title: str
+    summary: str
+    rationale: str
+    when: tuple[Mapping[str, Any], ...]
+    file: str
+    line: int
+    severity: str = "info"
+    message: str = ""
+    remediation: str = ""
+    sources: tuple[str, ...] = ()
+    references: tuple[str, ...] = ()
+    options: Mapping[str, OptionSpec] = field(default_factory=dict)
+    check: str | None = None
+    derive: Mapping[str, Any] | None = None
+    identity: tuple[str, ...] = ()
+    prefer: tuple[str, ...] = ()
+    departments: tuple[str, ...] = ()
+    objectives: tuple[str, ...] = ()
+    locations: tuple[str, ...] = ()
+    examples: Mapping[str, Sequence[Mapping[str, Any]]] = field(default_factory=dict)
+    waivable: bool = True
+
+    @property
+    def is_check(self) -> bool:
+        return self.derive is None
+
+    def defaults(self) -> dict[str, Any]:
+        return {name: spec.default for name, spec in self.options.items()}
+
+    def compile(self, options: Mapping[str, Any] | None = None) -> CompiledRule:
+        resolved = {**self.defaults(), **(options or {})}
+        patterns = compile_when(self.when, resolved)
+        return CompiledRule(self.id, patterns, self.derive["kind"] if self.derive else None, 0, resolved)
+
+
+@dataclass(frozen=True)
+class RuleBook:
+    """Every loaded rule, sorted by id; lookups accept an id or a name."""
+
+    rules: tuple[Rule, ...]
+
+    @property
+    def checks(self) -> tuple[Rule, ...]:
+        return tuple(r for r in self.rules if r.is_check)
+
+    @property
+    def derivations(self) -> tuple[Rule, ...]:
+        return tuple(r for r in self.rules if not r.is_check)
+
+    def find(self, ident: str) -> Rule | None:
+        wanted = ident.strip()
+        for rule in self.rules:
+            if wanted.upper() == rule.id or wanted.lower() == rule.name:
+                return rule
+        return None
+
+    def get(self, ident: str) -> Rule:
+        rule = self.find(ident)
+        if rule is None:
+            raise UsageError(f"unknown rule {ident!r} (see `interlock rules`)")
+        return rule
+
+    def compile(self, options: Mapping[str, Mapping[str, Any]] | None = None,
+                selected: Iterable[str] | None = None) -> list[tuple[Rule, CompiledRule]]:
+        """Compile the selected checks (default all) plus every derivation, stratified."""
+        chosen = set(selected) if selected is not None else {r.id for r in self.checks}
+        rules = [r for r in self.rules if not r.is_check or r.id in chosen]
+        compiled = stratify([r.compile((options or {}).get(r.id)) for r in rules])
+        return list(zip(rules, compiled))
+
+
+def builtin_rule_dir() -> Path:
+    return Path(str(resources.rules_dir() / "catalog"))
+
+
+def load_rulebook(extra_dirs: Sequence[Path] = (), *, builtin: bool = True) -> RuleBook:
+    """Load the built-in catalog and any rule packs; raise InputError listing every problem."""
+    sources: list[tuple[Path, str]] = []
+    if builtin:
+        base = builtin_rule_dir()
+        sources += [(p, f"{BUILTIN_PREFIX}/{p.name}") for p in sorted(base.glob("*.yaml"))]
+    for folder in extra_dirs:
+        if not folder.is_dir():
+            raise UsageError(f"rule pack {folder} is not a directory")
+        sources += [(p, p.as_posix()) for p in sorted(folder.glob("*.y*ml")) if p.suffix in (".yaml", ".yml")]
+    problems: list[Problem] = []
+    rules: list[Rule] = []
+    for path, display in sources:
+        rule = _load_rule(path, display, problems)
+        if rule is not None:
+            rules.append(rule)
+    problems += _cross_checks(rules)
+    if not problems:
+        try:
+            stratify([r.compile() for r in rules])
+        except CompileError as exc:
+            rule = next((r for r in rules if r.id in str(exc)), rules[0])
+            problems.append(Problem(rule.file, rule.line, 1, str(exc)))
+    if problems:
+        raise InputError(problems)
+    return RuleBook(tuple(sorted(rules, key=lambda r: r.id)))
+
+
+def _load_rule(path: Path, display: str, problems: list[Problem]) -> Rule | None:
+    try:
+        data, index = parse_yaml(path.read_text(encoding="utf-8"), display)
+    except InputError as exc:
+        problems.extend(exc.problems)
+        return None
+    validator = jsonschema.Draft202012Validator(resources.schema("rule"))
+    errors = sorted(validator.iter_errors(data), key=lambda e: list(map(str, e.absolute_path)))
+    for error in errors:
+        line, col = index.locate(tuple(error.absolute_path))
+        problems.append(Problem(display, line, col, f"{_where(error.absolute_path)}{_schema_message(error)}"))
+    if errors:
+        return None
+    found = len(problems)
+    rule_id = data["id"]
+    if Path(display).stem != rule_id:
+        problems.append(Problem(display, *index.locate(("id",)), f"rule id {rule_id!r} must match the file name {Path(display).name!r}"))
+    options = {
+        name: OptionSpec(name, spec["type"], spec["default"], spec["description"], spec.get("minimum"), spec.get("maximum"))
+        for name, spec in data.get("options", {}).items()
+    }
+    for name, spec in options.items():
+        issue = spec.problem(spec.default)
+        if issue:
+            problems.append(Problem(display, *index.locate(("options", name, "default")), issue))
+    _check_templates(data, index, display, problems)
+    rule = Rule(
+        id=rule_id, name=data["name"], family=data["family"], title=data["title"], summary=data["summary"].strip(),
+        rationale=data["rationale"].strip(), when=tuple(data["when"]), file=display, line=index.locate(("id",))[0],
+        severity=data.get("severity", "info"), message=data.get("message", "").strip(),
+        remediation=data.get("remediation", "").strip(), sources=tuple(data.get("sources", ())),
+        references=tuple(data.get("references", ())), options=options, check=data.get("check"),
+        derive=data.get("derive"), identity=tuple(data.get("identity", ())), prefer=tuple(data.get("prefer", ())),
+        departments=tuple(data.get("departments", ())), objectives=tuple(data.get("objectives", ())),
+        locations=tuple(data.get("locations", ())), examples=data.get("examples", {}),
+        waivable=data.get("waivable", True),
+    )
+    try:
+        patterns = rule.compile().patterns
+    except CompileError as exc:
+        problems.append(Problem(display, *index.locate(exc.path), str(exc)))
+        return None
+    aliases = {p.alias for p in patterns if p.alias}
+    for i, alias in enumerate(rule.locations):
+        if alias not in aliases:
+            problems.append(Problem(display, *index.locate(("locations", i)), f"`locations` names {alias!r}, which `when` does not bind"))
+    if data["family"] == "derivation" and "derive" not in data:
+        problems.append(Problem(display, *index.locate(("family",)), "a derivation rule needs `derive`"))
+    return rule if len(problems) == found else None
+
+
+def _check_templates(data: Mapping[str, Any], index: SourceIndex, display: str, problems: list[Problem]) -> None:
+    """Jinja syntax errors in any template or expression, located at their key."""
+    found: list[tuple[tuple[Any, ...], str, bool]] = []
+    if "message" in data:
+        found.append((("message",), data["message"], True))
+    if "check" in data:
+        found.append((("check",), data["check"], False))
+    for key in ("identity", "prefer", "departments", "objectives"):
+        found += [((key, i), src, False) for i, src in enumerate(data.get(key, ()))]
+    for name, src in data.get("derive", {}).get("fields", {}).items():
+        found.append((("derive", "fields", name), src, False))
+    for path, source, is_template in found:
+        error = expressions.syntax_error(source, template=is_template)
+        if error:
+            problems.append(Problem(display, *index.locate(path), f"{'.'.join(map(str, path))}: Jinja syntax error: {error}"))
+
+
+def _cross_checks(rules: Sequence[Rule]) -> list[Problem]:
+    problems = []
+    seen: dict[str, Rule] = {}
+    for rule in rules:
+        for key in (rule.id, rule.name):
+            other = seen.get(key)
+            if other is not None and other is not rule:
+                problems.append(Problem(rule.file, rule.line, 1, f"duplicate rule {key!r} (also in {other.file}:{other.line})"))
+            seen[key] = rule
+    return problems
+
+
+def _where(path: Iterable[Any]) -> str:
+    parts = list(path)
+    return f"{'.'.join(map(str, parts))}: " if parts else ""
+
+
+def _schema_message(error: jsonschema.ValidationError) -> str:
+    if error.validator == "additionalProperties":
+        return error.message.replace("Additional properties are not allowed", "unknown key").replace(" were unexpected", "").replace(" was unexpected", "")
+    if error.validator == "oneOf" and not error.absolute_path:
+        return "a check rule needs message, severity, remediation and examples; a derivation needs derive (and no message or severity)"
+    return error.message

@@ -1,0 +1,1 @@
+"""Built-in declarative rules and knowledge base (data only; see engine/resources.py)."""

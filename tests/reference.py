@@ -1,0 +1,135 @@
+"""An independent plain-Python evaluation of compiled rules: the test oracle.
+
+durable-rules can fail silently (dropped facts, mis-fired negations), so the
+tests compare it with this deliberately naive evaluator: nested loops over the
+compiled patterns, derivations run to a fixpoint stratum by stratum, and
+negations checked only against complete fact sets. It shares nothing with the
+engine path except the compiled patterns and the rule expressions.
+"""
+from __future__ import annotations
+
+import json
+import operator
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from typing import Any
+
+from interlock.compiler import Arith, CompiledRule, Pattern, Ref, Same, Test
+from interlock.evaluate import Match, accepts, derived_fact
+from interlock.rulebook import Rule
+
+_COMPARE = {"eq": operator.eq, "ne": operator.ne, "lt": operator.lt, "lte": operator.le,
+            "gt": operator.gt, "gte": operator.ge}
+_ARITH = {"add": operator.add, "sub": operator.sub, "mul": operator.mul, "div": operator.truediv}
+_MISSING = object()
+
+
+def _value(value: Any, fact: Mapping[str, Any], bound: Mapping[str, Mapping[str, Any]]) -> Any:
+    if isinstance(value, Ref):
+        return bound[value.alias].get(value.field, _MISSING)
+    if isinstance(value, Same):
+        return fact.get(value.field, _MISSING)
+    if isinstance(value, Arith):
+        args = [_value(a, fact, bound) for a in value.args]
+        if any(a is _MISSING or isinstance(a, str) for a in args):
+            return _MISSING
+        result = args[0]
+        for arg in args[1:]:
+            if value.op == "div" and arg == 0:
+                return _MISSING
+            result = _ARITH[value.op](result, arg)
+        return result
+    return value
+
+
+def _holds(test: Test, fact: Mapping[str, Any], bound: Mapping[str, Mapping[str, Any]]) -> bool:
+    present = test.field in fact
+    if test.op == "exists":
+        return present
+    if test.op == "missing":
+        return not present
+    if not present:
+        return False  # durable: a test on a missing field never matches
+    actual = fact[test.field]
+    if test.op == "in":
+        assert isinstance(test.value, tuple)
+        return any(_same(actual, v) for v in test.value)
+    expected = _value(test.value, fact, bound)
+    if expected is _MISSING:
+        return False
+    if test.op == "eq":
+        return _same(actual, expected)
+    if test.op == "ne":
+        return not _same(actual, expected)
+    if isinstance(actual, str) != isinstance(expected, str):
+        return False
+    return bool(_COMPARE[test.op](actual, expected))
+
+
+def _same(a: Any, b: Any) -> bool:
+    if isinstance(a, bool) or isinstance(b, bool):
+        return a is b or (isinstance(a, bool) and isinstance(b, bool) and a == b)
+    if isinstance(a, (int, float)) and isinstance(b, (int, float)):
+        return abs(a - b) <= 1e-9 * max(1.0, abs(a), abs(b))
+    return bool(a == b)
+
+
+def _matches(pattern: Pattern, fact: Mapping[str, Any], bound: Mapping[str, Mapping[str, Any]]) -> bool:
+    if fact.get("kind") != pattern.kind:
+        return False
+    if not all(_holds(t, fact, bound) for t in pattern.tests):
+        return False
+    return not pattern.any_of or any(all(_holds(t, fact, bound) for t in alt) for alt in pattern.any_of)
+
+
+def _bindings(patterns: Sequence[Pattern], facts: Sequence[Mapping[str, Any]],
+              bound: dict[str, Mapping[str, Any]]) -> Iterator[dict[str, Mapping[str, Any]]]:
+    if not patterns:
+        yield dict(bound)
+        return
+    head, rest = patterns[0], patterns[1:]
+    if head.negated:
+        if not any(_matches(head, f, bound) for f in facts):
+            yield from _bindings(rest, facts, bound)
+        return
+    assert head.alias is not None
+    for fact in facts:
+        if _matches(head, fact, bound):
+            bound[head.alias] = fact
+            yield from _bindings(rest, facts, bound)
+            del bound[head.alias]
+
+
+def _key(fact: Mapping[str, Any]) -> str:
+    return json.dumps(fact, sort_keys=True)
+
+
+def evaluate(rules: Sequence[tuple[Rule, CompiledRule]], facts: Iterable[Mapping[str, Any]]) -> list[Match]:
+    """Matches of every check rule, computed without the engine."""
+    known: dict[str, Mapping[str, Any]] = {}
+    for fact in facts:
+        known.setdefault(_key(fact), dict(fact))
+    top = max([c.stratum for _r, c in rules] + [0])
+    derivations = [(r, c) for r, c in rules if r.derive is not None]
+    for stratum in range(top + 1):
+        changed = True
+        while changed:
+            changed = False
+            for rule, compiled in derivations:
+                if compiled.stratum > stratum:
+                    continue
+                for bound in list(_bindings(compiled.patterns, list(known.values()), {})):
+                    if not accepts(rule, compiled.options, bound):
+                        continue
+                    fact = derived_fact(rule, compiled.options, bound)
+                    if _key(fact) not in known:
+                        known[_key(fact)] = fact
+                        changed = True
+    everything = list(known.values())
+    matches = [
+        Match(rule.id, {alias: dict(f) for alias, f in bound.items()})
+        for rule, compiled in rules if rule.derive is None
+        for bound in _bindings(compiled.patterns, everything, {})
+        if accepts(rule, compiled.options, bound)
+    ]
+    unique = {m.sort_key(): m for m in matches}
+    return [unique[k] for k in sorted(unique)]
