@@ -53,6 +53,7 @@ class Evaluator:
     def __init__(self, rules: Sequence[tuple[Rule, CompiledRule]]) -> None:
         self._rules = {f"r{index}": pair for index, pair in enumerate(rules)}
         self._matches: list[Match] = []
+        self._derived: list[Fact] = []
         self._engine = DurableEngine(
             {name: to_durable(compiled) for name, (_rule, compiled) in self._rules.items()},
             self._dispatch,
@@ -68,17 +69,22 @@ class Evaluator:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def run(self, facts: Iterable[Fact]) -> list[Match]:
-        self._matches = []
+    def run(self, facts: Iterable[Fact]) -> tuple[list[Match], list[Fact]]:
+        """Matches of the check rules, and the facts the derivation rules added."""
+        self._matches, self._derived = [], []
         self._engine.run(facts)
-        matches, self._matches = self._matches, []
-        return sorted(matches, key=Match.sort_key)
+        matches, derived = self._matches, self._derived
+        self._matches, self._derived = [], []
+        unique = {json.dumps(f, sort_keys=True): f for f in derived}
+        return sorted(matches, key=Match.sort_key), [unique[k] for k in sorted(unique)]
 
     def _dispatch(self, name: str, bindings: Bindings, emit: Callable[[Fact], None]) -> None:
         rule, compiled = self._rules[name]
         if not accepts(rule, compiled.options, bindings):
             return
         if rule.derive is not None:
-            emit(derived_fact(rule, compiled.options, bindings))
+            fact = derived_fact(rule, compiled.options, bindings)
+            self._derived.append(fact)
+            emit(fact)
         else:
             self._matches.append(Match(rule.id, bindings))

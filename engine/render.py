@@ -10,6 +10,7 @@ from collections.abc import Callable, Sequence
 from functools import cache
 from typing import Any, TypedDict
 
+import yaml
 from jinja2 import Environment, FunctionLoader, StrictUndefined, select_autoescape
 
 from interlock import __version__, resources
@@ -56,6 +57,7 @@ def environment() -> Environment:
         lstrip_blocks=True,
     )
     env.filters["paint"] = paint
+    env.filters["to_yaml"] = lambda data: yaml.safe_dump(data, sort_keys=False, allow_unicode=True).rstrip()
     return env
 
 
@@ -80,6 +82,10 @@ def render_json(findings: Sequence[Finding], files: int, *, color: bool = False)
         "findings": [f.to_json() for f in findings],
     }
     return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+
+
+def render_template(name: str, **context: Any) -> str:
+    return environment().get_template(name).render(**context)
 
 
 RENDERERS: dict[str, Callable[..., str]] = {"text": render_text, "json": render_json}

@@ -1,0 +1,42 @@
+# Interlock: `make check` lints the bundled example organization, `make test` runs the tests.
+# Both create .venv on first use (Python 3.11+ and pip are all they need) and
+# build durable-rules from its sdist with the Python 3.13 fix (.ci/build_durable_wheel.py).
+
+PYTHON ?= python3
+VENV ?= .venv
+WHEELS ?= .cache/wheels
+PY := $(VENV)/bin/python
+PYTEST_ARGS ?=
+
+.PHONY: setup check test bench report gold clean
+
+setup: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml .ci/build_durable_wheel.py
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Interlock needs Python 3.11 or newer: run make PYTHON=python3.11 ...")'
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check --upgrade pip setuptools wheel
+	$(PY) .ci/build_durable_wheel.py $(WHEELS)
+	$(PY) -m pip install --quiet --disable-pip-version-check --no-index --find-links $(WHEELS) durable-rules==2.0.28
+	$(PY) -m pip install --quiet --disable-pip-version-check --find-links $(WHEELS) -e '.[test]'
+	@touch $@
+
+# Exit status 1 means "error findings", which the example organization has on purpose.
+check: setup
+	@$(VENV)/bin/interlock check policies; status=$$?; \
+	if [ $$status -eq 1 ]; then echo "(exit 1: the example organization has error findings, as intended)"; exit 0; fi; exit $$status
+
+test: setup
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+bench: setup
+	$(PY) tests/benchmark.py
+
+report: setup
+	$(VENV)/bin/interlock report policies -o report.html; test $$? -le 1
+
+gold: setup
+	INTERLOCK_REFRESH_GOLD=1 $(PY) -m pytest tests/test_gold.py -q
+
+clean:
+	rm -rf $(VENV) .venv-* .cache build *.egg-info .pytest_cache .hypothesis

@@ -1,0 +1,303 @@
+"""Each measured durable-rules defect, pinned: the raw engine shows it, the adapter guards it."""
+from __future__ import annotations
+
+import json
+import random
+import threading
+from pathlib import Path
+from typing import Any
+
+import durable_rules_engine as dre
+import pytest
+from durable import engine as durable_engine
+
+from interlock.adapter import DurableEngine, IdAllocator, canonical, fnv1a32, gate
+from interlock.compiler import CompileError, compile_when, to_durable, CompiledRule
+from interlock.errors import EngineError
+
+OBJECTIVES = [{"kind": "objective", "key": f"o{i}"} for i in range(6)]
+INCENTIVES = [{"kind": "incentive", "key": f"i{i}", "objective": f"o{i}"} for i in (0, 2, 4)]
+UNCOVERED = {"o1", "o3", "o5"}
+NEGATION = [{"obj": {"kind": "objective"}},
+            {"n1$not": {"$and": [{"kind": "incentive"}, {"objective": {"obj": "key"}}]}}]
+
+
+def _collect(rules: dict[str, Any], facts: list[dict[str, Any]], strata: int = 1) -> list[tuple[str, str]]:
+    found: list[tuple[str, str]] = []
+
+    def dispatch(name: str, bindings: dict[str, Any], emit: Any) -> None:
+        found.append((name, ",".join(f"{a}={f.get('key')}" for a, f in sorted(bindings.items()))))
+
+    with DurableEngine(rules, dispatch, strata) as engine:
+        engine.run(facts)
+    return sorted(found)
+
+
+# -- negation ---------------------------------------------------------------
+
+def _uncovered(rules: dict[str, Any], facts: list[dict[str, Any]]) -> set[str]:
+    return {b.split("=")[1] for _n, b in _collect(rules, facts)}
+
+
+def test_ungated_negation_is_wrong_for_some_orders() -> None:
+    """The defect: without a phase gate, `none` fires eagerly and mis-retracts."""
+    rng = random.Random(7)
+    wrong = 0
+    for _ in range(30):
+        facts = OBJECTIVES + INCENTIVES
+        rng.shuffle(facts)
+        if _uncovered({"r": {"all": NEGATION}}, facts) != UNCOVERED:
+            wrong += 1
+    assert wrong > 0
+
+
+def test_gated_negation_is_right_for_every_order() -> None:
+    rng = random.Random(7)
+    for _ in range(50):
+        facts = OBJECTIVES + INCENTIVES
+        rng.shuffle(facts)
+        assert _uncovered({"r": {"all": [gate(1), *NEGATION]}}, facts) == UNCOVERED
+
+
+def test_compiler_gates_every_negating_rule() -> None:
+    patterns = compile_when([{"o": {"kind": "objective"}}, {"not": {"kind": "incentive", "objective": {"ref": "o.key"}}}], {})
+    durable = to_durable(CompiledRule("X", patterns, stratum=2))
+    first = durable["all"][0]
+    assert first == gate(2)
+    positive = to_durable(CompiledRule("Y", patterns[:1]))
+    assert positive["all"] == [{"o": {"$and": [{"kind": "objective"}]}}]
+
+
+# -- joins on id ------------------------------------------------------------
+
+def test_raw_join_on_id_dangles_across_assert_calls() -> None:
+    """The defect: a join on `id` finds nothing when facts arrive in separate calls."""
+    found: list[Any] = []
+
+    class Host(durable_engine.Host):  # type: ignore[misc]
+        def _run(self) -> None:
+            return None
+
+        def get_action(self, name: str) -> Any:
+            return lambda c: found.append(c.comp.key)
+
+    host = Host()
+    host.register_rulesets({"idjoin": {"r": {"all": [{"d": {"kind": "dept"}},
+                                                     {"comp": {"$and": [{"kind": "comp"}, {"dept": {"d": "id"}}]}}],
+                                             "run": "a"}}})
+    ruleset = host.get_ruleset("idjoin")
+    for fact in [{"id": "sales", "sid": "1", "kind": "dept"}, {"id": "c1", "sid": "1", "kind": "comp", "dept": "sales", "key": "c1"}]:
+        _code, state = dre.assert_facts(ruleset._handle, json.dumps([fact]))
+        ruleset.do_actions(state, lambda e, s: None)
+    ruleset.delete_state("1")
+    dre.delete_ruleset(ruleset._handle)
+    assert found == []
+
+
+def test_compiler_refuses_a_join_on_id() -> None:
+    with pytest.raises(CompileError, match="never join on `id`"):
+        compile_when([{"d": {"kind": "dept"}}, {"c": {"kind": "comp", "dept": {"ref": "d.id"}}}], {})
+
+
+def test_adapter_refuses_a_join_on_id() -> None:
+    rules = {"r": {"all": [{"d": {"kind": "dept"}}, {"c": {"$and": [{"kind": "comp"}, {"dept": {"d": "id"}}]}}]}}
+    with pytest.raises(EngineError, match="reserved field 'id'"):
+        DurableEngine(rules, lambda *a: None, 1)
+
+
+def test_facts_may_not_carry_engine_fields() -> None:
+    with DurableEngine({"r": {"all": [{"d": {"kind": "dept"}}]}}, lambda *a: None, 1) as engine:
+        with pytest.raises(EngineError, match="reserved field 'id'"):
+            engine.run([{"kind": "dept", "id": "x"}])
+
+
+# -- 32-bit fact identity -----------------------------------------------------
+
+def test_known_ids_collide_in_the_engine_hash() -> None:
+    assert fnv1a32("f6059") == fnv1a32("f264602")
+
+
+def test_raw_engine_drops_a_fact_whose_id_hash_collides() -> None:
+    class Host(durable_engine.Host):  # type: ignore[misc]
+        def _run(self) -> None:
+            return None
+
+        def get_action(self, name: str) -> Any:
+            return lambda c: None
+
+    host = Host()
+    host.register_rulesets({"collide": {"r": {"all": [{"m": {"kind": "m"}}], "run": "a"}}})
+    ruleset = host.get_ruleset("collide")
+    facts = [{"id": "f6059", "sid": "1", "kind": "m", "v": 1}, {"id": "f264602", "sid": "1", "kind": "m", "v": 2}]
+    code, state = dre.assert_facts(ruleset._handle, json.dumps(facts))
+    ruleset.do_actions(state, lambda e, s: None)
+    stored = json.loads(dre.get_facts(ruleset._handle, "1"))
+    ruleset.delete_state("1")
+    dre.delete_ruleset(ruleset._handle)
+    assert code == 2 and len([f for f in stored if f.get("kind") == "m"]) == 1
+
+
+def test_id_allocator_salts_colliding_keys() -> None:
+    ids = IdAllocator()
+    first, second = ids("f6059"), ids("f264602")
+    assert first == "f6059" and second != "f264602"
+    assert fnv1a32(first) != fnv1a32(second)
+    assert ids("f6059") == first and len(ids) == 2
+
+
+def test_every_distinct_fact_is_kept_even_when_ids_would_collide(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Force the canonical keys of two distinct facts to the known colliding pair.
+    keys = iter(["f6059", "f264602", "$p1"])
+    monkeypatch.setattr("interlock.adapter.canonical", lambda fact: next(keys))
+    facts = [{"kind": "m", "key": "a"}, {"kind": "m", "key": "b"}]
+    assert _collect({"r": {"all": [{"m": {"kind": "m"}}]}}, facts) == [("r", "m=a"), ("r", "m=b")]
+
+
+def test_duplicate_facts_are_deduplicated_in_python() -> None:
+    fact = {"kind": "m", "key": "a", "x": 1}
+    same = {"x": 1, "key": "a", "kind": "m"}
+    assert canonical(fact) == canonical(same)
+    assert _collect({"r": {"all": [{"m": {"kind": "m"}}]}}, [fact, same]) == [("r", "m=a")]
+
+
+# -- hosts, sessions, cleanup --------------------------------------------------
+
+def test_no_timer_threads_are_started() -> None:
+    before = threading.active_count()
+    for _ in range(20):
+        _collect({"r": {"all": [{"m": {"kind": "m"}}]}}, [{"kind": "m", "key": "a"}])
+    assert threading.active_count() == before
+
+
+def test_more_runs_than_the_live_session_limit() -> None:
+    """At most 1024 live sessions per ruleset: every run deletes its own."""
+    seen = 0
+
+    def dispatch(name: str, bindings: dict[str, Any], emit: Any) -> None:
+        nonlocal seen
+        seen += 1
+
+    with DurableEngine({"r": {"all": [{"m": {"kind": "m"}}]}}, dispatch, 1) as engine:
+        for i in range(1100):
+            engine.run([{"kind": "m", "key": str(i)}])
+    assert seen == 1100
+
+
+def test_a_run_where_no_rule_fires_cleans_up_without_crashing() -> None:
+    """delete_state crashes on a session where no action ran: phase_ack prevents it."""
+    with DurableEngine({"r": {"all": [{"m": {"kind": "m"}}]}}, lambda *a: None, 1) as engine:
+        for _ in range(5):
+            assert engine.run([{"kind": "unmatched", "key": "x"}]) == 2
+            assert engine.run([]) == 1
+
+
+def test_runs_are_isolated() -> None:
+    found: list[str] = []
+    rules = {"r": {"all": [{"a": {"kind": "a"}}, {"b": {"$and": [{"kind": "b"}, {"key": {"a": "key"}}]}}]}}
+    with DurableEngine(rules, lambda n, b, e: found.append(b["a"]["key"]), 1) as engine:
+        engine.run([{"kind": "a", "key": "x"}])
+        engine.run([{"kind": "b", "key": "x"}])
+    assert found == []
+
+
+def test_closed_engine_refuses_to_run() -> None:
+    engine = DurableEngine({"r": {"all": [{"m": {"kind": "m"}}]}}, lambda *a: None, 1)
+    engine.close()
+    engine.close()
+    with pytest.raises(EngineError, match="closed"):
+        engine.run([])
+
+
+# -- exceptions ------------------------------------------------------------------
+
+def test_raw_engine_swallows_action_exceptions() -> None:
+    class Host(durable_engine.Host):  # type: ignore[misc]
+        def _run(self) -> None:
+            return None
+
+        def get_action(self, name: str) -> Any:
+            def boom(c: Any) -> None:
+                raise ValueError("boom")
+            return boom
+
+    host = Host()
+    host.register_rulesets({"swallow": {"r": {"all": [{"m": {"kind": "m"}}], "run": "a"}}})
+    ruleset = host.get_ruleset("swallow")
+    _code, state = dre.assert_facts(ruleset._handle, json.dumps([{"id": "1", "sid": "1", "kind": "m"}]))
+    errors: list[Any] = []
+    ruleset.do_actions(state, lambda e, s: errors.append(e))
+    assert "boom" in ruleset.get_state("1")["exception"] and errors == [None]
+    ruleset.delete_state("1")
+    dre.delete_ruleset(ruleset._handle)
+
+
+def test_adapter_reraises_action_exceptions() -> None:
+    def dispatch(name: str, bindings: dict[str, Any], emit: Any) -> None:
+        raise ValueError("boom")
+
+    with DurableEngine({"r": {"all": [{"m": {"kind": "m"}}]}}, dispatch, 1) as engine:
+        with pytest.raises(EngineError, match="ValueError: boom"):
+            engine.run([{"kind": "m", "key": "a"}])
+        # the engine stays usable after a failed run
+        with pytest.raises(EngineError):
+            engine.run([{"kind": "m", "key": "b"}])
+
+
+# -- alternatives ----------------------------------------------------------------
+
+def test_raw_any_fires_an_extra_combined_activation() -> None:
+    found: list[Any] = []
+
+    class Host(durable_engine.Host):  # type: ignore[misc]
+        def _run(self) -> None:
+            return None
+
+        def get_action(self, name: str) -> Any:
+            return lambda c: found.append(sorted(c._m))
+
+    host = Host()
+    host.register_rulesets({"anyrs": {"r": {"any": [{"m": {"$and": [{"kind": "x"}, {"$gt": {"w": 5}}]}},
+                                                    {"m_1": {"$and": [{"kind": "x"}, {"$lt": {"w": 1}}]}}], "run": "a"}}})
+    ruleset = host.get_ruleset("anyrs")
+    facts = [{"id": "a", "sid": "1", "kind": "x", "w": 9}, {"id": "c", "sid": "1", "kind": "x", "w": 0}]
+    _code, state = dre.assert_facts(ruleset._handle, json.dumps(facts))
+    ruleset.do_actions(state, lambda e, s: None)
+    ruleset.delete_state("1")
+    dre.delete_ruleset(ruleset._handle)
+    assert ["m", "m_1"] in found
+
+
+def test_alternatives_compile_to_or_and_fire_once_per_fact() -> None:
+    patterns = compile_when([{"m": {"kind": "x", "any": [{"w": {"gt": 5}}, {"w": {"lt": 1}}]}}], {})
+    durable = to_durable(CompiledRule("A", patterns))
+    assert "any" not in durable and "$or" in json.dumps(durable)
+    facts = [{"kind": "x", "key": "a", "w": 9}, {"kind": "x", "key": "c", "w": 0}, {"kind": "x", "key": "m", "w": 3}]
+    assert _collect({"r": durable}, facts) == [("r", "m=a"), ("r", "m=c")]
+
+
+# -- Python 3.13 ----------------------------------------------------------------------
+
+def _build_script() -> Any:
+    import importlib.util
+
+    path = Path(__file__).resolve().parent.parent / ".ci" / "build_durable_wheel.py"
+    spec = importlib.util.spec_from_file_location("build_durable_wheel", path)
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_patch_replaces_the_removed_call() -> None:
+    script = _build_script()
+    source = "a = PyEval_CallObject(cb, args);\nb = PyEval_CallObject(cb2, NULL);\n"
+    patched, count = script.patch_source(source)
+    assert count == 2 and "PyEval_CallObject" not in patched and patched.count("PyObject_CallObject(") == 2
+
+
+def test_the_installed_engine_is_the_patched_build() -> None:
+    """The extension imports on this interpreter, and exports no removed symbol."""
+    import durable_rules_engine
+
+    binary = Path(durable_rules_engine.__file__).read_bytes()
+    assert b"PyEval_CallObject" not in binary
