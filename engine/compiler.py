@@ -1,6 +1,6 @@
 """Compile YAML rules into a small typed form, then into durable-rules' JSON.
 
-The typed form (``Pattern``, ``Test``) is what both evaluators share: the
+The typed form (``Pattern``, ``FieldTest``) is what both evaluators share: the
 durable-rules translation in ``to_durable`` and the plain-Python reference
 evaluator the tests keep. Options are resolved here, so a compiled rule set
 is specific to one configuration. Stratification also happens here: a rule
@@ -48,7 +48,7 @@ ARITHMETIC = {"add": "$add", "sub": "$sub", "mul": "$mul", "div": "$div"}
 
 
 @dataclass(frozen=True)
-class Test:
+class FieldTest:
     """One field test: ``op`` is a comparison, ``in``, ``exists`` or ``missing``."""
 
     field: str
@@ -61,9 +61,9 @@ class Pattern:
     """Match one fact of ``kind`` (bind it to ``alias``), or assert none exists."""
 
     kind: str
-    tests: tuple[Test, ...]
+    tests: tuple[FieldTest, ...]
     alias: str | None = None
-    any_of: tuple[tuple[Test, ...], ...] = ()
+    any_of: tuple[tuple[FieldTest, ...], ...] = ()
 
     @property
     def negated(self) -> bool:
@@ -109,7 +109,7 @@ def compile_when(steps: Sequence[Mapping[str, Any]], options: Mapping[str, Any])
         if alias != "not" and alias in bound:
             raise CompileError(f"alias {alias!r} is bound twice", where)
         tests = []
-        any_of: list[tuple[Test, ...]] = []
+        any_of: list[tuple[FieldTest, ...]] = []
         for name, spec in body.items():
             if name == "kind":
                 continue
@@ -130,19 +130,19 @@ def compile_when(steps: Sequence[Mapping[str, Any]], options: Mapping[str, Any])
     return tuple(patterns)
 
 
-def _tests(name: str, spec: Any, bound: set[str], options: Mapping[str, Any], where: tuple[str | int, ...]) -> list[Test]:
+def _tests(name: str, spec: Any, bound: set[str], options: Mapping[str, Any], where: tuple[str | int, ...]) -> list[FieldTest]:
     """One field's tests; several operators on one field all have to hold."""
     if isinstance(spec, Mapping) and spec and set(spec) <= {*OPERATORS, "in", "exists"}:
         tests = []
         for op, arg in spec.items():
             if op == "in":
-                tests.append(Test(name, "in", tuple(arg)))
+                tests.append(FieldTest(name, "in", tuple(arg)))
             elif op == "exists":
-                tests.append(Test(name, "exists" if arg else "missing"))
+                tests.append(FieldTest(name, "exists" if arg else "missing"))
             else:
-                tests.append(Test(name, op, _value(arg, bound, options, (*where, op))))
+                tests.append(FieldTest(name, op, _value(arg, bound, options, (*where, op))))
         return tests
-    return [Test(name, "eq", _value(spec, bound, options, where))]
+    return [FieldTest(name, "eq", _value(spec, bound, options, where))]
 
 
 def _value(spec: Any, bound: set[str], options: Mapping[str, Any], where: tuple[str | int, ...]) -> Value:
@@ -231,7 +231,7 @@ def _pattern(pattern: Pattern) -> dict[str, Any]:
     return {"$and": terms}
 
 
-def _durable_test(test: Test) -> dict[str, Any]:
+def _durable_test(test: FieldTest) -> dict[str, Any]:
     if test.op == "exists":
         return {"$ex": {test.field: 1}}
     if test.op == "missing":

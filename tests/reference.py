@@ -13,7 +13,7 @@ import operator
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
-from interlock.compiler import Arith, CompiledRule, Pattern, Ref, Same, Test
+from interlock.compiler import Arith, CompiledRule, Pattern, Ref, Same, FieldTest
 from interlock.evaluate import Match, accepts, derived_fact
 from interlock.rulebook import Rule
 
@@ -41,7 +41,7 @@ def _value(value: Any, fact: Mapping[str, Any], bound: Mapping[str, Mapping[str,
     return value
 
 
-def _holds(test: Test, fact: Mapping[str, Any], bound: Mapping[str, Mapping[str, Any]]) -> bool:
+def _holds(test: FieldTest, fact: Mapping[str, Any], bound: Mapping[str, Mapping[str, Any]]) -> bool:
     present = test.field in fact
     if test.op == "exists":
         return present

