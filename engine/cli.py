@@ -1,15 +1,18 @@
 """Command line: click parses, the pipeline lints, render formats. Nothing else lives here."""
 from __future__ import annotations
 
+import datetime
 import json
 import os
 import sys
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 import click
 
 from interlock import __version__
-from interlock.config import Config
+from interlock.config import Config, resolve
 from interlock.errors import InterlockError, UsageError
 from interlock.findings import SEVERITY_ORDER, Finding
 from interlock.rulebook import RuleBook
@@ -29,37 +32,177 @@ def fails(findings: tuple[Finding, ...] | list[Finding], fail_on: str) -> bool:
     return any(f.waiver is None and SEVERITY_ORDER[f.severity] <= limit for f in findings)
 
 
+def _workflow_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """The configuration file, waivers, baseline and the injected clock (shared by check and config)."""
+    for option in reversed([
+        click.option("--config", "config_file", type=click.Path(path_type=Path, dir_okay=False),
+                     help="The configuration file (default: the nearest interlock.yml above the first path)."),
+        click.option("--waivers", type=click.Path(path_type=Path, dir_okay=False),
+                     help="The waiver file (default: the configuration's `waivers`)."),
+        click.option("--baseline", type=click.Path(path_type=Path, dir_okay=False),
+                     help="Fail only on findings not in this baseline (default: the configuration's `baseline`)."),
+        # The clock is injected so that waiver expiry is testable; not for everyday use.
+        click.option("--today", type=click.DateTime(formats=["%Y-%m-%d"]), envvar="INTERLOCK_TODAY", hidden=True),
+    ]):
+        command = option(command)
+    return command
+
+
+def _today(option: datetime.datetime | None) -> datetime.date:
+    return option.date() if option is not None else datetime.date.today()
+
+
+def _triage(found: Sequence[Finding], config: Config, book: RuleBook, today: datetime.date,
+            write_to: Path | None) -> list[Finding]:
+    """Waivers mark findings (still shown), then a baseline hides the known ones; notes go to stderr."""
+    from interlock.baseline import apply_baseline, load_baseline, vanished_findings, write_baseline
+    from interlock.waivers import apply_waivers, load_waivers
+
+    findings = list(found)
+    if config.waivers is not None:
+        entries = load_waivers(config.waivers, config.waivers.as_posix(), book)
+        non_waivable = {r.id for r in book.rules if not r.waivable}
+        findings, notes = apply_waivers(findings, entries, today, non_waivable=non_waivable,
+                                        evaluated=config.selected(book))
+        findings = sorted([*findings, *notes], key=Finding.sort_key)
+    baseline_file = write_to or config.baseline
+    if write_to is not None:
+        count = write_baseline(findings, write_to)
+        click.echo(f"interlock: wrote {count} finding{'s' if count != 1 else ''} to baseline {write_to.as_posix()}",
+                   err=True)
+    if baseline_file is not None:
+        new, known, vanished = apply_baseline(findings, load_baseline(baseline_file, baseline_file.as_posix()))
+        if known:
+            click.echo(f"interlock: {len(known)} finding{'s' if len(known) != 1 else ''} in baseline "
+                       f"{baseline_file.as_posix()} not shown", err=True)
+        findings = sorted([*new, *vanished_findings(vanished)], key=Finding.sort_key)
+    return findings
+
+
 def use_color(option: bool | None) -> bool:
     if option is not None:
         return option
     return "NO_COLOR" not in os.environ and sys.stdout.isatty()
 
 
+def _output_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """Where results go besides standard output (shared by check and report; see docs/reports.md)."""
+    for option in reversed([
+        click.option("--output", "-o", "outputs", multiple=True, metavar="[FORMAT=]FILE",
+                     help="Also write FILE, in the format its extension names (.json .sarif .xml .md .html .txt) "
+                          "or in FORMAT (sarif=results.json). Repeatable."),
+        click.option("--template", type=click.Path(path_type=Path, dir_okay=False),
+                     help="Render your own Jinja template (sandboxed) instead of a built-in format."),
+        click.option("--quiet", "-q", is_flag=True,
+                     help="Show only findings that fail the run (text and github); print nothing when clean."),
+    ]):
+        command = option(command)
+    return command
+
+
+def _render_options(config: Config, color: bool | None, quiet: bool, template: Path | None,
+                    today: datetime.datetime | None, previous: Any = None) -> Any:
+    from interlock.render import RenderOptions
+
+    return RenderOptions(color=use_color(color), fail_on=config.fail_on, quiet=quiet, previous=previous,
+                         generated=today.date() if today is not None else None, template=template)
+
+
 @cli.command()
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
-@click.option("--format", "-f", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
-              help="Output format.")
+@click.option("--format", "-f", "fmt", type=click.Choice(["text", "json", "sarif", "junit", "github", "markdown",
+                                                          "html"]),
+              default="text", show_default=True, help="Format of the standard output.")
+@_output_options
 @click.option("--rules", "rule_packs", multiple=True, type=click.Path(path_type=Path, file_okay=False),
               help="An extra rule pack folder (repeatable).")
 @click.option("--select", multiple=True, help="Only these rules (id, name or family; repeatable).")
 @click.option("--ignore", multiple=True, help="Skip these rules (id, name or family; repeatable).")
-@click.option("--fail-on", type=click.Choice(["error", "warning", "info", "never"]), default="error",
-              show_default=True, help="Lowest severity that makes the exit status 1.")
+@click.option("--fail-on", type=click.Choice(["error", "warning", "info", "never"]), default=None,
+              help="Lowest severity that makes the exit status 1 (default: the configuration's, else error).")
 @click.option("--color/--no-color", default=None, help="Colour the terminal output (default: on a TTY, unless NO_COLOR).")
+@_workflow_options
+@click.option("--write-baseline", type=click.Path(path_type=Path, dir_okay=False),
+              help="Record the current findings in FILE as the baseline, then compare against it.")
 def check(paths: tuple[Path, ...], fmt: str, rule_packs: tuple[Path, ...], select: tuple[str, ...],
-          ignore: tuple[str, ...], fail_on: str, color: bool | None) -> int:
+          ignore: tuple[str, ...], fail_on: str | None, color: bool | None, config_file: Path | None,
+          waivers: Path | None, baseline: Path | None, today: datetime.datetime | None,
+          write_baseline: Path | None, outputs: tuple[str, ...], template: Path | None, quiet: bool) -> int:
     """Lint the policy files in PATHS (default: policies/)."""
+    from dataclasses import replace
+
     from interlock.lint import lint
-    from interlock.render import RENDERERS
+    from interlock.render import TEMPLATE, Output, parse_output, produce
 
     targets = list(paths) or [Path("policies")]
     for target in targets:
         if not target.exists():
             raise UsageError(f"{target}: no such file or directory")
-    config = Config(select=select, ignore=ignore, rule_packs=rule_packs, fail_on=fail_on)
+    config = resolve(targets, config_file=config_file, select=select, ignore=ignore, rule_packs=rule_packs,
+                     fail_on=fail_on, waivers=waivers, baseline=baseline)
     result = lint(targets, config)
-    click.echo(RENDERERS[fmt](list(result.findings), len(result.files), color=use_color(color)), nl=False)
-    return 1 if fails(result.findings, config.fail_on) else 0
+    findings = _triage(result.findings, config, result.book, _today(today), write_baseline)
+    wanted = [Output(TEMPLATE if template else fmt), *(parse_output(spec) for spec in outputs)]
+    options = _render_options(config, color, quiet, template, today)
+    click.echo(produce(replace(result, findings=tuple(findings)), wanted, options), nl=False)
+    return 1 if fails(findings, config.fail_on) else 0
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--output", "-o", "outputs", multiple=True, metavar="[FORMAT=]FILE",
+              help="Write the report to FILE (.html, .md, or FORMAT=FILE); repeatable. Default: standard output.")
+@click.option("--format", "-f", "fmt", type=click.Choice(["html", "markdown", "text", "json", "sarif", "junit",
+                                                          "github"]),
+              default=None, help="Format for outputs whose name does not say (default: from the extension; "
+                                 "markdown on standard output).")
+@click.option("--previous", type=click.Path(path_type=Path),
+              help="An earlier policies folder or JSON result: adds new, resolved and persisting conflicts.")
+@click.option("--template", type=click.Path(path_type=Path, dir_okay=False),
+              help="Render your own Jinja template (sandboxed) instead of the built-in report.")
+@click.option("--rules", "rule_packs", multiple=True, type=click.Path(path_type=Path, file_okay=False),
+              help="An extra rule pack folder (repeatable).")
+@click.option("--select", multiple=True, help="Only these rules (id, name or family; repeatable).")
+@click.option("--ignore", multiple=True, help="Skip these rules (id, name or family; repeatable).")
+@click.option("--config", "config_file", type=click.Path(path_type=Path, dir_okay=False),
+              help="The configuration file (default: the nearest interlock.yml above the first path).")
+@click.option("--waivers", type=click.Path(path_type=Path, dir_okay=False),
+              help="The waiver file (default: the configuration's `waivers`).")
+@click.option("--today", type=click.DateTime(formats=["%Y-%m-%d"]), envvar="INTERLOCK_TODAY", hidden=True)
+def report(paths: tuple[Path, ...], outputs: tuple[str, ...], fmt: str | None, previous: Path | None,
+           template: Path | None, rule_packs: tuple[Path, ...], select: tuple[str, ...], ignore: tuple[str, ...],
+           config_file: Path | None, waivers: Path | None, today: datetime.datetime | None) -> int:
+    """Write the conflict report for leadership on the policy files in PATHS (default: policies/).
+
+    Waivers apply (waived conflicts are listed with their justification); a
+    baseline does not: the report shows every conflict. Exits 0 when written.
+    """
+    from dataclasses import replace
+
+    from interlock.lint import lint
+    from interlock.render import TEMPLATE, Output, parse_output, produce
+    from interlock.yoy import compare, load_previous
+
+    targets = list(paths) or [Path("policies")]
+    for target in targets:
+        if not target.exists():
+            raise UsageError(f"{target}: no such file or directory")
+    config = replace(resolve(targets, config_file=config_file, select=select, ignore=ignore, rule_packs=rule_packs,
+                             waivers=waivers), baseline=None)
+    result = lint(targets, config)
+    findings = _triage(result.findings, config, result.book, _today(today), None)
+    comparison = None
+    if previous is not None:
+        before = load_previous(previous, lambda folder: lint([folder], config).findings)
+        comparison = compare(findings, before, previous.as_posix())
+    default = TEMPLATE if template else fmt
+    wanted = [parse_output(spec, default) for spec in outputs] or [Output(default or "markdown")]
+    options = _render_options(config, None, False, template, today, comparison)
+    click.echo(produce(replace(result, findings=tuple(findings)), wanted, options), nl=False)
+    for output in wanted:
+        if output.path is not None:
+            click.echo(f"interlock: wrote {output.fmt} report to {output.path.as_posix()}", err=True)
+    return 0
 
 
 def _book(rule_packs: tuple[Path, ...]) -> RuleBook:
@@ -120,6 +263,69 @@ def test_rules(folders: tuple[Path, ...], builtin: bool | None) -> int:
         click.echo(f"MISSING {rid}: needs at least one fail and one pass example")
     click.echo(f"{len(results) - len(failed)} passed, {len(failed)} failed ({len(wanted)} rules)")
     return 1 if failed or missing else 0
+
+
+@cli.command("schema")
+def schema() -> int:
+    """Print the JSON Schema of policy files (for editors: see docs/policy-language.md)."""
+    from interlock import resources
+
+    click.echo(json.dumps(resources.schema("policy"), indent=2, sort_keys=True, ensure_ascii=False))
+    return 0
+
+
+@cli.command("config")
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--show", is_flag=True, help="Print the resolved configuration as YAML, each key with where it came from.")
+@click.option("--schema", "print_schema", is_flag=True, help="Print the configuration file's JSON Schema (for editors).")
+@click.option("--rules", "rule_packs", multiple=True, type=click.Path(path_type=Path, file_okay=False),
+              help="An extra rule pack folder (repeatable).")
+@click.option("--select", multiple=True, help="Only these rules (id, name or family; repeatable).")
+@click.option("--ignore", multiple=True, help="Skip these rules (id, name or family; repeatable).")
+@click.option("--fail-on", type=click.Choice(["error", "warning", "info", "never"]), default=None,
+              help="Lowest severity that makes the exit status 1.")
+@_workflow_options
+def config_command(paths: tuple[Path, ...], show: bool, print_schema: bool, rule_packs: tuple[Path, ...],
+                   select: tuple[str, ...], ignore: tuple[str, ...], fail_on: str | None, config_file: Path | None,
+                   waivers: Path | None, baseline: Path | None, today: datetime.datetime | None) -> int:
+    """Check the configuration that applies to PATHS (default: policies/, else here); --show prints it."""
+    from interlock import resources
+    from interlock.baseline import load_baseline
+    from interlock.config import show as show_config
+    from interlock.rulebook import load_rulebook
+    from interlock.waivers import load_waivers
+
+    if print_schema:
+        click.echo(json.dumps(resources.schema("config"), indent=2, ensure_ascii=False))
+        return 0
+    targets = list(paths) or [Path("policies") if Path("policies").is_dir() else Path(".")]
+    config = resolve(targets, config_file=config_file, select=select, ignore=ignore, rule_packs=rule_packs,
+                     fail_on=fail_on, waivers=waivers, baseline=baseline)
+    book = load_rulebook(config.rule_packs)
+    config.validate(book)
+    if config.waivers is not None:
+        load_waivers(config.waivers, config.waivers.as_posix(), book)
+    if config.baseline is not None and config.baseline.exists():
+        load_baseline(config.baseline, config.baseline.as_posix())
+    if show:
+        click.echo(show_config(config, book), nl=False)
+    elif config.source:
+        click.echo(f"{config.source}: valid ({len(config.selected(book))} of {len(book.checks)} rules selected)")
+    else:
+        click.echo("no configuration file found (interlock.yml); using the defaults")
+    return 0
+
+
+@cli.command()
+@click.argument("directory", type=click.Path(path_type=Path, file_okay=False))
+def init(directory: Path) -> int:
+    """Create a small example organization in DIRECTORY that passes `interlock check` and explains the format."""
+    from interlock.scaffold import scaffold
+
+    for path in scaffold(directory):
+        click.echo(f"created {path.as_posix()}")
+    click.echo(f"next: interlock check {directory.as_posix()}")
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:

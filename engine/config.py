@@ -2,18 +2,37 @@
 
 The CLI builds exactly one Config; each rule sees only its own resolved
 options. Nothing here is global.
+
+Precedence, lowest first: rule defaults, then the configuration file
+(``interlock.yml``, found by walking up from the checked path, or named with
+``--config``), then command-line flags. The file is validated against the
+published schema ``rules/schema/config.schema.json`` and every problem is
+reported at its ``file:line:col`` (linting-conventions.md, lesson 3).
 """
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+import difflib
+import os
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from interlock.errors import UsageError
+import jsonschema
+import yaml
+
+from interlock import resources
+from interlock.errors import InputError, Problem, UsageError
 from interlock.rulebook import FAMILIES, SEVERITIES, RuleBook
+from interlock.yamlsource import DataPath, SourceIndex, read_yaml
 
 FAIL_ON = ("error", "warning", "info", "never")
+#: Looked for in this order in each directory, from the checked path up to the root.
+CONFIG_NAMES = ("interlock.yml", "interlock.yaml", ".interlock.yml")
+#: Keys of a configuration file, in the order `config --show` prints them.
+KEYS = ("select", "ignore", "severity", "options", "rule-packs", "fail-on", "waivers", "baseline")
+DEFAULT = "default"
+COMMAND_LINE = "command line"
 
 
 @dataclass(frozen=True)
@@ -26,7 +45,16 @@ class Config:
     options: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     rule_packs: tuple[Path, ...] = ()
     fail_on: str = "error"
+    #: The configuration file this came from (as displayed), or None.
     source: str | None = None
+    #: The waiver file to apply (``waivers:`` in the file, or ``--waivers``).
+    waivers: Path | None = None
+    #: The baseline to compare against (``baseline:`` in the file, or ``--baseline``).
+    baseline: Path | None = None
+    #: Where each key's value came from: "default", the file, or "command line".
+    origins: Mapping[str, str] = field(default_factory=dict, compare=False)
+    #: Positions in the configuration file, so that rule-level problems point at their line.
+    index: SourceIndex | None = field(default=None, compare=False, repr=False)
 
     def selected(self, book: RuleBook) -> set[str]:
         """Ids of the check rules this run evaluates (select by id, name or family, then ignore)."""
@@ -56,19 +84,212 @@ class Config:
         return resolved
 
     def validate(self, book: RuleBook) -> None:
-        """Unknown rule ids, families or severities are usage errors, not silent no-ops."""
-        for ident in (*self.select, *self.ignore):
-            if ident not in FAMILIES:
-                book.get(ident)
+        """Unknown rule ids, families or severities are usage errors, not silent no-ops.
+
+        Problems in values that came from the configuration file are reported
+        together, each at its file:line:col; a bad command-line value is a
+        usage error on its own.
+        """
+        problems: list[Problem] = []
+
+        def report(key: str, path: DataPath, message: str, at_key: bool = False) -> None:
+            if self.index is not None and self.source is not None and self.origins.get(key) == self.source:
+                where = self.index.locate_key(path) if at_key else self.index.locate(path)
+                problems.append(Problem(self.source, *where, message))
+            else:
+                raise UsageError(message)
+
+        for key, idents in (("select", self.select), ("ignore", self.ignore)):
+            for i, ident in enumerate(idents):
+                if ident not in FAMILIES and book.find(ident) is None:
+                    report(key, (key, i), f"{key}: unknown rule or family {ident!r} (see `interlock rules`)")
         for ident, severity in self.severity.items():
-            book.get(ident)
+            if book.find(ident) is None:
+                report("severity", ("severity", ident), f"severity: unknown rule {ident!r} (see `interlock rules`)",
+                       at_key=True)
             if severity not in SEVERITIES:
-                raise UsageError(f"severity for {ident} must be one of {', '.join(SEVERITIES)}, not {severity!r}")
+                report("severity", ("severity", ident),
+                       f"severity for {ident} must be one of {', '.join(SEVERITIES)}, not {severity!r}")
+        for ident, values in self.options.items():
+            rule = book.find(ident)
+            if rule is None:
+                report("options", ("options", ident), f"options: unknown rule {ident!r} (see `interlock rules`)",
+                       at_key=True)
+                continue
+            for name, value in values.items():
+                spec = rule.options.get(name)
+                if spec is None:
+                    known = ", ".join(sorted(rule.options)) or "none"
+                    report("options", ("options", ident, name),
+                           f'unknown option "{name}" for rule {rule.id} (its options: {known})', at_key=True)
+                elif issue := spec.problem(value):
+                    report("options", ("options", ident, name), f"rule {rule.id}: {issue}")
         if self.fail_on not in FAIL_ON:
-            raise UsageError(f"fail-on must be one of {', '.join(FAIL_ON)}, not {self.fail_on!r}")
-        self.rule_options(book)
+            report("fail-on", ("fail-on",), f"fail-on must be one of {', '.join(FAIL_ON)}, not {self.fail_on!r}")
+        if problems:
+            raise InputError(problems)
+
+    def layered(self, *, select: Sequence[str] = (), ignore: Sequence[str] = (), rule_packs: Sequence[Path] = (),
+                fail_on: str | None = None, waivers: Path | None = None, baseline: Path | None = None) -> Config:
+        """This configuration with command-line flags on top.
+
+        --select/--ignore replace the file's lists when given; --rules adds
+        packs (they are additive by nature); the rest override.
+        """
+        changes: dict[str, Any] = {}
+        origins = dict(self.origins)
+        for key, attr, value in (("select", "select", tuple(select)), ("ignore", "ignore", tuple(ignore)),
+                                 ("fail-on", "fail_on", fail_on), ("waivers", "waivers", waivers),
+                                 ("baseline", "baseline", baseline)):
+            if value:
+                changes[attr] = value
+                origins[key] = COMMAND_LINE
+        if rule_packs:
+            changes["rule_packs"] = (*self.rule_packs, *rule_packs)
+            origins["rule-packs"] = COMMAND_LINE if not self.rule_packs else f"{origins['rule-packs']} + {COMMAND_LINE}"
+        return replace(self, origins=origins, **changes)
+
+    def to_data(self) -> dict[str, Any]:
+        """The configuration as a file would spell it (paths as displayed)."""
+        return {
+            "select": list(self.select),
+            "ignore": list(self.ignore),
+            "severity": dict(self.severity),
+            "options": {k: dict(v) for k, v in self.options.items()},
+            "rule-packs": [p.as_posix() for p in self.rule_packs],
+            "fail-on": self.fail_on,
+            "waivers": self.waivers.as_posix() if self.waivers else None,
+            "baseline": self.baseline.as_posix() if self.baseline else None,
+        }
 
     @staticmethod
     def _hits(rule_id: str, selectors: tuple[str, ...], book: RuleBook) -> bool:
         rule = book.get(rule_id)
         return any(s in (rule.family, rule.id, rule.name) or s.upper() == rule.id for s in selectors)
+
+
+def file_schema(name: str) -> dict[str, Any]:
+    """The schema of a companion file (``waivers-file``, ``baseline-file``), published in config.schema.json's $defs."""
+    full = resources.schema("config")
+    return {"$schema": full["$schema"], "$id": full["$id"], "$defs": full["$defs"], "$ref": f"#/$defs/{name}"}
+
+
+def discover(start: Path) -> Path | None:
+    """The nearest configuration file, walking up from ``start`` (a file or directory) to the root."""
+    here = start.resolve()
+    if not here.is_dir():
+        here = here.parent
+    for folder in (here, *here.parents):
+        for name in CONFIG_NAMES:
+            candidate = folder / name
+            if candidate.is_file():
+                return candidate
+    return None
+
+
+def load_config(path: Path) -> Config:
+    """Read and validate one configuration file; paths in it are relative to the file."""
+    display = shown(path)
+    data, index = read_yaml(path, display)
+    validator = jsonschema.Draft202012Validator(resources.schema("config"))
+    problems = [problem for error in validator.iter_errors(data) for problem in schema_problems(error, index, display)]
+    if problems:
+        raise InputError(problems)  # the values below are only read once their shape is right
+    base = path.parent
+    packs = tuple(Path(shown(base / p)) for p in data.get("rule-packs", ()))
+    for i, pack in enumerate(packs):
+        if not pack.is_dir():
+            problems.append(Problem(display, *index.locate(("rule-packs", i)), f"rule-packs: {pack.as_posix()} is not a directory"))
+    if problems:
+        raise InputError(problems)
+    origins = {key: display if key in data else DEFAULT for key in KEYS}
+    return Config(
+        select=tuple(data.get("select", ())),
+        ignore=tuple(data.get("ignore", ())),
+        severity=dict(data.get("severity", {})),
+        options={k: dict(v) for k, v in data.get("options", {}).items()},
+        rule_packs=packs,
+        fail_on=data.get("fail-on", "error"),
+        source=display,
+        waivers=Path(shown(base / data["waivers"])) if "waivers" in data else None,
+        baseline=Path(shown(base / data["baseline"])) if "baseline" in data else None,
+        origins=origins,
+        index=index,
+    )
+
+
+def resolve(paths: Sequence[Path], *, config_file: Path | None = None, select: Sequence[str] = (),
+            ignore: Sequence[str] = (), rule_packs: Sequence[Path] = (), fail_on: str | None = None,
+            waivers: Path | None = None, baseline: Path | None = None) -> Config:
+    """The one Config of a run: the named or discovered file (from the first path), then the flags."""
+    if config_file is not None:
+        if not config_file.is_file():
+            raise UsageError(f"--config {config_file.as_posix()}: no such file")
+        found: Path | None = config_file
+    else:
+        found = discover(paths[0] if paths else Path.cwd())
+    base = load_config(found) if found is not None else Config(origins={key: DEFAULT for key in KEYS})
+    return base.layered(select=select, ignore=ignore, rule_packs=rule_packs, fail_on=fail_on,
+                        waivers=waivers, baseline=baseline)
+
+
+def show(config: Config, book: RuleBook) -> str:
+    """`interlock config --show`: the resolved configuration as YAML, each key with where it came from."""
+    config.validate(book)
+    lines = [
+        "# Interlock configuration, resolved: command line > configuration file > rule defaults.",
+        f"# configuration file: {config.source or '(none found; defaults)'}",
+    ]
+    for key, value in config.to_data().items():
+        lines.append(f"# {key}: from {config.origins.get(key, DEFAULT)}")
+        lines.append(_dump({key: value}))
+    severities = config.severities(book)
+    options = config.rule_options(book)
+    selected = config.selected(book)
+    rules = {
+        rule.id: {"name": rule.name, "family": rule.family, "severity": severities[rule.id],
+                  "waivable": rule.waivable, "options": {**rule.defaults(), **options.get(rule.id, {})}}
+        for rule in book.checks if rule.id in selected
+    }
+    lines.append("# The check rules this configuration evaluates, with their resolved severity and options.")
+    lines.append(_dump({"rules": rules}))
+    return "\n".join(lines) + "\n"
+
+
+def shown(path: Path) -> str:
+    """A path as messages show it: relative to the working directory when inside it, else as given."""
+    path = Path(os.path.normpath(path))
+    if path.is_absolute():
+        try:
+            return path.relative_to(Path.cwd()).as_posix()
+        except ValueError:
+            return path.as_posix()
+    return path.as_posix()
+
+
+def _dump(data: Mapping[str, Any]) -> str:
+    return yaml.safe_dump(dict(data), sort_keys=False, allow_unicode=True, default_flow_style=False, width=100).rstrip()
+
+
+def _dotted(path: Sequence[Any]) -> str:
+    parts = list(path)
+    return f"{'.'.join(map(str, parts))}: " if parts else ""
+
+
+def schema_problems(error: jsonschema.ValidationError, index: SourceIndex, display: str) -> list[Problem]:
+    """One problem per schema error; one per unknown key, at the key, with a did-you-mean."""
+    path = tuple(error.absolute_path)
+    if error.validator == "additionalProperties" and isinstance(error.instance, dict) and isinstance(error.schema, dict):
+        known = list(error.schema.get("properties", {}))
+        problems = []
+        for key in sorted(set(error.instance) - set(known)):
+            close = difflib.get_close_matches(key.replace("_", "-"), known, n=1, cutoff=0.6)
+            hint = f"; did you mean {close[0]!r}?" if close else f" (known keys: {', '.join(known)})"
+            problems.append(Problem(display, *index.locate_key((*path, key)), f"{_dotted(path)}unknown key {key!r}{hint}"))
+        return problems
+    if error.validator == "enum":
+        allowed: list[Any] = list(error.validator_value) if isinstance(error.validator_value, list) else []
+        message = f"{error.instance!r} is not one of {', '.join(map(str, allowed))}"
+    else:
+        message = error.message
+    return [Problem(display, *index.locate(path), f"{_dotted(path)}{message}")]

@@ -1,22 +1,78 @@
 """Render findings: human formats through Jinja templates in reports/, machine formats as data.
 
 One Environment for every built-in template (autoescape on for HTML only,
-StrictUndefined so a typo fails loudly instead of printing nothing).
+StrictUndefined so a typo fails loudly instead of printing nothing). User
+templates (``--template FILE``) get their own sandboxed Environment with the
+same filters and the same typed context (engine/report.py, docs/reports.md).
+
+Every format is a function of the lint run and the render options alone, so
+the same input renders byte-identical output; the only date in any output is
+the report's "generated" date, which honours SOURCE_DATE_EPOCH.
 """
 from __future__ import annotations
 
+import datetime
 import json
-from collections.abc import Callable, Sequence
+import os
+import re
+import tempfile
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from functools import cache
-from typing import Any, TypedDict
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol, TypedDict
 
 import yaml
-from jinja2 import Environment, FunctionLoader, StrictUndefined, select_autoescape
+from jinja2 import Environment, FileSystemLoader, FunctionLoader, StrictUndefined, select_autoescape
+from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from interlock import __version__, resources
-from interlock.findings import Finding
+from interlock.errors import UsageError
+from interlock.findings import SEVERITY_ORDER, Finding
 
-FORMATS = ("text", "json")
+if TYPE_CHECKING:
+    from interlock.model import Organization
+    from interlock.rulebook import RuleBook
+    from interlock.yoy import Comparison
+
+#: Every output format, in the order `--help` lists them.
+FORMATS = ("text", "json", "sarif", "junit", "github", "markdown", "html")
+#: A file's extension picks its format when `-o FILE` names none (`-o sarif=out.json` does).
+EXTENSIONS = {
+    ".txt": "text", ".json": "json", ".sarif": "sarif", ".xml": "junit", ".md": "markdown",
+    ".markdown": "markdown", ".html": "html", ".htm": "html",
+}
+#: `-o template=FILE` renders the user's `--template` into FILE.
+TEMPLATE = "template"
+
+
+class LintRun(Protocol):
+    """What rendering needs from a lint: engine/lint.py's LintResult has exactly this shape."""
+
+    @property
+    def findings(self) -> Sequence[Finding]: ...
+    @property
+    def files(self) -> Sequence[str]: ...
+    @property
+    def organization(self) -> Organization: ...
+    @property
+    def book(self) -> RuleBook: ...
+    @property
+    def derived(self) -> Sequence[Mapping[str, object]]: ...
+
+
+@dataclass(frozen=True)
+class RenderOptions:
+    """Everything besides the lint run that changes an output."""
+
+    color: bool = False
+    #: Findings at or above this severity (and not waived) fail the run: JUnit failures, --quiet.
+    fail_on: str = "error"
+    #: Terminal formats (text, github) show only failing findings, and text prints nothing when clean.
+    quiet: bool = False
+    previous: Comparison | None = None
+    generated: datetime.date | None = None
+    template: Path | None = None
 
 
 class Summary(TypedDict):
@@ -29,9 +85,12 @@ class TextContext(TypedDict):
     """What reports/text.txt.j2 sees."""
 
     findings: Sequence[Finding]
+    groups: Sequence[tuple[str, Sequence[Finding]]]
     summary: Summary
+    waived: int
     files: int
     color: bool
+    quiet: bool
 
 
 def summarize(findings: Sequence[Finding]) -> Summary:
@@ -42,8 +101,57 @@ def summarize(findings: Sequence[Finding]) -> Summary:
     return counts
 
 
+def failing(finding: Finding, fail_on: str) -> bool:
+    """An unwaived finding at or above the failure threshold (`--fail-on`)."""
+    if fail_on == "never" or finding.waiver is not None:
+        return False
+    return SEVERITY_ORDER[finding.severity] <= SEVERITY_ORDER[fail_on]
+
+
 def _load(name: str) -> str:
     return (resources.reports_dir() / name).read_text(encoding="utf-8")
+
+
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]<|~]|&(?=#?\w+;))")
+_MD_BLOCK = re.compile(r"^([#>+\-=])")
+_MD_ORDERED = re.compile(r"^(\d+)([.)])")
+
+
+def md_escape(value: object) -> str:
+    """Escape Markdown specials so data (a department named `<b>`, a `|` in a message) stays text.
+
+    CommonMark lets a backslash escape any ASCII punctuation; we escape only
+    what could start markup inline (emphasis, code, links, HTML tags and
+    entities) or break a table cell, plus block markers at the start, so the
+    source stays readable: `a -> b` and `R&D` are left alone.
+    """
+    text = " ".join(str(value).split())
+    text = _MD_SPECIAL.sub(r"\\\1", text)
+    return _MD_ORDERED.sub(r"\1\\\2", _MD_BLOCK.sub(r"\\\1", text))
+
+
+def percent(value: float, digits: int = 0) -> str:
+    return f"{value * 100:.{digits}f}%"
+
+
+def number(value: float) -> str:
+    """SVG coordinates: at most one decimal, no trailing zeros, the same on every platform."""
+    text = f"{value:.1f}".rstrip("0").rstrip(".")
+    return "0" if text == "-0" else text
+
+
+def _to_yaml(data: Any) -> str:
+    return yaml.safe_dump(data, sort_keys=False, allow_unicode=True).rstrip()
+
+
+def _install(env: Environment) -> Environment:
+    env.filters["paint"] = paint
+    env.filters["to_yaml"] = _to_yaml
+    env.filters["md"] = md_escape
+    env.filters["percent"] = percent
+    env.filters["plural"] = plural
+    env.filters["n"] = number
+    return env
 
 
 @cache
@@ -56,36 +164,221 @@ def environment() -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters["paint"] = paint
-    env.filters["to_yaml"] = lambda data: yaml.safe_dump(data, sort_keys=False, allow_unicode=True).rstrip()
-    return env
+    return _install(env)
 
 
-_COLORS = {"error": "31;1", "warning": "33", "info": "36", "dim": "2", "bold": "1"}
+def sandbox(template: Path) -> Environment:
+    """A sandboxed Environment for a user's template: it can read the context, never call into Python."""
+    env = ImmutableSandboxedEnvironment(
+        loader=FileSystemLoader(str(template.parent)),
+        autoescape=select_autoescape(enabled_extensions=("html", "htm", "xml", "html.j2"), default_for_string=False),
+        undefined=StrictUndefined,
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    return _install(env)
 
 
-def paint(text: str, style: str, enabled: bool) -> str:
+_COLORS = {"error": "31;1", "warning": "33", "info": "36", "dim": "2", "bold": "1", "file": "4", "waived": "2"}
+
+
+def paint(text: object, style: str, enabled: bool) -> str:
     """ANSI colour for terminals; a no-op when colour is off (NO_COLOR, pipes)."""
-    return f"\033[{_COLORS[style]}m{text}\033[0m" if enabled else text
+    return f"\033[{_COLORS[style]}m{text}\033[0m" if enabled else str(text)
 
 
-def render_text(findings: Sequence[Finding], files: int, *, color: bool = False) -> str:
-    context: TextContext = {"findings": findings, "summary": summarize(findings), "files": files, "color": color}
+def plural(count: int, word: str, suffix: str = "s") -> str:
+    return f"{count} {word}{'' if count == 1 else suffix}"
+
+
+def _by_file(findings: Sequence[Finding]) -> list[tuple[str, list[Finding]]]:
+    """Findings grouped under their primary file, files sorted; organization-wide findings last."""
+    groups: dict[str, list[Finding]] = {}
+    for finding in findings:
+        groups.setdefault(finding.primary.file if finding.primary else "", []).append(finding)
+    return sorted(((k, sorted(v, key=Finding.sort_key)) for k, v in groups.items()), key=lambda g: (g[0] == "", g[0]))
+
+
+def render_text(findings: Sequence[Finding], files: int, *, color: bool = False, quiet: bool = False,
+                fail_on: str = "error") -> str:
+    """The terminal view: findings grouped by file, one line each, then a summary line."""
+    shown = [f for f in findings if failing(f, fail_on)] if quiet else list(findings)
+    context: TextContext = {
+        "findings": shown, "groups": _by_file(shown), "summary": summarize(shown),
+        "waived": sum(1 for f in shown if f.waiver is not None), "files": files, "color": color, "quiet": quiet,
+    }
     return environment().get_template("text.txt.j2").render(**context)
 
 
-def render_json(findings: Sequence[Finding], files: int, *, color: bool = False) -> str:
-    """The machine contract: fields may be added later, never renamed or removed."""
+def json_document(findings: Sequence[Finding], comparison: Comparison | None = None) -> dict[str, Any]:
     document: dict[str, Any] = {
         "tool": {"name": "interlock", "version": __version__},
         "summary": summarize(findings),
         "findings": [f.to_json() for f in findings],
     }
-    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+    if comparison is not None:
+        document["comparison"] = comparison.to_json()
+    return document
+
+
+def render_json(findings: Sequence[Finding], files: int, *, color: bool = False,
+                comparison: Comparison | None = None) -> str:
+    """The machine contract: fields may be added later, never renamed or removed."""
+    return json.dumps(json_document(findings, comparison), indent=2, ensure_ascii=False) + "\n"
 
 
 def render_template(name: str, **context: Any) -> str:
     return environment().get_template(name).render(**context)
+
+
+# -- GitHub Actions workflow commands ----------------------------------------------------------
+
+_GITHUB_LEVEL = {"error": "error", "warning": "warning", "info": "notice"}
+
+
+def _gh_data(text: str) -> str:
+    # The escaping of @actions/core (toolkit packages/core/src/command.ts, escapeData).
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _gh_property(text: str) -> str:
+    # escapeProperty: escapeData plus the property separators.
+    return _gh_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def render_github(findings: Sequence[Finding], *, quiet: bool = False, fail_on: str = "error") -> str:
+    """One `::error file=..,line=..,col=..,title=..::message` line per unwaived finding."""
+    lines = []
+    for finding in findings:
+        if finding.waiver is not None or (quiet and not failing(finding, fail_on)):
+            continue
+        props = []
+        if finding.primary is not None:
+            props += [f"file={_gh_property(finding.primary.file)}", f"line={finding.primary.line}",
+                      f"col={finding.primary.column}"]
+        props.append(f"title={_gh_property(f'{finding.rule} {finding.name}')}")
+        message = finding.message + "".join(f"\nalso at {loc}" for loc in finding.locations[1:])
+        lines.append(f"::{_GITHUB_LEVEL[finding.severity]} {','.join(props)}::{_gh_data(message)}\n")
+    return "".join(lines)
+
+
+# -- one entry point for every format ----------------------------------------------------------
+
+
+def generated_date() -> datetime.date:
+    """Today, or SOURCE_DATE_EPOCH's day (reproducible-builds.org) so rebuilt reports are identical."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if epoch and epoch.isdigit():
+        return datetime.datetime.fromtimestamp(int(epoch), datetime.timezone.utc).date()
+    return datetime.date.today()
+
+
+def render(fmt: str, run: LintRun, options: RenderOptions | None = None) -> str:
+    """Render one lint run in one format (one of FORMATS, or "template" for `--template`)."""
+    opts = options or RenderOptions()
+    findings = list(run.findings)
+    if fmt == "text":
+        return render_text(findings, len(run.files), color=opts.color, quiet=opts.quiet, fail_on=opts.fail_on)
+    if fmt == "json":
+        return render_json(findings, len(run.files), comparison=opts.previous)
+    if fmt == "github":
+        return render_github(findings, quiet=opts.quiet, fail_on=opts.fail_on)
+    if fmt == "sarif":
+        from interlock.sarif import render_sarif
+
+        return render_sarif(run)
+    if fmt == "junit":
+        from interlock.junit import render_junit
+
+        return render_junit(run, opts.fail_on)
+    if fmt in ("markdown", "html", TEMPLATE):
+        from interlock.report import build_report
+
+        context = build_report(run, previous=opts.previous, generated=opts.generated or generated_date())
+        if fmt == TEMPLATE:
+            if opts.template is None:
+                raise UsageError("the template format needs --template FILE")
+            return render_user_template(opts.template, context.as_dict())
+        name = "report.md.j2" if fmt == "markdown" else "report.html.j2"
+        return environment().get_template(name).render(**context.as_dict())
+    raise UsageError(f"unknown format {fmt!r} (one of {', '.join(FORMATS)})")
+
+
+def render_user_template(template: Path, context: Mapping[str, Any]) -> str:
+    """Render `--template FILE` in Jinja's sandbox; its errors are the user's, so they exit 2."""
+    from jinja2 import TemplateError
+    from jinja2.sandbox import SecurityError
+
+    if not template.is_file():
+        raise UsageError(f"{template}: no such template file")
+    try:
+        return sandbox(template).get_template(template.name).render(**context)
+    except SecurityError as exc:
+        raise UsageError(f"{template}: not allowed in a template: {exc}") from exc
+    except TemplateError as exc:
+        line = getattr(exc, "lineno", None)
+        where = f"{template}:{line}" if line else str(template)
+        raise UsageError(f"{where}: {exc.__class__.__name__}: {exc}") from exc
+
+
+# -- outputs: `-o [FORMAT=]FILE`, written atomically -------------------------------------------
+
+
+@dataclass(frozen=True, order=True)
+class Output:
+    """One requested output: a format and a file (None is standard output)."""
+
+    fmt: str
+    path: Path | None = None
+
+
+def parse_output(spec: str, default: str | None = None) -> Output:
+    """`sarif=out.sarif` or `out.sarif` (format from the extension, else ``default``)."""
+    prefix, sep, rest = spec.partition("=")
+    if sep and prefix in (*FORMATS, TEMPLATE):
+        if not rest:
+            raise UsageError(f"--output {spec}: no file name after {prefix}=")
+        return Output(prefix, Path(rest))
+    path = Path(spec)
+    fmt = default or EXTENSIONS.get(path.suffix.lower())
+    if fmt is None:
+        known = ", ".join(f"{ext} ({name})" for ext, name in EXTENSIONS.items())
+        raise UsageError(f"--output {spec}: cannot tell the format from the extension (known: {known}); "
+                         f"write it as FORMAT=FILE, e.g. sarif={spec}")
+    return Output(fmt, path)
+
+
+def produce(run: LintRun, outputs: Sequence[Output], options: RenderOptions) -> str:
+    """Render every output, then write the files; return what goes to standard output.
+
+    Everything is rendered before anything is written, so a failing template
+    leaves no output half-done, and each file is replaced atomically.
+    """
+    files = [o.path.resolve() for o in outputs if o.path is not None]
+    if len(files) != len(set(files)):
+        raise UsageError("--output: the same file is named twice")
+    rendered = [(output, render(output.fmt, run, options)) for output in outputs]
+    for output, text in rendered:
+        if output.path is not None:
+            write_atomic(output.path, text)
+    return "".join(text for output, text in rendered if output.path is None)
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Write the whole file or nothing: a temporary file in the same folder, then os.replace."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(text.encode("utf-8"))
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.chmod(temporary, 0o644)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
 
 
 RENDERERS: dict[str, Callable[..., str]] = {"text": render_text, "json": render_json}

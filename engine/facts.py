@@ -1,0 +1,268 @@
+"""Flatten the Organization into the facts the rules engine joins on.
+
+Facts are flat JSON objects: ``kind`` plus a ``key`` unique within the kind,
+scalar fields only, and no None (an absent field is left out, so rules can test
+for it). ``at`` is ``file:line:col`` of the definition, for findings to point
+at. The names of kinds and fields are the rules' vocabulary: rename nothing.
+Dates are whole days since 1970-01-01; directions are +1 (up) and -1 (down).
+The field ``id`` (and durable-rules' ``sid``, ``s``, ``items``) is never used:
+the engine reserves them (durable-rules-notes.md). Because ``kind`` names the
+fact's kind, a metric's, department's and target's own kind are
+``metric_kind``, ``dept_kind`` and ``target_kind``.
+"""
+from __future__ import annotations
+
+import datetime
+import hashlib
+import math
+import re
+from collections.abc import Iterator
+from decimal import Decimal
+
+from interlock.model import Location, Measure, Organization, Plan
+from interlock.validate import normalized
+
+FactValue = str | int | float | bool
+Fact = dict[str, FactValue]
+
+#: ``kind``/``key`` identify a fact; durable-rules keeps ``id``, ``sid``, ``s`` and ``items`` for itself.
+RESERVED = frozenset({"kind", "key", "at", "id", "sid", "s", "items"})
+_EPOCH_ORDINAL = datetime.date(1970, 1, 1).toordinal()
+#: A month of ramp-up, in days (the same 30 the knowledge base uses for a lag of 1m).
+DAYS_PER_MONTH = 30
+
+
+def organization_facts(org: Organization) -> list[Fact]:
+    """Every fact about ``org``, sorted by kind and key (the order never depends on the input files)."""
+    facts = [
+        *_organization(org),
+        *_objectives(org),
+        *_departments(org),
+        *_plans(org),
+        *_catalog(org),
+        *_targets(org),
+        *_assumptions(org),
+        *_dependencies(org),
+        *_milestones(org),
+        *_resources(org),
+        *_contingencies(org),
+        *_definitions(org),
+    ]
+    return sorted(facts, key=lambda f: (str(f["kind"]), str(f["key"])))
+
+
+def day(value: datetime.date) -> int:
+    """Days since 1970-01-01: dates as integers rules can subtract."""
+    return value.toordinal() - _EPOCH_ORDINAL
+
+
+def fact(kind: str, key: str, at: Location | None = None, /, **fields: FactValue | Decimal | datetime.date | None) -> Fact:
+    """One fact; None fields are left out, money becomes float. (Positional-only: facts have a field `kind` too.)"""
+    result: Fact = {"kind": kind, "key": key}
+    for name, value in fields.items():
+        if name in RESERVED:
+            raise ValueError(f"{kind}.{name}: reserved field name")
+        if value is None:
+            continue
+        if isinstance(value, Decimal):
+            value = float(value)
+        if isinstance(value, datetime.date):
+            raise TypeError(f"{kind}.{name}: convert dates with day()")
+        result[name] = value
+    if at is not None:
+        result["at"] = str(at)
+    return result
+
+
+def slug(name: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-") or "organization"
+
+
+def _opt_day(value: datetime.date | None) -> int | None:
+    return day(value) if value is not None else None
+
+
+def _organization(org: Organization) -> Iterator[Fact]:
+    if org.name is None:
+        return
+    yield fact(
+        "organization", slug(org.name), None,
+        name=org.name, currency=org.currency, fiscal_year=org.fiscal_year,
+        fy_start_day=_opt_day(org.fiscal_year_start),
+        incentive_budget=org.incentive_budget, base_revenue=org.base_revenue,
+    )
+
+
+def _objectives(org: Organization) -> Iterator[Fact]:
+    for o in org.objectives:
+        yield fact(
+            "objective", o.id, o.at,
+            name=o.name, metric=o.metrics[0], dir=o.direction, lead=o.lead,
+            priority=o.priority, target=o.target, period=o.period,
+        )
+        for i, metric in enumerate(o.metrics):
+            # The direction is the primary metric's; the others move in their own good direction.
+            good = org.metric_by_id[metric].good if metric in org.metric_by_id else 0
+            direction = o.direction if i == 0 or good == 0 else good
+            yield fact("objective_metric", f"{o.id}/{metric}", o.at, objective=o.id, metric=metric, dir=direction, lead=o.lead)
+
+
+def _departments(org: Organization) -> Iterator[Fact]:
+    for d in org.departments:
+        yield fact("department", d.id, d.at, name=d.name, parent=d.parent, dept_kind=d.kind, headcount=d.headcount)
+
+
+def _plans(org: Organization) -> Iterator[Fact]:
+    for plan in org.plans:
+        yield fact(
+            "plan", plan.id, plan.at,
+            dept=plan.department, role=plan.role,
+            measure_count=len(plan.measures),
+            weight_total=round(math.fsum(m.weight for m in plan.measures), 9),
+            participants=plan.participants, target_incentive=plan.target_incentive,
+            variable_share=plan.pay_mix,
+            has_gate=bool(plan.gates), has_clawback=plan.clawback is not None, has_holdback=plan.holdback is not None,
+            from_day=_opt_day(plan.effective_from), to_day=_opt_day(plan.effective_to),
+            clawback_days=plan.clawback.days if plan.clawback else None,
+            holdback_share=plan.holdback.share if plan.holdback else None,
+            holdback_days=plan.holdback.days if plan.holdback else None,
+        )
+        for measure in plan.measures:
+            yield _measure(org, plan, measure)
+            for i, point in enumerate(measure.curve):
+                yield fact(
+                    "curve_point", f"{plan.id}/{measure.metric}/{i}", point.at,
+                    plan=plan.id, metric=measure.metric, i=i, attainment=point.attainment, payout=point.payout,
+                )
+        for lever in plan.levers:
+            yield fact("lever", f"{plan.id}/{lever.name}", lever.at, plan=plan.id, dept=plan.department, lever=lever.name)
+        for gate in plan.gates:
+            yield fact("gate", f"{plan.id}/{gate.metric}", gate.at, plan=plan.id, dept=plan.department, metric=gate.metric, minimum=gate.minimum)
+        for mod in plan.modifiers:
+            yield fact(
+                "modifier", f"{plan.id}/{mod.metric}", mod.at,
+                plan=plan.id, dept=plan.department, metric=mod.metric,
+                bounded=mod.range is not None, has_criteria=bool(mod.criteria and mod.criteria.strip()),
+                low=mod.range[0] if mod.range else None, high=mod.range[1] if mod.range else None,
+            )
+
+
+def _measure(org: Organization, plan: Plan, m: Measure) -> Fact:
+    metric = org.metric_by_id.get(m.metric)
+    return fact(
+        "measure", f"{plan.id}/{m.metric}", m.at,
+        plan=plan.id, dept=plan.department, metric=m.metric, weight=m.weight, dir=m.direction,
+        metric_kind=metric.kind if metric and metric.kind else None,
+        period=m.period, basis=m.basis, team=m.team,
+        threshold=m.threshold, target=m.target, excellence=m.excellence, capped=m.capped, cap=m.cap,
+        contingent_on=m.contingent_on,
+    )
+
+
+def _catalog(org: Organization) -> Iterator[Fact]:
+    for m in org.metrics:
+        yield fact(
+            "metric", m.id, None,
+            name=m.name, metric_kind=m.kind or None, good=m.good, function=m.function or None, unit=m.unit or None,
+            band_low=m.band[0] if m.band else None, band_high=m.band[1] if m.band else None,
+        )
+        for companion in m.companions:
+            yield fact("quality_pair", f"{m.id}/{companion}", None, metric=m.id, companion=companion)
+    for e in org.influences:
+        yield fact(
+            "influence", f"{e.src}>{e.dst}", e.at,
+            src=e.src, dst=e.dst, sign=e.sign, conf=e.conf, lag_days=e.lag_days, basis=e.basis,
+        )
+    for n in org.non_conflicts:
+        a, b = sorted((n.a, n.b))
+        yield fact("non_conflict", f"{a}|{b}", None, a=a, b=b)
+
+
+def _targets(org: Organization) -> Iterator[Fact]:
+    for t in org.targets:
+        yield fact(
+            "target", t.id, t.at,
+            owner=t.owner, metric=t.metric, value=t.value, target_kind=t.kind, period=t.period, parent=t.parent,
+            start_day=_opt_day(t.starts), end_day=_opt_day(t.ends), contingent_on=t.contingent_on,
+        )
+
+
+def _assumptions(org: Organization) -> Iterator[Fact]:
+    for a in org.assumptions:
+        key = "/".join(part for part in (a.department, a.name, a.segment) if part)
+        yield fact(
+            "assumption", key, a.at,
+            dept=a.department, name=a.name, value=a.value, day=_opt_day(a.date),
+            segment=a.segment, period=a.period, milestone=a.milestone,
+        )
+
+
+def _dependencies(org: Organization) -> Iterator[Fact]:
+    for d in org.dependencies:
+        yield fact(
+            "dependency", d.id, d.at,
+            consumer=d.consumer, provider=d.provider, metric=d.metric, amount=d.amount,
+            critical=d.critical, due_day=_opt_day(d.due), milestone=d.milestone,
+        )
+
+
+def _milestones(org: Organization) -> Iterator[Fact]:
+    for m in org.milestones:
+        yield fact(
+            "milestone", m.id, m.at,
+            name=m.name, owner=m.owner, planned_day=day(m.planned), forecast_day=day(m.forecast),
+            slip_days=(m.forecast - m.planned).days, confidence=m.confidence,
+        )
+
+
+def _resources(org: Organization) -> Iterator[Fact]:
+    for h in org.hires:
+        yield fact(
+            "hire", h.id, h.at,
+            dept=h.department, role=h.role, count=h.count, start_day=day(h.start),
+            ramp_days=round(h.ramp_months * DAYS_PER_MONTH), contingent_on=h.contingent_on,
+        )
+    for s in org.spend:
+        yield fact(
+            "spend", s.id, s.at,
+            dept=s.department, amount=s.amount, from_day=_opt_day(s.start), to_day=_opt_day(s.end),
+            contingent_on=s.contingent_on,
+        )
+
+
+def _contingencies(org: Organization) -> Iterator[Fact]:
+    """What depends on which milestone, with the days it starts, must be ready and ends."""
+
+    def contingency(item: str, ref: str, dept: str, milestone: str, at: Location,
+                    start: datetime.date | None, ready: datetime.date | None = None, end: datetime.date | None = None) -> Fact:
+        ready = ready or start
+        return fact(
+            "contingency", f"{item}/{ref}", at,
+            dept=dept, item=item, ref=ref, milestone=milestone,
+            start_day=_opt_day(start), ready_day=_opt_day(ready), end_day=_opt_day(end),
+        )
+
+    for plan in org.plans:
+        for m in plan.measures:
+            if m.contingent_on:
+                ref = f"{plan.id}/{m.metric}"
+                yield contingency("measure", ref, plan.department, m.contingent_on, m.at, plan.effective_from, end=plan.effective_to)
+    for t in org.targets:
+        if t.contingent_on:
+            yield contingency("target", t.id, t.owner, t.contingent_on, t.at, t.starts, end=t.ends)
+    for h in org.hires:
+        if h.contingent_on:
+            ready = h.start + datetime.timedelta(days=round(h.ramp_months * DAYS_PER_MONTH))
+            yield contingency("hire", h.id, h.department, h.contingent_on, h.at, h.start, ready)
+    for s in org.spend:
+        if s.contingent_on:
+            yield contingency("spend", s.id, s.department, s.contingent_on, s.at, s.start, end=s.end)
+    for d in org.dependencies:
+        if d.milestone:
+            yield contingency("dependency", d.id, d.consumer, d.milestone, d.at, d.due)
+
+
+def _definitions(org: Organization) -> Iterator[Fact]:
+    for d in org.definitions:
+        digest = hashlib.sha1(normalized(d.text).encode("utf-8")).hexdigest()[:12]
+        yield fact("definition", f"{d.metric}/{d.department}", d.at, metric=d.metric, dept=d.department, text_hash=digest)

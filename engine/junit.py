@@ -1,0 +1,77 @@
+"""JUnit XML, for CI systems that show test reports (GitLab, Jenkins, Azure Pipelines).
+
+One testsuite per policy file and one testcase per finding, like ESLint's
+junit formatter; a file without findings gets one passing testcase so every
+linted file shows up. A finding fails its testcase only when it fails the
+run (unwaived, at or above `--fail-on`); a waived finding is skipped with its
+waiver as the reason; one below the threshold passes, its message kept in
+system-out. Built with xml.etree so every value is escaped by the library.
+"""
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from interlock.findings import Finding
+from interlock.render import failing
+
+if TYPE_CHECKING:
+    from interlock.render import LintRun
+
+ORGANIZATION = "(organization)"
+
+
+def render_junit(run: LintRun, fail_on: str = "error") -> str:
+    root = ET.Element("testsuites", {"name": "interlock"})
+    groups: dict[str, list[Finding]] = {file: [] for file in run.files}
+    for finding in run.findings:
+        groups.setdefault(finding.primary.file if finding.primary else ORGANIZATION, []).append(finding)
+    totals = {"tests": 0, "failures": 0, "skipped": 0}
+    for file in sorted(groups, key=lambda name: (name == ORGANIZATION, name)):
+        suite = _suite(root, file, sorted(groups[file], key=Finding.sort_key), fail_on)
+        for key in totals:
+            totals[key] += int(suite.get(key, "0"))
+    root.attrib.update({"tests": str(totals["tests"]), "failures": str(totals["failures"]), "errors": "0",
+                        "skipped": str(totals["skipped"])})
+    ET.indent(root)
+    return ET.tostring(root, encoding="unicode", xml_declaration=True) + "\n"
+
+
+def _suite(root: ET.Element, file: str, findings: Sequence[Finding], fail_on: str) -> ET.Element:
+    suite = ET.SubElement(root, "testsuite", {"name": file})
+    failures = skipped = 0
+    if not findings:
+        ET.SubElement(suite, "testcase", {"classname": file, "name": "no findings"})
+    for finding in findings:
+        case = ET.SubElement(suite, "testcase", {
+            "classname": file,
+            "name": f"{finding.rule} {finding.name} [{finding.fingerprint}]",
+        })
+        if finding.primary is not None:
+            case.attrib.update({"file": finding.primary.file, "line": str(finding.primary.line)})
+        details = _details(finding)
+        if finding.waiver is not None:
+            skipped += 1
+            ET.SubElement(case, "skipped", {"message": f"waived by {finding.waiver.owner} until "
+                                                       f"{finding.waiver.expires}: {finding.waiver.justification}"})
+        elif failing(finding, fail_on):
+            failures += 1
+            failure = ET.SubElement(case, "failure", {"type": finding.severity, "message": finding.message})
+            failure.text = details
+        else:
+            ET.SubElement(case, "system-out").text = details
+    suite.attrib.update({"tests": str(max(len(findings), 1)), "failures": str(failures), "errors": "0",
+                         "skipped": str(skipped)})
+    return suite
+
+
+def _details(finding: Finding) -> str:
+    lines = [f"{finding.severity} {finding.rule} {finding.name}: {finding.title}", finding.message]
+    lines += [f"at {loc}" for loc in finding.locations]
+    if finding.trace:
+        lines.append("causal path: " + " > ".join(finding.trace))
+    if finding.remediation:
+        lines.append(f"how to fix it: {finding.remediation.strip()}")
+    lines.append(f"fingerprint: {finding.fingerprint}")
+    return "\n".join(lines)

@@ -1,0 +1,245 @@
+"""The metric knowledge base: built-in (rules/knowledge/*.yaml) plus an organization's own additions.
+
+The built-in files are package data, validated against
+rules/schema/knowledge.schema.json when first used; a broken built-in file is
+an input error like any other. Organizations extend the catalog in the same
+shape (validate.py checks their ids and references): their metrics are added,
+their influence edges replace built-in edges between the same two metrics,
+their formulas replace built-in formulas with the same id.
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from functools import cache, cached_property
+from typing import Any
+
+from jsonschema import Draft202012Validator
+
+from interlock import resources
+from interlock.errors import InputError, Problem
+from interlock.model import Formula, Influence, Location, Metric, NonConflict
+from interlock.yamlsource import SourceIndex, parse_yaml, path_label
+
+FILES = ("metrics", "influences", "objectives", "formulas")
+GOOD = {"up": 1, "down": -1, "band": 0, "none": 0}
+LAG_DAYS = {"d": 1, "w": 7, "m": 30, "q": 90, "y": 365}
+
+
+@dataclass(frozen=True)
+class ObjectiveDefinition:
+    """A built-in objective an organization adopts by id."""
+
+    id: str
+    name: str
+    metrics: tuple[str, ...]
+    direction: int
+    description: str = ""
+    protected_by: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Knowledge:
+    """Metrics, signed influences, formulas, known non-conflicts and adoptable objectives."""
+
+    metrics: tuple[Metric, ...] = ()
+    influences: tuple[Influence, ...] = ()
+    formulas: tuple[Formula, ...] = ()
+    non_conflicts: tuple[NonConflict, ...] = ()
+    objectives: Mapping[str, ObjectiveDefinition] = field(default_factory=dict, hash=False, compare=False)
+
+    @cached_property
+    def by_id(self) -> dict[str, Metric]:
+        return {m.id: m for m in self.metrics}
+
+    @cached_property
+    def names(self) -> dict[str, str]:
+        """Every id and alias, to the metric id it stands for."""
+        table = {alias: m.id for m in self.metrics for alias in m.aliases}
+        table.update({m.id: m.id for m in self.metrics})
+        return table
+
+    def canonical(self, name: str) -> str:
+        """The metric id for an id or alias; other names (drivers) unchanged."""
+        return self.names.get(name, name)
+
+    def good(self, metric: str) -> int:
+        found = self.by_id.get(metric)
+        return found.good if found else 0
+
+    def with_objectives(self, objectives: Iterable[ObjectiveDefinition]) -> Knowledge:
+        return replace(self, objectives={o.id: o for o in sorted(objectives, key=lambda o: o.id)})
+
+    def extended(
+        self,
+        metrics: Iterable[Metric] = (),
+        influences: Iterable[Influence] = (),
+        formulas: Iterable[Formula] = (),
+        non_conflicts: Iterable[NonConflict] = (),
+    ) -> Knowledge:
+        """This catalog with an organization's additions; an org edge or formula replaces the built-in one."""
+        edges = {(e.src, e.dst): e for e in self.influences}
+        edges.update({(e.src, e.dst): e for e in influences})
+        by_formula = {f.id: f for f in self.formulas}
+        by_formula.update({f.id: f for f in formulas})
+        pairs = {(n.a, n.b): n for n in self.non_conflicts}
+        pairs.update({(n.a, n.b): n for n in non_conflicts})
+        return replace(
+            self,
+            metrics=tuple(sorted((*self.metrics, *metrics), key=lambda m: m.id)),
+            influences=tuple(edges[k] for k in sorted(edges)),
+            formulas=tuple(by_formula[k] for k in sorted(by_formula)),
+            non_conflicts=tuple(pairs[k] for k in sorted(pairs)),
+        )
+
+
+# --- reading entries (shared by the built-in files and policy files) ------------------------------
+
+
+def metric_from(data: Mapping[str, Any], at: Location | None = None) -> Metric:
+    return Metric(
+        id=data["id"],
+        name=data.get("name") or data["id"],
+        unit=data.get("unit", ""),
+        good=GOOD.get(data.get("good", "none"), 0),
+        kind=data.get("kind", ""),
+        function=data.get("function", ""),
+        aliases=tuple(data.get("aliases") or ()),
+        companions=tuple(data.get("quality_pair") or ()),
+        definition=data.get("definition", ""),
+        band=_band(data.get("band")),
+        at=at,
+    )
+
+
+def influence_from(data: Mapping[str, Any], at: Location | None = None, canonical: Any = None) -> Influence:
+    name = canonical or (lambda n: n)
+    return Influence(
+        src=name(data["from"]),
+        dst=name(data["to"]),
+        sign=-1 if str(data.get("sign")) in ("-", "-1") else 1,
+        conf=float(data.get("confidence", 0.5)),
+        lag_days=lag_days(data.get("lag", 0)),
+        basis=data.get("basis", "heuristic"),
+        rationale=data.get("rationale", ""),
+        source=data.get("source", ""),
+        at=at,
+    )
+
+
+def formula_from(data: Mapping[str, Any], at: Location | None = None) -> Formula:
+    return Formula(data["id"], data["output"], data["expression"], data.get("rationale", ""), at)
+
+
+def non_conflict_from(data: Mapping[str, Any], at: Location | None = None, canonical: Any = None) -> NonConflict:
+    name = canonical or (lambda n: n)
+    a, b = sorted(name(m) for m in data["metrics"])
+    return NonConflict(a, b, data.get("rationale", ""), at)
+
+
+def lag_days(lag: object) -> int:
+    """``0``, ``14d``, ``2w``, ``1m``, ``1q``, ``1y`` in days (a month is 30 days, a quarter 90)."""
+    if isinstance(lag, (int, float)) and not isinstance(lag, bool):
+        return int(lag)
+    match = re.fullmatch(r"\s*([0-9]+(?:\.[0-9]+)?)\s*([dwmqy])\s*", str(lag))
+    if not match:
+        return 0
+    return round(float(match.group(1)) * LAG_DAYS[match.group(2)])
+
+
+def _band(value: object) -> tuple[float, float] | None:
+    if isinstance(value, list) and len(value) == 2 and all(isinstance(v, (int, float)) for v in value):
+        return float(value[0]), float(value[1])
+    return None
+
+
+# --- the built-in knowledge base ------------------------------------------------------------------
+
+
+@cache
+def builtin() -> Knowledge:
+    """The knowledge base shipped in rules/knowledge/, checked once per process."""
+    directory = resources.rules_dir() / "knowledge"
+    problems: list[Problem] = []
+    entries: dict[str, list[tuple[dict[str, Any], str, SourceIndex, tuple[str | int, ...]]]] = {}
+    validator = _knowledge_validator()
+    for name in FILES:
+        display = f"rules/knowledge/{name}.yaml"
+        file = directory / f"{name}.yaml"
+        if not file.is_file():
+            continue
+        try:
+            data, index = parse_yaml(file.read_text(encoding="utf-8"), display)
+        except InputError as exc:
+            problems.extend(exc.problems)
+            continue
+        if validator is not None:
+            problems.extend(_schema_problems(validator, data, index, display))
+        for key, value in data.items():
+            for i, item in enumerate(value if isinstance(value, list) else []):
+                if isinstance(item, dict):
+                    entries.setdefault(key, []).append((item, display, index, (key, i)))
+    if problems:
+        raise InputError(problems)
+    metrics = tuple(sorted((metric_from(m) for m, *_ in entries.get("metrics", [])), key=lambda m: m.id))
+    base = Knowledge(metrics=metrics)
+    problems.extend(_unknown_metrics(base, entries))
+    if problems:
+        raise InputError(problems)
+    return base.extended(
+        influences=[influence_from(e, canonical=base.canonical) for e, *_ in entries.get("influences", [])],
+        formulas=[formula_from(f) for f, *_ in entries.get("formulas", [])],
+        non_conflicts=[non_conflict_from(n, canonical=base.canonical) for n, *_ in entries.get("non_conflicts", [])],
+    ).with_objectives(_objective(o, base) for o, *_ in entries.get("objectives", []))
+
+
+def _unknown_metrics(
+    base: Knowledge, entries: Mapping[str, list[tuple[dict[str, Any], str, SourceIndex, tuple[str | int, ...]]]]
+) -> list[Problem]:
+    """Built-in edges, pairs, objectives and quality pairs may only name built-in metrics."""
+    fields = {
+        "influences": ("from", "to"),
+        "non_conflicts": ("metrics",),
+        "objectives": ("metrics",),
+        "metrics": ("quality_pair",),
+    }
+    problems = []
+    for section, keys in fields.items():
+        for item, display, index, path in entries.get(section, []):
+            for key in keys:
+                value = item.get(key)
+                for i, name in enumerate(value if isinstance(value, list) else [value]):
+                    if isinstance(name, str) and name not in base.names:
+                        at = (*path, key, i) if isinstance(value, list) else (*path, key)
+                        problems.append(Problem(display, *index.locate(at), f"{path_label(at)}: unknown metric {name!r}"))
+    return problems
+
+
+def _objective(data: Mapping[str, Any], base: Knowledge) -> ObjectiveDefinition:
+    return ObjectiveDefinition(
+        id=data["id"],
+        name=data.get("name") or data["id"],
+        metrics=tuple(base.canonical(m) for m in data.get("metrics", ())),
+        direction=1 if data.get("direction", "up") == "up" else -1,
+        description=data.get("description", ""),
+        protected_by=tuple(data.get("protected_by") or ()),
+    )
+
+
+def _knowledge_validator() -> Draft202012Validator | None:
+    try:
+        schema = resources.schema("knowledge")
+    except FileNotFoundError:
+        return None
+    return Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
+
+
+def _schema_problems(validator: Draft202012Validator, data: Any, index: SourceIndex, display: str) -> list[Problem]:
+    problems = []
+    for error in validator.iter_errors(data):
+        path = tuple(error.absolute_path)
+        line, col = index.locate(path)
+        where = path_label(path)
+        problems.append(Problem(display, line, col, f"{where}: {error.message}" if where else error.message))
+    return problems

@@ -1,0 +1,344 @@
+"""The normalized organization: what the policy files say, with every unit and default resolved.
+
+validate.py builds it only from input that passed every check, so nothing here
+needs to be defensive. Percentages are fractions (``40%`` is ``0.4``), rates and
+weights are floats, money is Decimal (in the organization's currency), dates
+are ``datetime.date``, directions are +1 (up) and -1 (down). Every item keeps
+``at``, the place it is defined; built-in knowledge has ``at=None``.
+"""
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+from decimal import Decimal
+from functools import cached_property
+
+
+@dataclass(frozen=True, order=True)
+class Location:
+    """A place in a policy file a person can open, 1-based."""
+
+    file: str
+    line: int
+    column: int
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}:{self.column}"
+
+
+# --- the metric knowledge base -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Metric:
+    """A measurable quantity; ``good`` is +1 (more is better), -1 (less is better) or 0 (a band or policy)."""
+
+    id: str
+    name: str
+    unit: str
+    good: int
+    kind: str
+    function: str
+    aliases: tuple[str, ...] = ()
+    companions: tuple[str, ...] = ()
+    definition: str = ""
+    band: tuple[float, float] | None = None
+    at: Location | None = None
+
+
+@dataclass(frozen=True)
+class Influence:
+    """An increase in ``src`` tends to move ``dst`` in the direction of ``sign``, after ``lag_days``."""
+
+    src: str
+    dst: str
+    sign: int
+    conf: float
+    lag_days: int
+    basis: str
+    rationale: str = ""
+    source: str = ""
+    at: Location | None = None
+
+
+@dataclass(frozen=True)
+class Formula:
+    """A driver identity such as ``bookings = sqls * win_rate * avg_deal_size``."""
+
+    id: str
+    output: str
+    expression: str
+    description: str = ""
+    at: Location | None = None
+
+
+@dataclass(frozen=True)
+class NonConflict:
+    """Two metrics known *not* to trade off (DORA: deployment frequency and change failure rate)."""
+
+    a: str
+    b: str
+    rationale: str = ""
+    at: Location | None = None
+
+
+# --- the organization ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Objective:
+    """What the company wants; ``lead`` objectives are the ones every plan must serve."""
+
+    id: str
+    name: str
+    metrics: tuple[str, ...]
+    direction: int
+    lead: bool
+    at: Location | None
+    target: float | None = None
+    unit: str | None = None
+    priority: int | None = None
+    period: str | None = None
+    adopted: str | None = None
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class Department:
+    """A function, team or role; ``parent`` is None at the top (under the company)."""
+
+    id: str
+    name: str
+    kind: str
+    at: Location
+    parent: str | None = None
+    owner: str | None = None
+    headcount: int | None = None
+
+
+@dataclass(frozen=True)
+class Target:
+    """A number someone owns for a period; ``parent`` is the target it rolls up to (given or resolved)."""
+
+    id: str
+    owner: str
+    metric: str
+    value: float
+    kind: str
+    at: Location
+    period: str | None = None
+    starts: datetime.date | None = None
+    ends: datetime.date | None = None
+    parent: str | None = None
+    basis: str | None = None
+    contingent_on: str | None = None
+
+
+@dataclass(frozen=True)
+class CurvePoint:
+    """Attainment (fraction of target) paying ``payout`` (fraction of the target incentive)."""
+
+    attainment: float
+    payout: float
+    at: Location
+
+
+@dataclass(frozen=True)
+class Measure:
+    """One paid metric in a plan."""
+
+    metric: str
+    weight: float
+    direction: int
+    at: Location
+    threshold: float | None = None
+    target: float | None = None
+    excellence: float | None = None
+    cap: float | None = None
+    curve: tuple[CurvePoint, ...] = ()
+    period: str | None = None
+    basis: str | None = None
+    team: bool = False
+    contingent_on: str | None = None
+    definition: str | None = None
+
+    @property
+    def capped(self) -> bool:
+        return self.cap is not None
+
+
+@dataclass(frozen=True)
+class Gate:
+    """No (or reduced) payout unless ``metric`` reaches ``minimum``."""
+
+    metric: str
+    minimum: float
+    at: Location
+    effect: str | None = None
+
+
+@dataclass(frozen=True)
+class Modifier:
+    """Scales the payout by a factor within ``range`` depending on ``metric``."""
+
+    metric: str
+    at: Location
+    range: tuple[float, float] | None = None
+    criteria: str | None = None
+
+
+@dataclass(frozen=True)
+class Clawback:
+    days: int | None
+    on: tuple[str, ...]
+    at: Location
+
+
+@dataclass(frozen=True)
+class Holdback:
+    share: float | None
+    days: int | None
+    at: Location
+
+
+@dataclass(frozen=True)
+class Lever:
+    """Something the role decides that moves its own measures (price, payment terms, ...)."""
+
+    name: str
+    at: Location
+
+
+@dataclass(frozen=True)
+class Plan:
+    """An incentive plan for a department or one role in it."""
+
+    id: str
+    department: str
+    at: Location
+    role: str | None = None
+    participants: int | None = None
+    target_incentive: Decimal | None = None
+    pay_mix: float | None = None
+    effective_from: datetime.date | None = None
+    effective_to: datetime.date | None = None
+    levers: tuple[Lever, ...] = ()
+    measures: tuple[Measure, ...] = ()
+    gates: tuple[Gate, ...] = ()
+    modifiers: tuple[Modifier, ...] = ()
+    clawback: Clawback | None = None
+    holdback: Holdback | None = None
+
+
+@dataclass(frozen=True)
+class Assumption:
+    """A planning number (or date) a department counts on."""
+
+    department: str
+    name: str
+    at: Location
+    value: float | None = None
+    date: datetime.date | None = None
+    segment: str | None = None
+    period: str | None = None
+    milestone: str | None = None
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class Dependency:
+    """``consumer`` needs ``deliverable`` from ``provider``."""
+
+    id: str
+    consumer: str
+    provider: str
+    at: Location
+    deliverable: str | None = None
+    metric: str | None = None
+    amount: float | None = None
+    due: datetime.date | None = None
+    critical: bool = False
+    milestone: str | None = None
+    definition: str | None = None
+
+
+@dataclass(frozen=True)
+class Milestone:
+    """A dated event plans count on; ``forecast`` is where it stands today."""
+
+    id: str
+    name: str
+    owner: str
+    planned: datetime.date
+    forecast: datetime.date
+    confidence: float
+    at: Location
+
+
+@dataclass(frozen=True)
+class Hire:
+    id: str
+    department: str
+    count: int
+    start: datetime.date
+    ramp_months: float
+    at: Location
+    role: str | None = None
+    contingent_on: str | None = None
+
+
+@dataclass(frozen=True)
+class Spend:
+    id: str
+    department: str
+    amount: Decimal
+    at: Location
+    purpose: str | None = None
+    start: datetime.date | None = None
+    end: datetime.date | None = None
+    contingent_on: str | None = None
+
+
+@dataclass(frozen=True)
+class Definition:
+    """How one department counts a metric (e.g. what a MQL is)."""
+
+    metric: str
+    department: str
+    text: str
+    at: Location
+
+
+@dataclass(frozen=True)
+class Organization:
+    """Everything the policy files say, merged across files, plus the effective knowledge base."""
+
+    name: str | None = None
+    currency: str | None = None
+    fiscal_year: int | None = None
+    fiscal_year_start: datetime.date | None = None
+    incentive_budget: Decimal | None = None
+    base_revenue: Decimal | None = None
+    at: Location | None = None
+    objectives: tuple[Objective, ...] = ()
+    departments: tuple[Department, ...] = ()
+    targets: tuple[Target, ...] = ()
+    plans: tuple[Plan, ...] = ()
+    assumptions: tuple[Assumption, ...] = ()
+    dependencies: tuple[Dependency, ...] = ()
+    milestones: tuple[Milestone, ...] = ()
+    hires: tuple[Hire, ...] = ()
+    spend: tuple[Spend, ...] = ()
+    definitions: tuple[Definition, ...] = ()
+    metrics: tuple[Metric, ...] = ()
+    influences: tuple[Influence, ...] = ()
+    formulas: tuple[Formula, ...] = ()
+    non_conflicts: tuple[NonConflict, ...] = field(default=())
+
+    @cached_property
+    def metric_by_id(self) -> dict[str, Metric]:
+        return {m.id: m for m in self.metrics}
+
+    @cached_property
+    def department_by_id(self) -> dict[str, Department]:
+        return {d.id: d for d in self.departments}

@@ -1,0 +1,168 @@
+"""SARIF 2.1.0 output, for GitHub code scanning and every SARIF viewer.
+
+Built as plain dicts: the only Python SARIF library (Microsoft's sarif-om)
+is generated classes that still need a serializer and add nothing a schema
+test does not check. tests/test_sarif.py validates every output against the
+official OASIS schema (errata01), vendored in tests/schemas/.
+
+A conflict has several sides: the primary location is ``locations[0]``,
+every other side is in ``relatedLocations`` with a message saying what it is.
+``partialFingerprints["interlock/v1"]`` is the finding's fingerprint, so
+code scanning tracks an alert across edits the same way our baselines do.
+"""
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
+
+from interlock import __version__
+from interlock.findings import Finding, Location
+
+if TYPE_CHECKING:
+    from interlock.render import LintRun
+    from interlock.rulebook import Rule
+
+SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
+FINGERPRINT_KEY = "interlock/v1"
+LEVELS = {"error": "error", "warning": "warning", "info": "note"}
+
+
+def render_sarif(run: LintRun) -> str:
+    return json.dumps(sarif_log(run), indent=2, ensure_ascii=False) + "\n"
+
+
+def sarif_log(run: LintRun) -> dict[str, Any]:
+    """One SARIF run: every check rule as a reporting descriptor, every finding as a result."""
+    descriptors = _descriptors(run)
+    index = {d["id"]: i for i, d in enumerate(descriptors)}
+    return {
+        "$schema": SCHEMA_URI,
+        "version": "2.1.0",
+        "runs": [{
+            "tool": {"driver": {
+                "name": "interlock",
+                "version": __version__,
+                "semanticVersion": __version__,
+                "rules": descriptors,
+            }},
+            "columnKind": "unicodeCodePoints",
+            "results": [_result(f, index[f.rule]) for f in run.findings],
+        }],
+    }
+
+
+def _descriptors(run: LintRun) -> list[dict[str, Any]]:
+    """The book's check rules plus any rule only a finding knows (a rule pack's, a previous run's)."""
+    rules: dict[str, dict[str, Any]] = {r.id: _descriptor(r) for r in run.book.checks}
+    for finding in run.findings:
+        if finding.rule not in rules:
+            rules[finding.rule] = _fallback(finding)
+    return [rules[k] for k in sorted(rules)]
+
+
+def _descriptor(rule: Rule) -> dict[str, Any]:
+    help_text = rule.rationale.strip()
+    help_md = f"**Why it matters.** {help_text}"
+    if rule.remediation:
+        help_text += f"\n\nHow to fix it: {rule.remediation.strip()}"
+        help_md += f"\n\n**How to fix it.** {rule.remediation.strip()}"
+    if rule.sources:
+        help_text += f"\n\nSources: {', '.join(rule.sources)}"
+    return {
+        "id": rule.id,
+        "name": rule.name,
+        "shortDescription": {"text": rule.title},
+        "fullDescription": {"text": rule.summary.strip() or rule.title},
+        "help": {"text": help_text, "markdown": help_md},
+        "defaultConfiguration": {"level": LEVELS[rule.severity]},
+        "properties": {"family": rule.family, "tags": [rule.family], "waivable": rule.waivable},
+    }
+
+
+def _fallback(finding: Finding) -> dict[str, Any]:
+    return {
+        "id": finding.rule,
+        "name": finding.name or finding.rule,
+        "shortDescription": {"text": finding.title or finding.rule},
+        "help": {"text": finding.remediation or finding.title or finding.rule},
+        "defaultConfiguration": {"level": LEVELS[finding.severity]},
+        "properties": {"family": finding.family, "tags": [finding.family] if finding.family else []},
+    }
+
+
+def _physical(location: Location) -> dict[str, Any]:
+    # Paths are as reached from the command line (relative, POSIX); a URI reference needs them percent-encoded.
+    return {
+        "artifactLocation": {"uri": quote(location.file, safe="/")},
+        "region": {"startLine": max(location.line, 1), "startColumn": max(location.column, 1)},
+    }
+
+
+def location_labels(finding: Finding) -> dict[Location, str]:
+    """What each place of a finding is ("measure dpo of plan ap-team"), from the facts it matched."""
+    labels: dict[Location, str] = {}
+    for _alias, fact in sorted(finding.facts.items()):
+        at = fact.get("at")
+        if not isinstance(at, str) or at.count(":") < 2:
+            continue
+        try:
+            where = Location.parse(at)
+        except ValueError:
+            continue
+        labels.setdefault(where, describe_fact(fact))
+    return labels
+
+
+def describe_fact(fact: Mapping[str, Any]) -> str:
+    kind = str(fact.get("kind", "item")).replace("_", " ")
+    if fact.get("kind") == "measure" and fact.get("plan"):
+        return f"measure {fact.get('metric')} of plan {fact.get('plan')}"
+    if fact.get("kind") == "objective_metric" and fact.get("objective"):
+        return f"objective {fact.get('objective')}"
+    key = fact.get("key")
+    return f"{kind} {key}" if key else kind
+
+
+def _result(finding: Finding, rule_index: int) -> dict[str, Any]:
+    labels = location_labels(finding)
+    result: dict[str, Any] = {
+        "ruleId": finding.rule,
+        "ruleIndex": rule_index,
+        "level": LEVELS[finding.severity],
+        "message": {"text": finding.message},
+        "locations": [],
+        "partialFingerprints": {FINGERPRINT_KEY: finding.fingerprint},
+        "properties": {
+            "family": finding.family,
+            "departments": list(finding.departments),
+            "objectives": list(finding.objectives),
+            "trace": list(finding.trace),
+            "remediation": finding.remediation,
+        },
+    }
+    if finding.primary is not None:
+        primary: dict[str, Any] = {"physicalLocation": _physical(finding.primary)}
+        if finding.primary in labels:
+            primary["message"] = {"text": labels[finding.primary]}
+        result["locations"] = [primary]
+    related = []
+    for number, location in enumerate(finding.locations[1:], start=1):
+        related.append({
+            "id": number,
+            "physicalLocation": _physical(location),
+            "message": {"text": labels.get(location, "also involved")},
+        })
+    if related:
+        result["relatedLocations"] = related
+    if finding.waiver is not None:
+        # An accepted external suppression: code scanning shows the alert as dismissed, with the reason.
+        result["suppressions"] = [{
+            "kind": "external",
+            "status": "accepted",
+            "justification": finding.waiver.justification,
+            "properties": {"owner": finding.waiver.owner, "expires": finding.waiver.expires},
+        }]
+    return result
+

@@ -1,0 +1,960 @@
+"""Check policy files strictly and build the normalized Organization from them.
+
+Two passes, both reporting everything they find: the JSON Schema (shape, types,
+ranges, unknown keys) and the semantic checks the schema cannot express
+(duplicate ids across files, unknown references with a did-you-mean, cycles,
+file defaults). Every problem is ``file:line:col: data.path: message``; the
+builder never trusts its input, because it also runs over files the schema
+rejected so that all problems come out at once.
+"""
+from __future__ import annotations
+
+import ast
+import calendar
+import datetime
+import difflib
+import math
+import re
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, replace
+from decimal import Decimal
+from functools import cache
+from typing import Any
+
+import jsonschema
+from jsonschema import Draft202012Validator, ValidationError
+
+from interlock import knowledge, resources
+from interlock.errors import InputError, Problem
+from interlock.loader import Document
+from interlock.model import (
+    Assumption,
+    Clawback,
+    CurvePoint,
+    Definition,
+    Department,
+    Dependency,
+    Gate,
+    Hire,
+    Holdback,
+    Lever,
+    Location,
+    Measure,
+    Milestone,
+    Modifier,
+    Objective,
+    Organization,
+    Plan,
+    Spend,
+    Target,
+)
+from interlock.yamlsource import DataPath, path_label
+
+PERCENT = re.compile(r"^([+-]?[0-9]+(?:\.[0-9]+)?)\s*%$")
+COMPANY = "company"
+DIRECTIONS = {"up": 1, "down": -1}
+
+
+def validate(documents: Sequence[Document]) -> Organization:
+    """The organization the documents describe; InputError with every problem if they are not valid."""
+    documents = sorted(documents, key=lambda d: d.path)
+    problems: list[Problem] = []
+    for doc in documents:
+        problems.extend(doc.problems)
+        problems.extend(schema_problems(doc))
+    if any(doc.problems for doc in documents):
+        raise InputError(problems)  # a file we could not read would make every reference to it look wrong
+    organization = _Builder(documents, knowledge.builtin(), problems).build()
+    if problems:
+        raise InputError(problems)
+    return organization
+
+
+# --- values --------------------------------------------------------------------------------------
+
+
+def parse_percent(value: object) -> float | None:
+    """``0.4`` and ``'40%'`` are both 0.4; anything else is None."""
+    if isinstance(value, str):
+        match = PERCENT.match(value.strip())
+        return float(match.group(1)) / 100 if match else None
+    return as_number(value)
+
+
+def as_number(value: object) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    number = float(value)
+    return number if math.isfinite(number) else None
+
+
+def as_int(value: object) -> int | None:
+    number = as_number(value)
+    return int(number) if number is not None and number.is_integer() else None
+
+
+def as_date(value: object) -> datetime.date | None:
+    if isinstance(value, datetime.date) and not isinstance(value, datetime.datetime):
+        return value
+    if isinstance(value, str) and re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value):
+        try:
+            return datetime.date.fromisoformat(value)
+        except ValueError:
+            return None
+    return None
+
+
+def as_money(value: object) -> Decimal | None:
+    number = as_number(value)
+    return Decimal(str(value)) if number is not None else None
+
+
+def show(value: object) -> str:
+    """A value as the user would write it in YAML."""
+    if value is None:
+        return "an empty value"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        if math.isnan(value):
+            return ".nan"
+        if math.isinf(value):
+            return ".inf" if value > 0 else "-.inf"
+        return repr(int(value)) if value.is_integer() and abs(value) < 1e15 else repr(value)
+    if isinstance(value, (int, str)):
+        return repr(value)
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    return repr(value)
+
+
+def written(value: object) -> str:
+    """A number as written: ``40%`` stays ``40%``."""
+    return value if isinstance(value, str) else show(value)
+
+
+def did_you_mean(name: str, candidates: Iterable[str]) -> str:
+    close = difflib.get_close_matches(name, sorted(set(candidates)), n=1, cutoff=0.6)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+# --- the schema pass -----------------------------------------------------------------------------
+
+
+def _is_number(checker: object, value: object) -> bool:
+    """NaN and infinity are not numbers a plan can use."""
+    return as_number(value) is not None
+
+
+def _bound(name: str, beyond: Callable[[float, float], bool]) -> Callable[..., Iterator[ValidationError]]:
+    """minimum/maximum that also read percent strings ('-20%'), which plain JSON Schema ignores."""
+
+    def check(validator: Any, bound: float, instance: object, schema: Mapping[str, Any]) -> Iterator[ValidationError]:
+        value = parse_percent(instance) if isinstance(instance, str) else as_number(instance)
+        if value is not None and beyond(value, bound):
+            yield ValidationError(f"{name} {bound}", validator=name, validator_value=bound, instance=instance)
+
+    return check
+
+
+_PolicyValidator = jsonschema.validators.extend(  # type: ignore[no-untyped-call]
+    Draft202012Validator,
+    validators={
+        "minimum": _bound("minimum", lambda v, b: v < b),
+        "maximum": _bound("maximum", lambda v, b: v > b),
+    },
+    type_checker=Draft202012Validator.TYPE_CHECKER.redefine("number", _is_number),
+)
+
+
+@cache
+def _validator() -> Any:
+    return _PolicyValidator(resources.schema("policy"), format_checker=Draft202012Validator.FORMAT_CHECKER)
+
+
+def json_view(value: Any) -> Any:
+    """The data as JSON would hold it: dates as ISO text (what a YAML 1.2 editor sees)."""
+    if isinstance(value, dict):
+        return {k: json_view(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [json_view(v) for v in value]
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    return value
+
+
+def schema_problems(doc: Document) -> list[Problem]:
+    """Every schema violation in one document, worded for a compensation designer."""
+    problems = []
+    for error in _validator().iter_errors(json_view(doc.data)):
+        for path, message, at_key in _explain(error):
+            line, col = doc.index.locate_key(path) if at_key else doc.index.locate(path)
+            problems.append(Problem(doc.path, line, col, message))
+    return problems
+
+
+_EXPECTED = {
+    "percent": "a percentage (0.4 or 40%)",
+    "quantity": "a number (or a percentage such as 25%)",
+    "money": "an amount of money (a plain number)",
+    "count": "a whole number",
+    "date": "a date (YYYY-MM-DD)",
+    "period": "a period such as FY2027 or 2027-Q3",
+    "cap": "a number, a percentage or none",
+}
+_TYPES = {
+    "string": "text",
+    "integer": "a whole number",
+    "number": "a number",
+    "boolean": "true or false",
+    "array": "a list",
+    "object": "a mapping",
+    "null": "nothing",
+}
+#: What is wrong with a value that does not match the pattern of the schema `title`d so.
+_PATTERNS = {
+    "id": "is not a valid id: use lowercase letters, digits, '-' and '_'",
+    "metric": "is not a valid id: use lowercase letters, digits, '-' and '_'",
+    "department": "is not a valid id: use lowercase letters, digits, '-' and '_'",
+    "milestone": "is not a valid id: use lowercase letters, digits, '-' and '_'",
+    "metric id": "is not a valid metric id: use lowercase letters, digits and '_'",
+    "kebab id": "is not a valid id: use lowercase letters, digits and '-'",
+    "source id": "is not a source id of the domain brief (S1, L7, P12...)",
+    "expression": "is not a formula: use metric ids, numbers, + - * / and parentheses",
+    "percent": "is not a percentage (write 0.4 or 40%)",
+    "quantity": "is not a number or a percentage (write 0.25 or 25%)",
+    "cap": "is not a number, a percentage or none",
+    "period": "is not a period (write FY2027, FY2027-Q3, FY2027-H2, 2027, 2027-Q3, 2027-H1 or 2027-07)",
+    "currency": "is not an ISO currency code (three capital letters, e.g. USD)",
+    "lag": "is not a lag: write 0 or a number with d, w, m, q or y (60d, 1q)",
+}
+
+
+def _explain(error: ValidationError) -> list[tuple[DataPath, str, bool]]:
+    """(path, message, located at the key?) for one schema error."""
+    path: DataPath = tuple(error.absolute_path)
+    where = path_label(path)
+    prefix = f"{where}: " if where else ""
+    schema: Any = error.schema
+    expected: Any = error.validator_value
+    title = str(schema.get("title")) if isinstance(schema, Mapping) else ""
+    kind, value = str(error.validator), error.instance
+    if kind == "additionalProperties":
+        known = list(schema.get("properties", {}))
+        extra = sorted(set(value) - set(known)) if isinstance(value, dict) else []
+        return [((*path, key), f"{prefix}unknown key {key!r}{did_you_mean(key, known)}", True) for key in extra]
+    if kind == "required":
+        missing = [name for name in expected if isinstance(value, dict) and name not in value]
+        return [(path, f"{prefix}missing required key {name!r}", False) for name in missing]
+    return [(path, prefix + _value_message(kind, title, expected, value), False)]
+
+
+def _value_message(kind: str, title: str, expected: Any, value: Any) -> str:
+    """What is wrong with one value, in words."""
+    if kind == "type":
+        got = show(value) + (" (not a finite number)" if isinstance(value, float) and not math.isfinite(value) else "")
+        return f"expected {_EXPECTED.get(title) or _expected_types(expected)}, got {got}"
+    if kind == "enum":
+        options = [str(option) for option in expected]
+        hint = did_you_mean(value, options) if isinstance(value, str) else ""
+        return f"{show(value)} is not one of {', '.join(options)}{hint}"
+    if kind in ("pattern", "anyOf", "oneOf"):
+        return f"{show(value)} {_PATTERNS.get(title, 'is not in the expected form')}"
+    if kind == "format":
+        return f"{show(value)} is not a valid date (write YYYY-MM-DD)"
+    if kind in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"):
+        return _bound_message(kind, expected, value)
+    count = len(value) if isinstance(value, list) else 0
+    if kind == "minItems":
+        return f"expected at least {expected} item{'s' if expected != 1 else ''}, got {count}"
+    if kind == "maxItems":
+        return f"expected at most {expected} items, got {count}"
+    if kind == "uniqueItems":
+        return f"lists {show(_first_repeated(value))} more than once"
+    if kind == "const":
+        return f"expected {show(expected)}, got {show(value)}"
+    if kind == "minLength":
+        return "must not be empty"
+    return f"{show(value)} is not valid here ({kind})"
+
+
+def _first_repeated(items: Sequence[Any]) -> Any:
+    seen: list[Any] = []
+    for item in items:
+        if item in seen:
+            return item
+        seen.append(item)
+    return None
+
+
+def _expected_types(types: object) -> str:
+    names = [types] if isinstance(types, str) else list(types) if isinstance(types, list) else []
+    return " or ".join(_TYPES.get(str(name), str(name)) for name in names)
+
+
+def _bound_message(kind: str, bound: float, value: object) -> str:
+    words = {
+        "minimum": "is less than the minimum of",
+        "maximum": "is greater than the maximum of",
+        "exclusiveMinimum": "must be greater than",
+        "exclusiveMaximum": "must be less than",
+    }[kind]
+    if isinstance(value, str):  # written as a percentage: answer in percent
+        return f"{value} {words} {show(float(bound) * 100)}%"
+    return f"{show(value)} {words} {show(bound)}"
+
+
+# --- the semantic pass ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Node:
+    """One mapping in a document, with what it needs to report problems and read defaults."""
+
+    doc: Document
+    path: DataPath
+    data: Mapping[str, Any]
+    department: str | None  # the file's `department`: the default owner of what the file holds
+
+    @property
+    def at(self) -> Location:
+        return Location(self.doc.path, *self.doc.index.locate(self.path))
+
+    def where(self, *keys: str | int) -> Location:
+        return Location(self.doc.path, *self.doc.index.locate((*self.path, *keys)))
+
+    def label(self, *keys: str | int) -> str:
+        return path_label((*self.path, *keys))
+
+    def text(self, key: str) -> str | None:
+        value = self.data.get(key)
+        return value if isinstance(value, str) else None
+
+    def flag(self, key: str, default: bool = False) -> bool:
+        value = self.data.get(key)
+        return value if isinstance(value, bool) else default
+
+    def children(self, key: str) -> list[_Node]:
+        """The mapping under ``key``, or the mappings listed under it."""
+        items = self.data.get(key)
+        if isinstance(items, dict):
+            return [_Node(self.doc, (*self.path, key), items, self.department)]
+        if not isinstance(items, list):
+            return []
+        return [
+            _Node(self.doc, (*self.path, key, i), item, self.department)
+            for i, item in enumerate(items)
+            if isinstance(item, dict)
+        ]
+
+
+class _Builder:
+    """Builds the Organization, recording every semantic problem instead of stopping at the first.
+
+    Items the schema already rejected are still read (defensively), so that a
+    reference to them does not also show up as unknown.
+    """
+
+    def __init__(self, documents: Sequence[Document], kb: knowledge.Knowledge, problems: list[Problem]) -> None:
+        self.documents = documents
+        self.problems = problems
+        self.catalog = kb
+        self.first: dict[tuple[str, str], Location] = {}
+        self.invalid = {(p.file, p.line, p.column) for p in problems}
+
+    # --- reporting and references
+
+    def problem(self, at: Location, message: str) -> None:
+        self.problems.append(Problem(at.file, at.line, at.column, message))
+
+    def register(self, kind: str, ident: str | None, node: _Node, what: str = "") -> bool:
+        """False (and a problem) if ``ident`` was already defined for this kind."""
+        if ident is None:
+            return False
+        first = self.first.setdefault((kind, ident), node.at)
+        if first != node.at:
+            what = what or f"{kind} id {ident!r}"
+            self.problem(node.at, f"{node.label()}: duplicate {what} (first defined at {first})")
+            return False
+        return True
+
+    def reference(self, node: _Node, kind: str, known: Collection[str], *keys: str | int) -> str | None:
+        """The id at ``node[keys...]`` if it exists; else None, and a did-you-mean problem if it was text."""
+        value: Any = node.data
+        for key in keys:
+            value = value.get(key) if isinstance(value, dict) else value[key] if isinstance(value, list) and isinstance(key, int) and key < len(value) else None
+        if not isinstance(value, str):
+            return None
+        if value in known:
+            return value
+        self.problem(node.where(*keys), f"{node.label(*keys)}: unknown {kind} {value!r}{did_you_mean(value, known)}")
+        return None
+
+    def metric(self, node: _Node, *keys: str | int) -> str | None:
+        """A metric reference, by id or alias, as the metric's id."""
+        found = self.reference(node, "metric", self.catalog.names, *keys)
+        return self.catalog.canonical(found) if found else None
+
+    def optional(self, node: _Node, key: str, kind: str, known: Collection[str]) -> str | None:
+        return self.reference(node, kind, known, key) if key in node.data else None
+
+    def owner(self, node: _Node, key: str, departments: Collection[str], company: bool = False) -> str | None:
+        """A department reference that defaults to the file's `department`."""
+        if key not in node.data:
+            if node.department is None:
+                self.problem(node.at, f"{node.label()}: missing required key {key!r} (or put the file under a `department:`)")
+            return node.department
+        if company:
+            found = self.reference(node, "department", {*departments, COMPANY}, key)
+            return found
+        return self.reference(node, "department", departments, key)
+
+    def nodes(self, section: str) -> list[_Node]:
+        """The items of one section across all files, in file order."""
+        found = []
+        for doc in self.documents:
+            home = doc.data.get("department")
+            default = home.get("id") if isinstance(home, dict) and isinstance(home.get("id"), str) else None
+            root = _Node(doc, (), doc.data, default)
+            if section == "departments":
+                found.extend(root.children("department"))
+            found.extend(root.children(section))
+        return found
+
+    def identified(self, kind: str, section: str) -> list[tuple[str, _Node]]:
+        """Items with a unique id; duplicates are reported and dropped."""
+        return [(n.text("id") or "", n) for n in self.nodes(section) if self.register(kind, n.text("id"), n)]
+
+    # --- the organization
+
+    def build(self) -> Organization:
+        self.catalog = self.knowledge()
+        info = self.organization()
+        departments = self.departments()
+        milestones = self.milestones(departments)
+        plans = self.plans(departments, milestones)
+        dependencies = self.dependencies(departments, milestones)
+        return Organization(
+            **info,
+            objectives=self.objectives(),
+            departments=tuple(departments.values()),
+            targets=self.targets(departments, milestones, info),
+            plans=plans,
+            assumptions=self.assumptions(departments, milestones),
+            dependencies=dependencies,
+            milestones=tuple(milestones.values()),
+            hires=self.hires(departments, milestones),
+            spend=self.spend(departments, milestones),
+            definitions=self.definitions(departments, plans, dependencies),
+            metrics=self.catalog.metrics,
+            influences=self.catalog.influences,
+            formulas=self.catalog.formulas,
+            non_conflicts=self.catalog.non_conflicts,
+        )
+
+    def knowledge(self) -> knowledge.Knowledge:
+        """The built-in catalog extended with the organization's metrics, edges, formulas and non-conflicts."""
+        builtin = self.catalog
+        metrics = []
+        nodes = self.nodes("metrics")
+        for node in nodes:
+            ident = node.text("id")
+            if ident in builtin.names:
+                self.problem(node.where("id"), f"{node.label('id')}: {ident!r} is a built-in metric: use it as it is, or choose another id")
+            elif self.register("metric", ident, node) and self.valid(node):
+                metrics.append(knowledge.metric_from(node.data, node.at))
+        for node in nodes:  # an alias is one more name: unique across every id and alias
+            aliases = node.data.get("aliases")
+            for i, alias in enumerate(aliases if isinstance(aliases, list) else []):
+                if not isinstance(alias, str):
+                    continue
+                if alias in builtin.names:
+                    self.problem(node.where("aliases", i), f"{node.label('aliases', i)}: {alias!r} already names the built-in metric {builtin.canonical(alias)!r}")
+                else:
+                    self.register("metric", alias, _Node(node.doc, (*node.path, "aliases", i), {}, None), f"metric name {alias!r}")
+        self.catalog = builtin.extended(metrics=metrics)
+        for node in self.nodes("metrics"):
+            for i, _ in enumerate(node.data.get("quality_pair") or [] if isinstance(node.data.get("quality_pair"), list) else []):
+                self.metric(node, "quality_pair", i)
+        influences = []
+        for node in self.nodes("influences"):
+            src, dst = self.metric(node, "from"), self.metric(node, "to")
+            edge = f"influence from {src!r} to {dst!r}"
+            if src and dst and self.register("influence", f"{src}>{dst}", node, edge) and self.valid(node):
+                influences.append(knowledge.influence_from(node.data, node.at, self.catalog.canonical))
+        formulas = [
+            knowledge.formula_from(node.data, node.at)
+            for ident, node in self.identified("formula", "formulas")
+            if self.formula_names(node) and self.valid(node)
+        ]
+        pairs = []
+        for node in self.nodes("non_conflicts"):
+            listed = node.data.get("metrics")
+            found = [self.metric(node, "metrics", i) for i in range(len(listed))] if isinstance(listed, list) else []
+            if len(found) == 2 and all(found) and self.valid(node):
+                pairs.append(knowledge.non_conflict_from(node.data, node.at, self.catalog.canonical))
+        return self.catalog.extended(influences=influences, formulas=formulas, non_conflicts=pairs)
+
+    def valid(self, node: _Node) -> bool:
+        """Whether the schema found nothing wrong inside this item (needed where values are read as-is)."""
+        first, last = node.at, self._last(node)
+        return not any(file == first.file and (first.line, first.column) <= (line, col) <= last for file, line, col in self.invalid)
+
+    def _last(self, node: _Node) -> tuple[int, int]:
+        positions = [pos for path, pos in node.doc.index.values.items() if path[: len(node.path)] == node.path]
+        return max(positions, default=(node.at.line, node.at.column))
+
+    def formula_names(self, node: _Node) -> bool:
+        """A formula is arithmetic over metric ids and numbers; its output is a metric."""
+        ok = self.metric(node, "output") is not None or not isinstance(node.data.get("output"), str)
+        expression = node.text("expression")
+        if expression is None:
+            return ok
+        names = formula_names(expression)
+        if names is None:
+            self.problem(node.where("expression"), f"{node.label('expression')}: {expression!r} is not a formula over metric ids and numbers (+ - * / and parentheses)")
+            return False
+        for name in sorted(names - set(self.catalog.names)):
+            self.problem(node.where("expression"), f"{node.label('expression')}: unknown metric {name!r}{did_you_mean(name, self.catalog.names)}")
+            ok = False
+        return ok
+
+    def organization(self) -> dict[str, Any]:
+        nodes = [n for doc in self.documents for n in _Node(doc, (), doc.data, None).children("organization")]
+        if not nodes:
+            return {}
+        node = nodes[0]
+        for other in nodes[1:]:
+            self.problem(other.at, f"{other.label()}: the organization is already defined (first defined at {node.at})")
+        fiscal_year = as_int(node.data.get("fiscal_year"))
+        start = as_date(node.data.get("fiscal_year_start"))
+        if start is None and fiscal_year is not None:
+            start = datetime.date(fiscal_year, 1, 1)
+        if fiscal_year is None and start is not None:
+            fiscal_year = start.year
+        return {
+            "name": node.text("name"),
+            "currency": node.text("currency") or "USD",
+            "fiscal_year": fiscal_year,
+            "fiscal_year_start": start,
+            "incentive_budget": as_money(node.data.get("incentive_budget")),
+            "base_revenue": as_money(node.data.get("base_revenue")),
+            "at": node.at,
+        }
+
+    def departments(self) -> dict[str, Department]:
+        nodes = dict(self.identified("department", "departments"))
+        result: dict[str, Department] = {}
+        for ident, node in nodes.items():
+            if ident == COMPANY:
+                self.problem(node.where("id"), f"{node.label('id')}: 'company' is reserved for the whole organization")
+            parent = self.optional(node, "parent", "department", nodes)
+            result[ident] = Department(
+                id=ident,
+                name=node.text("name") or ident,
+                kind=node.text("kind") or ("team" if parent else "function"),
+                at=node.at,
+                parent=parent,
+                owner=node.text("owner"),
+                headcount=as_int(node.data.get("headcount")),
+            )
+        self.cycles(
+            {d.id: d.parent for d in result.values()},
+            lambda ident: (nodes[ident].where("parent"), nodes[ident].label("parent")),
+            "the department hierarchy",
+        )
+        return dict(sorted(result.items()))
+
+    def cycles(self, parent: Mapping[str, str | None], where: Callable[[str], tuple[Location, str]], what: str) -> None:
+        """Report each cycle of a parent relation once, at its smallest member."""
+        reported: set[frozenset[str]] = set()
+        for start in sorted(parent):
+            chain: list[str] = []
+            node: str | None = start
+            while node is not None and node not in chain:
+                chain.append(node)
+                node = parent.get(node)
+            if node is None:
+                continue
+            loop = chain[chain.index(node):]
+            if frozenset(loop) in reported:
+                continue
+            reported.add(frozenset(loop))
+            first = loop.index(min(loop))
+            loop = loop[first:] + loop[:first]
+            at, label = where(loop[0])
+            self.problem(at, f"{label}: cycle in {what}: {' -> '.join([*loop, loop[0]])}")
+
+    def milestones(self, departments: Collection[str]) -> dict[str, Milestone]:
+        result = {}
+        for ident, node in self.identified("milestone", "milestones"):
+            owner = self.owner(node, "owner", departments)
+            planned = as_date(node.data.get("planned"))
+            forecast = as_date(node.data.get("forecast")) if "forecast" in node.data else planned
+            confidence = parse_percent(node.data.get("confidence")) if "confidence" in node.data else 1.0
+            if owner and planned and forecast and confidence is not None:
+                result[ident] = Milestone(ident, node.text("name") or ident, owner, planned, forecast, confidence, node.at)
+        return dict(sorted(result.items()))
+
+    def targets(self, departments: Mapping[str, Department], milestones: Collection[str], info: Mapping[str, Any]) -> tuple[Target, ...]:
+        nodes = dict(self.identified("target", "targets"))
+        built: dict[str, Target] = {}
+        for ident, node in nodes.items():
+            owner = self.owner(node, "owner", departments, company=True)
+            metric = self.metric(node, "metric")
+            value = parse_percent(node.data.get("value"))
+            parent = self.optional(node, "parent", "target", nodes)
+            contingent = self.optional(node, "contingent_on", "milestone", milestones)
+            if parent == ident:
+                parent = None
+                self.problem(node.where("parent"), f"{node.label('parent')}: cycle in the target roll-up: {ident} -> {ident}")
+            period = node.text("period")
+            starts, ends = period_range(period, info.get("fiscal_year"), info.get("fiscal_year_start")) if period else (None, None)
+            if owner and metric and value is not None:
+                built[ident] = Target(
+                    id=ident, owner=owner, metric=metric, value=value, kind=node.text("kind") or "target", at=node.at,
+                    period=period, starts=starts, ends=ends, parent=parent, basis=node.text("basis"), contingent_on=contingent,
+                )
+        resolved = {ident: _with_parent(t, built, departments) for ident, t in sorted(built.items())}
+        self.cycles(
+            {t.id: t.parent for t in resolved.values()},
+            lambda ident: (nodes[ident].where("parent"), nodes[ident].label("parent")),
+            "the target roll-up",
+        )
+        return tuple(resolved.values())
+
+    def objectives(self) -> tuple[Objective, ...]:
+        result = []
+        for node in self.nodes("objectives"):
+            adopted = None
+            if "adopt" in node.data:
+                found = self.reference(node, "built-in objective", self.catalog.objectives, "adopt")
+                if found is None:
+                    continue
+                adopted = self.catalog.objectives[found]
+            ident = node.text("id") or (adopted.id if adopted else None)
+            if not self.register("objective", ident, node):
+                continue
+            assert ident is not None
+            listed = node.data.get("metrics")
+            if isinstance(listed, list):
+                metrics = tuple(self.metric(node, "metrics", i) for i in range(len(listed)))
+            else:
+                metrics = adopted.metrics if adopted else ()
+            direction = DIRECTIONS.get(str(node.data.get("direction")), adopted.direction if adopted else 0)
+            target = parse_percent(node.data.get("target"))
+            if not metrics or None in metrics or not direction:
+                continue
+            result.append(
+                Objective(
+                    id=ident,
+                    name=node.text("name") or (adopted.name if adopted else ident),
+                    metrics=tuple(m for m in metrics if m),
+                    direction=direction,
+                    lead=node.flag("lead", True),
+                    at=node.at,
+                    target=target,
+                    unit=node.text("unit"),
+                    priority=as_int(node.data.get("priority")),
+                    period=node.text("period"),
+                    adopted=adopted.id if adopted else None,
+                    description=node.text("description") or (adopted.description if adopted else ""),
+                )
+            )
+        return tuple(sorted(result, key=lambda o: o.id))
+
+    def plans(self, departments: Collection[str], milestones: Collection[str]) -> tuple[Plan, ...]:
+        result = []
+        for ident, node in self.identified("plan", "plans"):
+            department = self.owner(node, "department", departments)
+            measures = self.once(ident, "measure", [self.measure(m, milestones) for m in node.children("measures")])
+            gates = self.once(ident, "gate", [self.gate(g) for g in node.children("gates")])
+            modifiers = self.once(ident, "modifier", [self.modifier(m) for m in node.children("modifiers")])
+            effective = node.children("effective")
+            start, end = self.span(effective[0], "from", "to") if effective else (None, None)
+            levers = node.data.get("levers")
+            if department is None:
+                continue
+            result.append(
+                Plan(
+                    id=ident,
+                    department=department,
+                    at=node.at,
+                    role=node.text("role"),
+                    participants=as_int(node.data.get("participants")),
+                    target_incentive=as_money(node.data.get("target_incentive")),
+                    pay_mix=parse_percent(node.data.get("pay_mix")),
+                    effective_from=start,
+                    effective_to=end,
+                    levers=tuple(
+                        Lever(lever, node.where("levers", i))
+                        for i, lever in enumerate(levers if isinstance(levers, list) else [])
+                        if isinstance(lever, str)
+                    ),
+                    measures=measures,
+                    gates=gates,
+                    modifiers=modifiers,
+                    clawback=next((self.clawback(c) for c in node.children("clawback")), None),
+                    holdback=next((self.holdback(h) for h in node.children("holdback")), None),
+                )
+            )
+        return tuple(sorted(result, key=lambda p: p.id))
+
+    def span(self, node: _Node, first: str, last: str) -> tuple[datetime.date | None, datetime.date | None]:
+        start, end = as_date(node.data.get(first)), as_date(node.data.get(last))
+        if start and end and start > end:
+            self.problem(node.where(last), f"{node.label(last)}: {end} is before {first} {start}")
+        return start, end
+
+    def once(self, plan: str, kind: str, items: Sequence[Measure | Gate | Modifier | None]) -> tuple[Any, ...]:
+        """The buildable items, each metric once: a plan pays, gates or modifies on a metric in one place."""
+        seen: dict[str, Location] = {}
+        kept = []
+        for item in items:
+            if item is None:
+                continue
+            if item.metric in seen:
+                self.problem(item.at, f"duplicate {kind} {item.metric!r} in plan {plan!r} (first defined at {seen[item.metric]})")
+                continue
+            seen[item.metric] = item.at
+            kept.append(item)
+        return tuple(kept)
+
+    def measure(self, node: _Node, milestones: Collection[str]) -> Measure | None:
+        metric = self.metric(node, "metric")
+        weight = parse_percent(node.data.get("weight"))
+        contingent = self.optional(node, "contingent_on", "milestone", milestones)
+        if metric is None or weight is None:
+            return None
+        direction = DIRECTIONS.get(str(node.data.get("direction")), 0) if "direction" in node.data else self.catalog.good(metric)
+        if "direction" not in node.data and direction == 0:
+            self.problem(node.at, f"{node.label()}: metric {metric!r} has no good direction of its own: add direction: up or down")
+        if direction == 0:
+            return None
+        cap = node.data.get("cap")
+        curve = []
+        for point in node.children("curve"):
+            attainment, payout = parse_percent(point.data.get("attainment")), parse_percent(point.data.get("payout"))
+            if attainment is not None and payout is not None:
+                curve.append(CurvePoint(attainment, payout, point.at))
+        return Measure(
+            metric=metric,
+            weight=weight,
+            direction=direction,
+            at=node.at,
+            threshold=parse_percent(node.data.get("threshold")),
+            target=parse_percent(node.data.get("target")),
+            excellence=parse_percent(node.data.get("excellence")),
+            cap=None if cap == "none" else parse_percent(cap),
+            curve=tuple(curve),
+            period=node.text("period"),
+            basis=node.text("basis"),
+            team=node.flag("team"),
+            contingent_on=contingent,
+            definition=node.text("definition"),
+        )
+
+    def gate(self, node: _Node) -> Gate | None:
+        metric = self.metric(node, "metric")
+        minimum = parse_percent(node.data.get("minimum"))
+        if metric is None or minimum is None:
+            return None
+        return Gate(metric, minimum, node.at, node.text("effect"))
+
+    def modifier(self, node: _Node) -> Modifier | None:
+        metric = self.metric(node, "metric")
+        bounds = node.data.get("range")
+        span = None
+        if isinstance(bounds, list) and len(bounds) == 2:
+            low, high = parse_percent(bounds[0]), parse_percent(bounds[1])
+            if low is not None and high is not None:
+                span = (low, high)
+                if low > high:
+                    self.problem(node.where("range"), f"{node.label('range')}: the lowest multiplier {written(bounds[0])} is above the highest {written(bounds[1])}")
+        if metric is None:
+            return None
+        return Modifier(metric, node.at, span, node.text("criteria"))
+
+    def clawback(self, node: _Node) -> Clawback:
+        triggers = node.data.get("on")
+        events = tuple(t for t in triggers if isinstance(t, str)) if isinstance(triggers, list) else ()
+        return Clawback(as_int(node.data.get("days")), events, node.at)
+
+    def holdback(self, node: _Node) -> Holdback:
+        return Holdback(parse_percent(node.data.get("share")), as_int(node.data.get("days")), node.at)
+
+    def assumptions(self, departments: Collection[str], milestones: Collection[str]) -> tuple[Assumption, ...]:
+        result: dict[str, Assumption] = {}
+        for node in self.nodes("assumptions"):
+            department = self.owner(node, "department", departments)
+            has_value, has_date = "value" in node.data, "date" in node.data
+            if has_value == has_date:
+                both = ", not both" if has_value else ""
+                self.problem(node.at, f"{node.label()}: give either a value or a date{both}")
+            milestone = self.optional(node, "milestone", "milestone", milestones)
+            name = node.text("name")
+            if department is None or name is None:
+                continue
+            name = self.catalog.canonical(name)
+            segment = node.text("segment")
+            key = "/".join(part for part in (department, name, segment) if part)
+            if not self.register("assumption", key, node, f"assumption {key!r} (department/name/segment)"):
+                continue
+            result[key] = Assumption(
+                department=department, name=name, at=node.at,
+                value=parse_percent(node.data.get("value")), date=as_date(node.data.get("date")), segment=segment,
+                period=node.text("period"), milestone=milestone, note=node.text("note"),
+            )
+        return tuple(result[k] for k in sorted(result))
+
+    def dependencies(self, departments: Collection[str], milestones: Collection[str]) -> tuple[Dependency, ...]:
+        result = []
+        for ident, node in self.identified("dependency", "dependencies"):
+            consumer = self.owner(node, "consumer", departments)
+            provider = self.reference(node, "department", departments, "provider")
+            metric = self.metric(node, "metric") if "metric" in node.data else None
+            milestone = self.optional(node, "milestone", "milestone", milestones)
+            if consumer and consumer == provider:
+                self.problem(node.where("provider"), f"{node.label('provider')}: {consumer!r} cannot depend on itself")
+            if consumer is None or provider is None:
+                continue
+            result.append(
+                Dependency(
+                    id=ident, consumer=consumer, provider=provider, at=node.at,
+                    deliverable=node.text("deliverable"), metric=metric,
+                    amount=parse_percent(node.data.get("amount")), due=as_date(node.data.get("due")),
+                    critical=node.flag("critical"), milestone=milestone, definition=node.text("definition"),
+                )
+            )
+        return tuple(sorted(result, key=lambda d: d.id))
+
+    def hires(self, departments: Collection[str], milestones: Collection[str]) -> tuple[Hire, ...]:
+        result = []
+        for ident, node in self.identified("hire", "hires"):
+            department = self.owner(node, "department", departments)
+            contingent = self.optional(node, "contingent_on", "milestone", milestones)
+            start = as_date(node.data.get("start"))
+            count = as_int(node.data.get("count", 1))
+            ramp = as_number(node.data.get("ramp_months", 0))
+            if department and start and count is not None and ramp is not None:
+                result.append(Hire(ident, department, count, start, ramp, node.at, node.text("role"), contingent))
+        return tuple(sorted(result, key=lambda h: h.id))
+
+    def spend(self, departments: Collection[str], milestones: Collection[str]) -> tuple[Spend, ...]:
+        result = []
+        for ident, node in self.identified("spend", "spend"):
+            department = self.owner(node, "department", departments)
+            contingent = self.optional(node, "contingent_on", "milestone", milestones)
+            amount = as_money(node.data.get("amount"))
+            start, end = self.span(node, "from", "to")
+            if department and amount is not None:
+                result.append(Spend(ident, department, amount, node.at, node.text("purpose"), start, end, contingent))
+        return tuple(sorted(result, key=lambda s: s.id))
+
+    def definitions(self, departments: Collection[str], plans: Sequence[Plan], dependencies: Sequence[Dependency]) -> tuple[Definition, ...]:
+        """Explicit definitions plus those written inline in measures and dependencies: one per metric and department."""
+        found: list[tuple[Definition, str]] = []
+        for node in self.nodes("definitions"):
+            department = self.owner(node, "department", departments)
+            metric = self.metric(node, "metric")
+            text = node.text("text")
+            if department and metric and text is not None:
+                found.append((Definition(metric, department, text, node.at), node.label("text")))
+        for plan in plans:
+            for measure in plan.measures:
+                if measure.definition is not None:
+                    found.append((Definition(measure.metric, plan.department, measure.definition, measure.at), f"plan {plan.id!r}"))
+        for dep in dependencies:
+            if dep.metric and dep.definition is not None:
+                found.append((Definition(dep.metric, dep.consumer, dep.definition, dep.at), f"dependency {dep.id!r}"))
+        result: dict[tuple[str, str], Definition] = {}
+        for definition, label in sorted(found, key=lambda item: item[0].at):
+            first = result.setdefault((definition.metric, definition.department), definition)
+            if first is not definition and normalized(first.text) != normalized(definition.text):
+                self.problem(
+                    definition.at,
+                    f"{label}: a second, different definition of {definition.metric!r} for department"
+                    f" {definition.department!r} (first defined at {first.at})",
+                )
+        return tuple(result[k] for k in sorted(result))
+
+
+def normalized(text: str) -> str:
+    """Definitions that differ only in case and spacing are the same definition."""
+    return " ".join(text.lower().split())
+
+
+def formula_names(expression: str) -> set[str] | None:
+    """The metric ids a formula uses, or None if it is not plain arithmetic."""
+    try:
+        tree = ast.parse(expression, mode="eval")
+    except SyntaxError:
+        return None
+    allowed = (ast.Expression, ast.BinOp, ast.UnaryOp, ast.Name, ast.Load, ast.Constant, ast.Add, ast.Sub, ast.Mult, ast.Div, ast.USub, ast.UAdd)
+    nodes = list(ast.walk(tree))
+    if not all(isinstance(n, allowed) for n in nodes):
+        return None
+    if any(isinstance(n, ast.Constant) and (isinstance(n.value, bool) or not isinstance(n.value, (int, float))) for n in nodes):
+        return None
+    return {n.id for n in nodes if isinstance(n, ast.Name)}
+
+
+def _with_parent(target: Target, targets: Mapping[str, Target], departments: Mapping[str, Department]) -> Target:
+    """Default roll-up: the nearest ancestor department's target on the same metric and period, else the company's."""
+    if target.parent is not None or target.owner == COMPANY:
+        return target
+    seen: set[str] = set()
+    owner = departments[target.owner].parent if target.owner in departments else None
+    while owner is not None and owner not in seen:  # `seen`: a department cycle is reported elsewhere
+        seen.add(owner)
+        parent = _matching(target, targets, owner)
+        if parent:
+            return replace(target, parent=parent)
+        owner = departments[owner].parent if owner in departments else None
+    parent = _matching(target, targets, COMPANY)
+    return replace(target, parent=parent) if parent else target
+
+
+def _matching(target: Target, targets: Mapping[str, Target], owner: str) -> str | None:
+    same = sorted(
+        t.id for t in targets.values()
+        if t.owner == owner and t.metric == target.metric and t.period == target.period and t.id != target.id
+    )
+    return same[0] if same else None
+
+
+def period_range(
+    period: str, fiscal_year: int | None, fiscal_start: datetime.date | None
+) -> tuple[datetime.date | None, datetime.date | None]:
+    """First and last day of FY2027, FY2027-Q3, FY2027-H1, 2027, 2027-Q3, 2027-H1 or 2027-07.
+
+    FY<n> starts ``n - fiscal_year`` years after ``fiscal_year_start`` (calendar
+    years when the organization gives neither).
+    """
+    match = re.fullmatch(r"(FY)?([0-9]{4})(?:-(Q[1-4]|H[12]|0[1-9]|1[0-2]))?", period)
+    if not match:
+        return None, None
+    fiscal, year, part = match.group(1), int(match.group(2)), match.group(3)
+    if fiscal and fiscal_start is not None and fiscal_year is not None:
+        start = add_months(fiscal_start, 12 * (year - fiscal_year))
+    else:
+        start = datetime.date(year, 1, 1)
+    months, offset = 12, 0
+    if part and part[0] in "QH":
+        months = 3 if part[0] == "Q" else 6
+        offset = months * (int(part[1]) - 1)
+    elif part:
+        months, offset = 1, int(part) - 1
+    first = add_months(start, offset)
+    return first, add_months(first, months) - datetime.timedelta(days=1)
+
+
+def add_months(day: datetime.date, months: int) -> datetime.date:
+    """The same day ``months`` later, clamped to the month's length."""
+    index = day.year * 12 + day.month - 1 + months
+    year, month = divmod(index, 12)
+    return datetime.date(year, month + 1, min(day.day, calendar.monthrange(year, month + 1)[1]))
