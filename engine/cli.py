@@ -242,6 +242,16 @@ def explain(rule: str, rule_packs: tuple[Path, ...]) -> int:
     return 0
 
 
+@cli.command("facts")
+def facts_reference() -> int:
+    """Print the fact kinds and fields rules can use (Markdown; docs/facts.md)."""
+    from interlock.factkinds import KINDS
+    from interlock.render import render_template
+
+    click.echo(render_template("facts.md.j2", kinds=KINDS), nl=False)
+    return 0
+
+
 @cli.command("test-rules")
 @click.argument("folders", nargs=-1, type=click.Path(path_type=Path, file_okay=False, exists=True))
 @click.option("--builtin/--no-builtin", default=None,

@@ -49,7 +49,7 @@ KINDS: dict[str, KindDoc] = {
         "dir": f("dir", "wanted direction"), "lead": f("bool", "the objective is a lead objective"), "at": AT}),
     "department": KindDoc("A department, team or role in the hierarchy.", {
         "key": KEY, "name": f("str", "readable name"), "parent": f("str", "parent department id", True),
-        "kind": f("str", "function, team or role", True), "headcount": f("int", "people", True), "at": AT}),
+        "dept_kind": f("str", "function, team or role", True), "headcount": f("int", "people", True), "at": AT}),
     "plan": KindDoc("An incentive plan of a department or role.", {
         "key": KEY, "dept": f("str", "department id"), "role": f("str", "role", True),
         "measure_count": f("int", "number of measures"), "weight_total": f("float", "sum of measure weights (1.0 = 100%)"),
@@ -73,9 +73,10 @@ KINDS: dict[str, KindDoc] = {
         "attainment": f("float", "attainment (1.0 = 100%)"), "payout": f("float", "payout (share of target incentive)"),
         "at": AT}),
     "metric": KindDoc("A metric of the knowledge base (built in or the organization's).", {
-        "key": KEY, "kind": f("str", "volume, quality, outcome, activity, cost or policy"),
+        "key": KEY, "metric_kind": f("str", "volume, quality, outcome, activity, cost or policy"),
         "good": f("int", "+1 more is better, -1 less is better, 0 band or policy"), "function": f("str", "function"),
-        "unit": f("str", "unit"), "at": AT}),
+        "unit": f("str", "unit"), "band_low": f("float", "lower end of the healthy band", True),
+        "band_high": f("float", "upper end of the healthy band", True), "at": AT}),
     "quality_pair": KindDoc("A companion a plan should pay alongside a volume or activity metric.", {
         "key": KEY, "metric": f("str", "volume or activity metric"), "companion": f("str", "quality companion")}),
     "influence": KindDoc("A signed edge of the knowledge base: an increase in src tends to move dst.", {
@@ -89,7 +90,7 @@ KINDS: dict[str, KindDoc] = {
         "at": AT}),
     "gate": KindDoc("A gate: no payout unless a metric reaches a minimum.", {
         "key": KEY, "plan": f("str", "plan id"), "dept": f("str", "department id"), "metric": f("str", "metric"),
-        "at": AT}),
+        "minimum": f("float", "minimum, in the metric's unit", True), "at": AT}),
     "modifier": KindDoc("A modifier that scales payout.", {
         "key": KEY, "plan": f("str", "plan id"), "dept": f("str", "department id"), "metric": f("str", "metric"),
         "bounded": f("bool", "has a range"), "has_criteria": f("bool", "has written criteria"), "at": AT}),

@@ -40,6 +40,15 @@ def names(org: Organization) -> dict[str, str]:
     return table
 
 
+def quantitative_facts_or_none(org: Organization) -> list[dict[str, object]]:
+    """Facts computed from the driver formulas, roll-ups and payout curves (engine/quant.py)."""
+    try:
+        from interlock.quant import quantitative_facts
+    except ImportError:  # pragma: no cover - until the quantitative module lands
+        return []
+    return quantitative_facts(org)
+
+
 def evaluator(book: RuleBook, config: Config) -> Evaluator:
     options = config.rule_options(book)
     selected = sorted(config.selected(book))
@@ -54,7 +63,7 @@ def lint(paths: Sequence[Path], config: Config, book: RuleBook | None = None) ->
     config.validate(book)
     documents = load_documents(list(paths))
     organization = validate(documents)
-    facts = organization_facts(organization)
+    facts = organization_facts(organization) + quantitative_facts_or_none(organization)
     matches, derived = evaluator(book, config).run(facts)
     findings = build_findings(matches, book, config.rule_options(book), config.severities(book), names(organization))
     return LintResult(tuple(findings), organization, tuple(d.path for d in documents), book, tuple(derived))

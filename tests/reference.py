@@ -81,18 +81,47 @@ def _matches(pattern: Pattern, fact: Mapping[str, Any], bound: Mapping[str, Mapp
     return not pattern.any_of or any(all(_holds(t, fact, bound) for t in alt) for alt in pattern.any_of)
 
 
-def _bindings(patterns: Sequence[Pattern], facts: Sequence[Mapping[str, Any]],
+class Index:
+    """Facts by kind, plus lazily built (kind, field) -> value lookups for string joins."""
+
+    def __init__(self, facts: Iterable[Mapping[str, Any]]) -> None:
+        self.by_kind: dict[str, list[Mapping[str, Any]]] = {}
+        for fact in facts:
+            self.by_kind.setdefault(str(fact.get("kind")), []).append(fact)
+        self._by_field: dict[tuple[str, str], dict[Any, list[Mapping[str, Any]]]] = {}
+
+    def candidates(self, pattern: Pattern, bound: Mapping[str, Mapping[str, Any]]) -> Sequence[Mapping[str, Any]]:
+        for test in pattern.tests:
+            if test.op == "eq" and isinstance(test.value, Ref):
+                value = bound[test.value.alias].get(test.value.field)
+                if isinstance(value, str):
+                    table = self._by_field.get((pattern.kind, test.field))
+                    if table is None:
+                        table = {}
+                        for fact in self.by_kind.get(pattern.kind, ()):
+                            table.setdefault(fact.get(test.field), []).append(fact)
+                        self._by_field[(pattern.kind, test.field)] = table
+                    return table.get(value, ())
+        return self.by_kind.get(pattern.kind, ())
+
+
+def _index(facts: Iterable[Mapping[str, Any]]) -> Index:
+    return Index(facts)
+
+
+def _bindings(patterns: Sequence[Pattern], facts: Index,
               bound: dict[str, Mapping[str, Any]]) -> Iterator[dict[str, Mapping[str, Any]]]:
     if not patterns:
         yield dict(bound)
         return
     head, rest = patterns[0], patterns[1:]
+    candidates = facts.candidates(head, bound)
     if head.negated:
-        if not any(_matches(head, f, bound) for f in facts):
+        if not any(_matches(head, f, bound) for f in candidates):
             yield from _bindings(rest, facts, bound)
         return
     assert head.alias is not None
-    for fact in facts:
+    for fact in candidates:
         if _matches(head, fact, bound):
             bound[head.alias] = fact
             yield from _bindings(rest, facts, bound)
@@ -117,14 +146,14 @@ def evaluate(rules: Sequence[tuple[Rule, CompiledRule]], facts: Iterable[Mapping
             for rule, compiled in derivations:
                 if compiled.stratum > stratum:
                     continue
-                for bound in list(_bindings(compiled.patterns, list(known.values()), {})):
+                for bound in list(_bindings(compiled.patterns, _index(known.values()), {})):
                     if not accepts(rule, compiled.options, bound):
                         continue
                     fact = derived_fact(rule, compiled.options, bound)
                     if _key(fact) not in known:
                         known[_key(fact)] = fact
                         changed = True
-    everything = list(known.values())
+    everything = _index(known.values())
     matches = [
         Match(rule.id, {alias: dict(f) for alias, f in bound.items()})
         for rule, compiled in rules if rule.derive is None
