@@ -96,7 +96,7 @@ KINDS: dict[str, KindDoc] = {
         "bounded": f("bool", "has a range"), "has_criteria": f("bool", "has written criteria"), "at": AT}),
     "target": KindDoc("A target or quota of a department (or the company) on a metric.", {
         "key": KEY, "owner": f("str", "department id or `company`"), "metric": f("str", "metric"),
-        "value": f("float", "value"), "kind": f("str", "target or quota"), "period": f("str", "period", True),
+        "value": f("float", "value"), "target_kind": f("str", "target or quota"), "period": f("str", "period", True),
         "parent": f("str", "target it rolls up to", True), "at": AT}),
     "assumption": KindDoc("A planning assumption of a department.", {
         "key": KEY, "dept": f("str", "department id"), "name": f("str", "driver (usually a metric id)"),

@@ -3,7 +3,8 @@
 Facts are flat JSON objects: ``kind`` plus a ``key`` unique within the kind,
 scalar fields only, and no None (an absent field is left out, so rules can test
 for it). ``at`` is ``file:line:col`` of the definition, for findings to point
-at. The names of kinds and fields are the rules' vocabulary: rename nothing.
+at. The names of kinds and fields are the rules' vocabulary, declared in
+factkinds.py: rename nothing, and declare a field there before adding it here.
 Dates are whole days since 1970-01-01; directions are +1 (up) and -1 (down).
 The field ``id`` (and durable-rules' ``sid``, ``s``, ``items``) is never used:
 the engine reserves them (durable-rules-notes.md). Because ``kind`` names the
@@ -20,7 +21,6 @@ from collections.abc import Iterator
 from decimal import Decimal
 
 from interlock.model import Location, Measure, Organization, Plan
-from interlock.validate import normalized
 
 FactValue = str | int | float | bool
 Fact = dict[str, FactValue]
@@ -86,10 +86,11 @@ def _organization(org: Organization) -> Iterator[Fact]:
     if org.name is None:
         return
     yield fact(
-        "organization", slug(org.name), None,
-        name=org.name, currency=org.currency, fiscal_year=org.fiscal_year,
-        fy_start_day=_opt_day(org.fiscal_year_start),
-        incentive_budget=org.incentive_budget, base_revenue=org.base_revenue,
+        "organization", slug(org.name), org.at,
+        currency=org.currency, fiscal_year=org.fiscal_year,
+        fy_start_day=_opt_day(org.fiscal_year_start), fy_end_day=_opt_day(org.fiscal_year_end),
+        objective_count=len(org.objectives), lead_objective_count=sum(1 for o in org.objectives if o.lead),
+        incentive_budget=org.incentive_budget,
     )
 
 
@@ -98,13 +99,15 @@ def _objectives(org: Organization) -> Iterator[Fact]:
         yield fact(
             "objective", o.id, o.at,
             name=o.name, metric=o.metrics[0], dir=o.direction, lead=o.lead,
-            priority=o.priority, target=o.target, period=o.period,
+            priority=o.priority, target=o.target,
         )
         for i, metric in enumerate(o.metrics):
             # The direction is the primary metric's; the others move in their own good direction.
             good = org.metric_by_id[metric].good if metric in org.metric_by_id else 0
             direction = o.direction if i == 0 or good == 0 else good
-            yield fact("objective_metric", f"{o.id}/{metric}", o.at, objective=o.id, metric=metric, dir=direction, lead=o.lead)
+            yield fact(
+                "objective_metric", f"{o.id}/{metric}", o.at, objective=o.id, metric=metric, dir=direction, lead=o.lead
+            )
 
 
 def _departments(org: Organization) -> Iterator[Fact]:
@@ -123,9 +126,6 @@ def _plans(org: Organization) -> Iterator[Fact]:
             variable_share=plan.pay_mix,
             has_gate=bool(plan.gates), has_clawback=plan.clawback is not None, has_holdback=plan.holdback is not None,
             from_day=_opt_day(plan.effective_from), to_day=_opt_day(plan.effective_to),
-            clawback_days=plan.clawback.days if plan.clawback else None,
-            holdback_share=plan.holdback.share if plan.holdback else None,
-            holdback_days=plan.holdback.days if plan.holdback else None,
         )
         for measure in plan.measures:
             yield _measure(org, plan, measure)
@@ -137,13 +137,15 @@ def _plans(org: Organization) -> Iterator[Fact]:
         for lever in plan.levers:
             yield fact("lever", f"{plan.id}/{lever.name}", lever.at, plan=plan.id, dept=plan.department, lever=lever.name)
         for gate in plan.gates:
-            yield fact("gate", f"{plan.id}/{gate.metric}", gate.at, plan=plan.id, dept=plan.department, metric=gate.metric, minimum=gate.minimum)
+            yield fact(
+                "gate", f"{plan.id}/{gate.metric}", gate.at,
+                plan=plan.id, dept=plan.department, metric=gate.metric,
+            )
         for mod in plan.modifiers:
             yield fact(
                 "modifier", f"{plan.id}/{mod.metric}", mod.at,
                 plan=plan.id, dept=plan.department, metric=mod.metric,
                 bounded=mod.range is not None, has_criteria=bool(mod.criteria and mod.criteria.strip()),
-                low=mod.range[0] if mod.range else None, high=mod.range[1] if mod.range else None,
             )
 
 
@@ -154,7 +156,7 @@ def _measure(org: Organization, plan: Plan, m: Measure) -> Fact:
         plan=plan.id, dept=plan.department, metric=m.metric, weight=m.weight, dir=m.direction,
         metric_kind=metric.kind if metric and metric.kind else None,
         period=m.period, basis=m.basis, team=m.team,
-        threshold=m.threshold, target=m.target, excellence=m.excellence, capped=m.capped, cap=m.cap,
+        threshold=m.threshold, target=m.target, excellence=m.excellence, capped=m.capped,
         contingent_on=m.contingent_on,
     )
 
@@ -162,9 +164,8 @@ def _measure(org: Organization, plan: Plan, m: Measure) -> Fact:
 def _catalog(org: Organization) -> Iterator[Fact]:
     for m in org.metrics:
         yield fact(
-            "metric", m.id, None,
-            name=m.name, metric_kind=m.kind or None, good=m.good, function=m.function or None, unit=m.unit or None,
-            band_low=m.band[0] if m.band else None, band_high=m.band[1] if m.band else None,
+            "metric", m.id, m.at,
+            metric_kind=m.kind or None, good=m.good, function=m.function or None, unit=m.unit or None,
         )
         for companion in m.companions:
             yield fact("quality_pair", f"{m.id}/{companion}", None, metric=m.id, companion=companion)
@@ -183,7 +184,6 @@ def _targets(org: Organization) -> Iterator[Fact]:
         yield fact(
             "target", t.id, t.at,
             owner=t.owner, metric=t.metric, value=t.value, target_kind=t.kind, period=t.period, parent=t.parent,
-            start_day=_opt_day(t.starts), end_day=_opt_day(t.ends), contingent_on=t.contingent_on,
         )
 
 
@@ -193,7 +193,7 @@ def _assumptions(org: Organization) -> Iterator[Fact]:
         yield fact(
             "assumption", key, a.at,
             dept=a.department, name=a.name, value=a.value, day=_opt_day(a.date),
-            segment=a.segment, period=a.period, milestone=a.milestone,
+            segment=a.segment, milestone=a.milestone,
         )
 
 
@@ -201,7 +201,7 @@ def _dependencies(org: Organization) -> Iterator[Fact]:
     for d in org.dependencies:
         yield fact(
             "dependency", d.id, d.at,
-            consumer=d.consumer, provider=d.provider, metric=d.metric, amount=d.amount,
+            consumer=d.consumer, provider=d.provider, metric=d.metric,
             critical=d.critical, due_day=_opt_day(d.due), milestone=d.milestone,
         )
 
@@ -210,7 +210,7 @@ def _milestones(org: Organization) -> Iterator[Fact]:
     for m in org.milestones:
         yield fact(
             "milestone", m.id, m.at,
-            name=m.name, owner=m.owner, planned_day=day(m.planned), forecast_day=day(m.forecast),
+            owner=m.owner, planned_day=day(m.planned), forecast_day=day(m.forecast),
             slip_days=(m.forecast - m.planned).days, confidence=m.confidence,
         )
 
@@ -220,21 +220,22 @@ def _resources(org: Organization) -> Iterator[Fact]:
         yield fact(
             "hire", h.id, h.at,
             dept=h.department, role=h.role, count=h.count, start_day=day(h.start),
-            ramp_days=round(h.ramp_months * DAYS_PER_MONTH), contingent_on=h.contingent_on,
+            ramp_days=round(h.ramp_months * DAYS_PER_MONTH),
         )
     for s in org.spend:
         yield fact(
             "spend", s.id, s.at,
             dept=s.department, amount=s.amount, from_day=_opt_day(s.start), to_day=_opt_day(s.end),
-            contingent_on=s.contingent_on,
         )
 
 
 def _contingencies(org: Organization) -> Iterator[Fact]:
     """What depends on which milestone, with the days it starts, must be ready and ends."""
 
-    def contingency(item: str, ref: str, dept: str, milestone: str, at: Location,
-                    start: datetime.date | None, ready: datetime.date | None = None, end: datetime.date | None = None) -> Fact:
+    def contingency(
+        item: str, ref: str, dept: str, milestone: str, at: Location,
+        start: datetime.date | None, ready: datetime.date | None = None, end: datetime.date | None = None,
+    ) -> Fact:
         ready = ready or start
         return fact(
             "contingency", f"{item}/{ref}", at,
@@ -246,7 +247,9 @@ def _contingencies(org: Organization) -> Iterator[Fact]:
         for m in plan.measures:
             if m.contingent_on:
                 ref = f"{plan.id}/{m.metric}"
-                yield contingency("measure", ref, plan.department, m.contingent_on, m.at, plan.effective_from, end=plan.effective_to)
+                yield contingency(
+                    "measure", ref, plan.department, m.contingent_on, m.at, plan.effective_from, end=plan.effective_to
+                )
     for t in org.targets:
         if t.contingent_on:
             yield contingency("target", t.id, t.owner, t.contingent_on, t.at, t.starts, end=t.ends)
@@ -264,5 +267,5 @@ def _contingencies(org: Organization) -> Iterator[Fact]:
 
 def _definitions(org: Organization) -> Iterator[Fact]:
     for d in org.definitions:
-        digest = hashlib.sha1(normalized(d.text).encode("utf-8")).hexdigest()[:12]
+        digest = hashlib.sha1(d.normalized_text.encode("utf-8")).hexdigest()[:12]
         yield fact("definition", f"{d.metric}/{d.department}", d.at, metric=d.metric, dept=d.department, text_hash=digest)

@@ -35,7 +35,7 @@ def render_junit(run: LintRun, fail_on: str = "error") -> str:
     root.attrib.update({"tests": str(totals["tests"]), "failures": str(totals["failures"]), "errors": "0",
                         "skipped": str(totals["skipped"])})
     ET.indent(root)
-    return ET.tostring(root, encoding="unicode", xml_declaration=True) + "\n"
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
 
 
 def _suite(root: ET.Element, file: str, findings: Sequence[Finding], fail_on: str) -> ET.Element:

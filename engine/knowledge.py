@@ -10,7 +10,7 @@ their formulas replace built-in formulas with the same id.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from functools import cache, cached_property
 from typing import Any
@@ -113,8 +113,10 @@ def metric_from(data: Mapping[str, Any], at: Location | None = None) -> Metric:
     )
 
 
-def influence_from(data: Mapping[str, Any], at: Location | None = None, canonical: Any = None) -> Influence:
-    name = canonical or (lambda n: n)
+def influence_from(
+    data: Mapping[str, Any], at: Location | None = None, canonical: Callable[[str], str] = str
+) -> Influence:
+    name = canonical
     return Influence(
         src=name(data["from"]),
         dst=name(data["to"]),
@@ -132,8 +134,10 @@ def formula_from(data: Mapping[str, Any], at: Location | None = None) -> Formula
     return Formula(data["id"], data["output"], data["expression"], data.get("rationale", ""), at)
 
 
-def non_conflict_from(data: Mapping[str, Any], at: Location | None = None, canonical: Any = None) -> NonConflict:
-    name = canonical or (lambda n: n)
+def non_conflict_from(
+    data: Mapping[str, Any], at: Location | None = None, canonical: Callable[[str], str] = str
+) -> NonConflict:
+    name = canonical
     a, b = sorted(name(m) for m in data["metrics"])
     return NonConflict(a, b, data.get("rationale", ""), at)
 

@@ -308,6 +308,11 @@ class Definition:
     text: str
     at: Location
 
+    @property
+    def normalized_text(self) -> str:
+        """Definitions that differ only in case and spacing are the same definition."""
+        return " ".join(self.text.lower().split())
+
 
 @dataclass(frozen=True)
 class Organization:
@@ -317,6 +322,7 @@ class Organization:
     currency: str | None = None
     fiscal_year: int | None = None
     fiscal_year_start: datetime.date | None = None
+    fiscal_year_end: datetime.date | None = None
     incentive_budget: Decimal | None = None
     base_revenue: Decimal | None = None
     at: Location | None = None

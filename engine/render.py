@@ -141,7 +141,7 @@ def number(value: float) -> str:
 
 
 def _to_yaml(data: Any) -> str:
-    return yaml.safe_dump(data, sort_keys=False, allow_unicode=True).rstrip()
+    return str(yaml.safe_dump(data, sort_keys=False, allow_unicode=True)).rstrip()
 
 
 def _install(env: Environment) -> Environment:
@@ -307,8 +307,7 @@ def render(fmt: str, run: LintRun, options: RenderOptions | None = None) -> str:
 
 def render_user_template(template: Path, context: Mapping[str, Any]) -> str:
     """Render `--template FILE` in Jinja's sandbox; its errors are the user's, so they exit 2."""
-    from jinja2 import TemplateError
-    from jinja2.sandbox import SecurityError
+    from jinja2.exceptions import SecurityError, TemplateError
 
     if not template.is_file():
         raise UsageError(f"{template}: no such template file")

@@ -15,7 +15,7 @@ from dataclasses import dataclass, fields
 from typing import TYPE_CHECKING, Any
 
 from interlock import __version__
-from interlock.findings import SEVERITY_ORDER, Finding, Location, Waiver
+from interlock.findings import SEVERITY_ORDER, Finding, Waiver
 from interlock.sarif import location_labels
 
 if TYPE_CHECKING:

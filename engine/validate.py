@@ -34,14 +34,18 @@ from interlock.model import (
     Definition,
     Department,
     Dependency,
+    Formula,
     Gate,
     Hire,
     Holdback,
+    Influence,
     Lever,
     Location,
     Measure,
+    Metric,
     Milestone,
     Modifier,
+    NonConflict,
     Objective,
     Organization,
     Plan,
@@ -59,12 +63,15 @@ def validate(documents: Sequence[Document]) -> Organization:
     """The organization the documents describe; InputError with every problem if they are not valid."""
     documents = sorted(documents, key=lambda d: d.path)
     problems: list[Problem] = []
+    invalid: set[tuple[str, DataPath]] = set()
     for doc in documents:
         problems.extend(doc.problems)
-        problems.extend(schema_problems(doc))
+        for path, problem in _schema_errors(doc):
+            problems.append(problem)
+            invalid.add((doc.path, path))
     if any(doc.problems for doc in documents):
         raise InputError(problems)  # a file we could not read would make every reference to it look wrong
-    organization = _Builder(documents, knowledge.builtin(), problems).build()
+    organization = _Builder(documents, knowledge.builtin(), problems, invalid).build()
     if problems:
         raise InputError(problems)
     return organization
@@ -189,12 +196,16 @@ def json_view(value: Any) -> Any:
 
 def schema_problems(doc: Document) -> list[Problem]:
     """Every schema violation in one document, worded for a compensation designer."""
-    problems = []
+    return [problem for _, problem in _schema_errors(doc)]
+
+
+def _schema_errors(doc: Document) -> list[tuple[DataPath, Problem]]:
+    found = []
     for error in _validator().iter_errors(json_view(doc.data)):
         for path, message, at_key in _explain(error):
             line, col = doc.index.locate_key(path) if at_key else doc.index.locate(path)
-            problems.append(Problem(doc.path, line, col, message))
-    return problems
+            found.append((path, Problem(doc.path, line, col, message)))
+    return found
 
 
 _EXPECTED = {
@@ -359,17 +370,28 @@ class _Builder:
     reference to them does not also show up as unknown.
     """
 
-    def __init__(self, documents: Sequence[Document], kb: knowledge.Knowledge, problems: list[Problem]) -> None:
+    def __init__(
+        self,
+        documents: Sequence[Document],
+        kb: knowledge.Knowledge,
+        problems: list[Problem],
+        invalid: set[tuple[str, DataPath]],
+    ) -> None:
         self.documents = documents
         self.problems = problems
         self.catalog = kb
+        self.invalid = invalid  # (file, path) of every value the schema rejected
         self.first: dict[tuple[str, str], Location] = {}
-        self.invalid = {(p.file, p.line, p.column) for p in problems}
+        self.inline: list[tuple[Definition, str]] = []  # definitions written on measures and dependencies
 
     # --- reporting and references
 
     def problem(self, at: Location, message: str) -> None:
         self.problems.append(Problem(at.file, at.line, at.column, message))
+
+    def report(self, node: _Node, message: str, *keys: str | int) -> None:
+        """A problem at ``node[keys...]``, told with its path (``plans[0].measures[1].weight: ...``)."""
+        self.problem(node.where(*keys), f"{node.label(*keys)}: {message}")
 
     def register(self, kind: str, ident: str | None, node: _Node, what: str = "") -> bool:
         """False (and a problem) if ``ident`` was already defined for this kind."""
@@ -378,20 +400,18 @@ class _Builder:
         first = self.first.setdefault((kind, ident), node.at)
         if first != node.at:
             what = what or f"{kind} id {ident!r}"
-            self.problem(node.at, f"{node.label()}: duplicate {what} (first defined at {first})")
+            self.report(node, f"duplicate {what} (first defined at {first})")
             return False
         return True
 
     def reference(self, node: _Node, kind: str, known: Collection[str], *keys: str | int) -> str | None:
         """The id at ``node[keys...]`` if it exists; else None, and a did-you-mean problem if it was text."""
-        value: Any = node.data
-        for key in keys:
-            value = value.get(key) if isinstance(value, dict) else value[key] if isinstance(value, list) and isinstance(key, int) and key < len(value) else None
+        value = _lookup(node.data, keys)
         if not isinstance(value, str):
             return None
         if value in known:
             return value
-        self.problem(node.where(*keys), f"{node.label(*keys)}: unknown {kind} {value!r}{did_you_mean(value, known)}")
+        self.report(node, f"unknown {kind} {value!r}{did_you_mean(value, known)}", *keys)
         return None
 
     def metric(self, node: _Node, *keys: str | int) -> str | None:
@@ -406,12 +426,9 @@ class _Builder:
         """A department reference that defaults to the file's `department`."""
         if key not in node.data:
             if node.department is None:
-                self.problem(node.at, f"{node.label()}: missing required key {key!r} (or put the file under a `department:`)")
+                self.report(node, f"missing required key {key!r} (or put the file under a `department:`)")
             return node.department
-        if company:
-            found = self.reference(node, "department", {*departments, COMPANY}, key)
-            return found
-        return self.reference(node, "department", departments, key)
+        return self.reference(node, "department", {*departments, COMPANY} if company else departments, key)
 
     def nodes(self, section: str) -> list[_Node]:
         """The items of one section across all files, in file order."""
@@ -436,6 +453,7 @@ class _Builder:
         info = self.organization()
         departments = self.departments()
         milestones = self.milestones(departments)
+        # Plans and dependencies before definitions: they collect the definitions written inline.
         plans = self.plans(departments, milestones)
         dependencies = self.dependencies(departments, milestones)
         return Organization(
@@ -449,7 +467,7 @@ class _Builder:
             milestones=tuple(milestones.values()),
             hires=self.hires(departments, milestones),
             spend=self.spend(departments, milestones),
-            definitions=self.definitions(departments, plans, dependencies),
+            definitions=self.definitions(departments),
             metrics=self.catalog.metrics,
             influences=self.catalog.influences,
             formulas=self.catalog.formulas,
@@ -458,55 +476,63 @@ class _Builder:
 
     def knowledge(self) -> knowledge.Knowledge:
         """The built-in catalog extended with the organization's metrics, edges, formulas and non-conflicts."""
-        builtin = self.catalog
-        metrics = []
+        self.catalog = self.catalog.extended(metrics=self.own_metrics())
+        return self.catalog.extended(
+            influences=self.own_influences(), formulas=self.own_formulas(), non_conflicts=self.own_non_conflicts()
+        )
+
+    def own_metrics(self) -> list[Metric]:
+        """New metrics only: a built-in id or alias is never redefined, and every name stays unique."""
+        builtin, metrics = self.catalog, []
         nodes = self.nodes("metrics")
         for node in nodes:
             ident = node.text("id")
             if ident in builtin.names:
-                self.problem(node.where("id"), f"{node.label('id')}: {ident!r} is a built-in metric: use it as it is, or choose another id")
+                self.report(node, f"{ident!r} is a built-in metric: use it as it is, or choose another id", "id")
             elif self.register("metric", ident, node) and self.valid(node):
                 metrics.append(knowledge.metric_from(node.data, node.at))
-        for node in nodes:  # an alias is one more name: unique across every id and alias
+        for node in nodes:
             aliases = node.data.get("aliases")
             for i, alias in enumerate(aliases if isinstance(aliases, list) else []):
-                if not isinstance(alias, str):
-                    continue
-                if alias in builtin.names:
-                    self.problem(node.where("aliases", i), f"{node.label('aliases', i)}: {alias!r} already names the built-in metric {builtin.canonical(alias)!r}")
-                else:
-                    self.register("metric", alias, _Node(node.doc, (*node.path, "aliases", i), {}, None), f"metric name {alias!r}")
-        self.catalog = builtin.extended(metrics=metrics)
-        for node in self.nodes("metrics"):
-            for i, _ in enumerate(node.data.get("quality_pair") or [] if isinstance(node.data.get("quality_pair"), list) else []):
-                self.metric(node, "quality_pair", i)
+                if isinstance(alias, str) and alias in builtin.names:
+                    self.report(node, f"{alias!r} already names the built-in metric {builtin.canonical(alias)!r}", "aliases", i)
+                elif isinstance(alias, str):
+                    where = _Node(node.doc, (*node.path, "aliases", i), {}, None)
+                    self.register("metric", alias, where, f"metric name {alias!r}")
+        names = {*builtin.names, *(m.id for m in metrics), *(a for m in metrics for a in m.aliases)}
+        for node in nodes:
+            companions = node.data.get("quality_pair")
+            for i in range(len(companions) if isinstance(companions, list) else 0):
+                self.reference(node, "metric", names, "quality_pair", i)
+        return metrics
+
+    def own_influences(self) -> list[Influence]:
+        """Edges between known metrics, one per pair; each replaces the built-in edge between the same metrics."""
         influences = []
         for node in self.nodes("influences"):
             src, dst = self.metric(node, "from"), self.metric(node, "to")
             edge = f"influence from {src!r} to {dst!r}"
             if src and dst and self.register("influence", f"{src}>{dst}", node, edge) and self.valid(node):
                 influences.append(knowledge.influence_from(node.data, node.at, self.catalog.canonical))
-        formulas = [
-            knowledge.formula_from(node.data, node.at)
-            for ident, node in self.identified("formula", "formulas")
-            if self.formula_names(node) and self.valid(node)
-        ]
+        return influences
+
+    def own_formulas(self) -> list[Formula]:
+        checked = [(node, self.formula_names(node)) for _, node in self.identified("formula", "formulas")]
+        return [knowledge.formula_from(node.data, node.at) for node, ok in checked if ok and self.valid(node)]
+
+    def own_non_conflicts(self) -> list[NonConflict]:
         pairs = []
         for node in self.nodes("non_conflicts"):
             listed = node.data.get("metrics")
             found = [self.metric(node, "metrics", i) for i in range(len(listed))] if isinstance(listed, list) else []
             if len(found) == 2 and all(found) and self.valid(node):
                 pairs.append(knowledge.non_conflict_from(node.data, node.at, self.catalog.canonical))
-        return self.catalog.extended(influences=influences, formulas=formulas, non_conflicts=pairs)
+        return pairs
 
     def valid(self, node: _Node) -> bool:
         """Whether the schema found nothing wrong inside this item (needed where values are read as-is)."""
-        first, last = node.at, self._last(node)
-        return not any(file == first.file and (first.line, first.column) <= (line, col) <= last for file, line, col in self.invalid)
-
-    def _last(self, node: _Node) -> tuple[int, int]:
-        positions = [pos for path, pos in node.doc.index.values.items() if path[: len(node.path)] == node.path]
-        return max(positions, default=(node.at.line, node.at.column))
+        depth = len(node.path)
+        return not any(file == node.doc.path and path[:depth] == node.path for file, path in self.invalid)
 
     def formula_names(self, node: _Node) -> bool:
         """A formula is arithmetic over metric ids and numbers; its output is a metric."""
@@ -516,10 +542,11 @@ class _Builder:
             return ok
         names = formula_names(expression)
         if names is None:
-            self.problem(node.where("expression"), f"{node.label('expression')}: {expression!r} is not a formula over metric ids and numbers (+ - * / and parentheses)")
+            message = f"{expression!r} is not a formula over metric ids and numbers (+ - * / and parentheses)"
+            self.report(node, message, "expression")
             return False
         for name in sorted(names - set(self.catalog.names)):
-            self.problem(node.where("expression"), f"{node.label('expression')}: unknown metric {name!r}{did_you_mean(name, self.catalog.names)}")
+            self.report(node, f"unknown metric {name!r}{did_you_mean(name, self.catalog.names)}", "expression")
             ok = False
         return ok
 
@@ -529,7 +556,7 @@ class _Builder:
             return {}
         node = nodes[0]
         for other in nodes[1:]:
-            self.problem(other.at, f"{other.label()}: the organization is already defined (first defined at {node.at})")
+            self.report(other, f"the organization is already defined (first defined at {node.at})")
         fiscal_year = as_int(node.data.get("fiscal_year"))
         start = as_date(node.data.get("fiscal_year_start"))
         if start is None and fiscal_year is not None:
@@ -541,6 +568,7 @@ class _Builder:
             "currency": node.text("currency") or "USD",
             "fiscal_year": fiscal_year,
             "fiscal_year_start": start,
+            "fiscal_year_end": add_months(start, 12) - datetime.timedelta(days=1) if start else None,
             "incentive_budget": as_money(node.data.get("incentive_budget")),
             "base_revenue": as_money(node.data.get("base_revenue")),
             "at": node.at,
@@ -551,7 +579,7 @@ class _Builder:
         result: dict[str, Department] = {}
         for ident, node in nodes.items():
             if ident == COMPANY:
-                self.problem(node.where("id"), f"{node.label('id')}: 'company' is reserved for the whole organization")
+                self.report(node, "'company' is reserved for the whole organization", "id")
             parent = self.optional(node, "parent", "department", nodes)
             result[ident] = Department(
                 id=ident,
@@ -562,14 +590,10 @@ class _Builder:
                 owner=node.text("owner"),
                 headcount=as_int(node.data.get("headcount")),
             )
-        self.cycles(
-            {d.id: d.parent for d in result.values()},
-            lambda ident: (nodes[ident].where("parent"), nodes[ident].label("parent")),
-            "the department hierarchy",
-        )
+        self.cycles({d.id: d.parent for d in result.values()}, nodes, "the department hierarchy")
         return dict(sorted(result.items()))
 
-    def cycles(self, parent: Mapping[str, str | None], where: Callable[[str], tuple[Location, str]], what: str) -> None:
+    def cycles(self, parent: Mapping[str, str | None], nodes: Mapping[str, _Node], what: str) -> None:
         """Report each cycle of a parent relation once, at its smallest member."""
         reported: set[frozenset[str]] = set()
         for start in sorted(parent):
@@ -586,8 +610,7 @@ class _Builder:
             reported.add(frozenset(loop))
             first = loop.index(min(loop))
             loop = loop[first:] + loop[:first]
-            at, label = where(loop[0])
-            self.problem(at, f"{label}: cycle in {what}: {' -> '.join([*loop, loop[0]])}")
+            self.report(nodes[loop[0]], f"cycle in {what}: {' -> '.join([*loop, loop[0]])}", "parent")
 
     def milestones(self, departments: Collection[str]) -> dict[str, Milestone]:
         result = {}
@@ -600,7 +623,9 @@ class _Builder:
                 result[ident] = Milestone(ident, node.text("name") or ident, owner, planned, forecast, confidence, node.at)
         return dict(sorted(result.items()))
 
-    def targets(self, departments: Mapping[str, Department], milestones: Collection[str], info: Mapping[str, Any]) -> tuple[Target, ...]:
+    def targets(
+        self, departments: Mapping[str, Department], milestones: Collection[str], info: Mapping[str, Any]
+    ) -> tuple[Target, ...]:
         nodes = dict(self.identified("target", "targets"))
         built: dict[str, Target] = {}
         for ident, node in nodes.items():
@@ -609,22 +634,18 @@ class _Builder:
             value = parse_percent(node.data.get("value"))
             parent = self.optional(node, "parent", "target", nodes)
             contingent = self.optional(node, "contingent_on", "milestone", milestones)
-            if parent == ident:
-                parent = None
-                self.problem(node.where("parent"), f"{node.label('parent')}: cycle in the target roll-up: {ident} -> {ident}")
             period = node.text("period")
-            starts, ends = period_range(period, info.get("fiscal_year"), info.get("fiscal_year_start")) if period else (None, None)
+            starts, ends = (None, None)
+            if period:
+                starts, ends = period_range(period, info.get("fiscal_year"), info.get("fiscal_year_start"))
             if owner and metric and value is not None:
                 built[ident] = Target(
                     id=ident, owner=owner, metric=metric, value=value, kind=node.text("kind") or "target", at=node.at,
-                    period=period, starts=starts, ends=ends, parent=parent, basis=node.text("basis"), contingent_on=contingent,
+                    period=period, starts=starts, ends=ends, parent=parent, basis=node.text("basis"),
+                    contingent_on=contingent,
                 )
         resolved = {ident: _with_parent(t, built, departments) for ident, t in sorted(built.items())}
-        self.cycles(
-            {t.id: t.parent for t in resolved.values()},
-            lambda ident: (nodes[ident].where("parent"), nodes[ident].label("parent")),
-            "the target roll-up",
-        )
+        self.cycles({t.id: t.parent for t in resolved.values()}, nodes, "the target roll-up")
         return tuple(resolved.values())
 
     def objectives(self) -> tuple[Objective, ...]:
@@ -671,9 +692,10 @@ class _Builder:
         result = []
         for ident, node in self.identified("plan", "plans"):
             department = self.owner(node, "department", departments)
-            measures = self.once(ident, "measure", [self.measure(m, milestones) for m in node.children("measures")])
-            gates = self.once(ident, "gate", [self.gate(g) for g in node.children("gates")])
-            modifiers = self.once(ident, "modifier", [self.modifier(m) for m in node.children("modifiers")])
+            built = [(m, self.measure(m, department, milestones)) for m in node.children("measures")]
+            measures = self.once(ident, "measure", built)
+            gates = self.once(ident, "gate", [(g, self.gate(g)) for g in node.children("gates")])
+            modifiers = self.once(ident, "modifier", [(m, self.modifier(m)) for m in node.children("modifiers")])
             effective = node.children("effective")
             start, end = self.span(effective[0], "from", "to") if effective else (None, None)
             levers = node.data.get("levers")
@@ -707,32 +729,40 @@ class _Builder:
     def span(self, node: _Node, first: str, last: str) -> tuple[datetime.date | None, datetime.date | None]:
         start, end = as_date(node.data.get(first)), as_date(node.data.get(last))
         if start and end and start > end:
-            self.problem(node.where(last), f"{node.label(last)}: {end} is before {first} {start}")
+            self.report(node, f"{end} is before {first} {start}", last)
         return start, end
 
-    def once(self, plan: str, kind: str, items: Sequence[Measure | Gate | Modifier | None]) -> tuple[Any, ...]:
+    def once(self, plan: str, kind: str, items: Sequence[tuple[_Node, Measure | Gate | Modifier | None]]) -> tuple[Any, ...]:
         """The buildable items, each metric once: a plan pays, gates or modifies on a metric in one place."""
         seen: dict[str, Location] = {}
         kept = []
-        for item in items:
+        for node, item in items:
             if item is None:
                 continue
             if item.metric in seen:
-                self.problem(item.at, f"duplicate {kind} {item.metric!r} in plan {plan!r} (first defined at {seen[item.metric]})")
+                first = seen[item.metric]
+                self.report(node, f"duplicate {kind} {item.metric!r} in plan {plan!r} (first defined at {first})")
                 continue
             seen[item.metric] = item.at
             kept.append(item)
         return tuple(kept)
 
-    def measure(self, node: _Node, milestones: Collection[str]) -> Measure | None:
+    def measure(self, node: _Node, department: str | None, milestones: Collection[str]) -> Measure | None:
         metric = self.metric(node, "metric")
+        definition = node.text("definition")
+        if metric and department and definition is not None:
+            found = Definition(metric, department, definition, node.where("definition"))
+            self.inline.append((found, node.label("definition")))
         weight = parse_percent(node.data.get("weight"))
         contingent = self.optional(node, "contingent_on", "milestone", milestones)
         if metric is None or weight is None:
             return None
-        direction = DIRECTIONS.get(str(node.data.get("direction")), 0) if "direction" in node.data else self.catalog.good(metric)
+        if "direction" in node.data:
+            direction = DIRECTIONS.get(str(node.data.get("direction")), 0)
+        else:
+            direction = self.catalog.good(metric)
         if "direction" not in node.data and direction == 0:
-            self.problem(node.at, f"{node.label()}: metric {metric!r} has no good direction of its own: add direction: up or down")
+            self.report(node, f"metric {metric!r} has no good direction of its own: add direction: up or down")
         if direction == 0:
             return None
         cap = node.data.get("cap")
@@ -755,7 +785,7 @@ class _Builder:
             basis=node.text("basis"),
             team=node.flag("team"),
             contingent_on=contingent,
-            definition=node.text("definition"),
+            definition=definition,
         )
 
     def gate(self, node: _Node) -> Gate | None:
@@ -774,7 +804,8 @@ class _Builder:
             if low is not None and high is not None:
                 span = (low, high)
                 if low > high:
-                    self.problem(node.where("range"), f"{node.label('range')}: the lowest multiplier {written(bounds[0])} is above the highest {written(bounds[1])}")
+                    message = f"the lowest multiplier {written(bounds[0])} is above the highest {written(bounds[1])}"
+                    self.report(node, message, "range")
         if metric is None:
             return None
         return Modifier(metric, node.at, span, node.text("criteria"))
@@ -794,7 +825,7 @@ class _Builder:
             has_value, has_date = "value" in node.data, "date" in node.data
             if has_value == has_date:
                 both = ", not both" if has_value else ""
-                self.problem(node.at, f"{node.label()}: give either a value or a date{both}")
+                self.report(node, f"give either a value or a date{both}")
             milestone = self.optional(node, "milestone", "milestone", milestones)
             name = node.text("name")
             if department is None or name is None:
@@ -819,9 +850,13 @@ class _Builder:
             metric = self.metric(node, "metric") if "metric" in node.data else None
             milestone = self.optional(node, "milestone", "milestone", milestones)
             if consumer and consumer == provider:
-                self.problem(node.where("provider"), f"{node.label('provider')}: {consumer!r} cannot depend on itself")
+                self.report(node, f"{consumer!r} cannot depend on itself", "provider")
             if consumer is None or provider is None:
                 continue
+            definition = node.text("definition")
+            if metric and definition is not None:
+                found = Definition(metric, consumer, definition, node.where("definition"))
+                self.inline.append((found, node.label("definition")))
             result.append(
                 Dependency(
                     id=ident, consumer=consumer, provider=provider, at=node.at,
@@ -855,26 +890,19 @@ class _Builder:
                 result.append(Spend(ident, department, amount, node.at, node.text("purpose"), start, end, contingent))
         return tuple(sorted(result, key=lambda s: s.id))
 
-    def definitions(self, departments: Collection[str], plans: Sequence[Plan], dependencies: Sequence[Dependency]) -> tuple[Definition, ...]:
+    def definitions(self, departments: Collection[str]) -> tuple[Definition, ...]:
         """Explicit definitions plus those written inline in measures and dependencies: one per metric and department."""
-        found: list[tuple[Definition, str]] = []
+        found = list(self.inline)
         for node in self.nodes("definitions"):
             department = self.owner(node, "department", departments)
             metric = self.metric(node, "metric")
             text = node.text("text")
             if department and metric and text is not None:
                 found.append((Definition(metric, department, text, node.at), node.label("text")))
-        for plan in plans:
-            for measure in plan.measures:
-                if measure.definition is not None:
-                    found.append((Definition(measure.metric, plan.department, measure.definition, measure.at), f"plan {plan.id!r}"))
-        for dep in dependencies:
-            if dep.metric and dep.definition is not None:
-                found.append((Definition(dep.metric, dep.consumer, dep.definition, dep.at), f"dependency {dep.id!r}"))
         result: dict[tuple[str, str], Definition] = {}
         for definition, label in sorted(found, key=lambda item: item[0].at):
             first = result.setdefault((definition.metric, definition.department), definition)
-            if first is not definition and normalized(first.text) != normalized(definition.text):
+            if first is not definition and first.normalized_text != definition.normalized_text:
                 self.problem(
                     definition.at,
                     f"{label}: a second, different definition of {definition.metric!r} for department"
@@ -883,9 +911,16 @@ class _Builder:
         return tuple(result[k] for k in sorted(result))
 
 
-def normalized(text: str) -> str:
-    """Definitions that differ only in case and spacing are the same definition."""
-    return " ".join(text.lower().split())
+def _lookup(data: Any, keys: Sequence[str | int]) -> Any:
+    """``data[k1][k2]...``, or None where the shape does not fit."""
+    for key in keys:
+        if isinstance(data, dict):
+            data = data.get(key)
+        elif isinstance(data, list) and isinstance(key, int) and 0 <= key < len(data):
+            data = data[key]
+        else:
+            return None
+    return data
 
 
 def formula_names(expression: str) -> set[str] | None:
@@ -894,11 +929,15 @@ def formula_names(expression: str) -> set[str] | None:
         tree = ast.parse(expression, mode="eval")
     except SyntaxError:
         return None
-    allowed = (ast.Expression, ast.BinOp, ast.UnaryOp, ast.Name, ast.Load, ast.Constant, ast.Add, ast.Sub, ast.Mult, ast.Div, ast.USub, ast.UAdd)
+    allowed = (
+        ast.Expression, ast.BinOp, ast.UnaryOp, ast.Name, ast.Load, ast.Constant,
+        ast.Add, ast.Sub, ast.Mult, ast.Div, ast.USub, ast.UAdd,
+    )
     nodes = list(ast.walk(tree))
     if not all(isinstance(n, allowed) for n in nodes):
         return None
-    if any(isinstance(n, ast.Constant) and (isinstance(n.value, bool) or not isinstance(n.value, (int, float))) for n in nodes):
+    numbers = [n.value for n in nodes if isinstance(n, ast.Constant)]
+    if any(isinstance(v, bool) or not isinstance(v, (int, float)) for v in numbers):
         return None
     return {n.id for n in nodes if isinstance(n, ast.Name)}
 

@@ -117,7 +117,8 @@ def _syntax_problem(exc: yaml.YAMLError, text: str, display: str) -> Problem:
         mark = exc.problem_mark or exc.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         if isinstance(exc, yaml.composer.ComposerError) and "another document" in str(exc.problem):
-            return Problem(display, line, col, "YAML syntax error: a policy file holds one YAML document (found a second '---')")
+            message = "YAML syntax error: a policy file holds one YAML document (found a second '---')"
+            return Problem(display, line, col, message)
         detail = exc.problem or exc.context
         if exc.problem and exc.context:
             detail = f"{exc.problem} ({exc.context})"

@@ -107,6 +107,15 @@ def test_the_report_renders_with_its_sections_and_payloads_stay_text(page: Path,
     assert SCRIPT in text and IMAGE in text  # shown to the reader, as text
 
 
+def test_the_check_would_notice_a_script_that_ran(tmp_path: Path) -> None:
+    """Control: the same checks on a page whose script does run, so a passing test above means something."""
+    unsafe = tmp_path / "unsafe.html"
+    unsafe.write_text(f"<!DOCTYPE html><html><head><title>Conflict report</title></head><body>{SCRIPT}</body></html>")
+    dom = _Dom()
+    dom.feed(browse(unsafe, tmp_path, "--dump-dom").stdout)
+    assert dom.title == "PWNED"
+
+
 def test_the_report_paints_a_real_page(page: Path, tmp_path: Path) -> None:
     shot = tmp_path / "shot.png"
     browse(page, tmp_path, f"--screenshot={shot}")

@@ -38,6 +38,12 @@ def test_text_groups_findings_under_their_file_sorted(run) -> None:  # type: ign
     assert "waived  H01" in ap and "waived by cfo@acme.example until 2025-09-30" in ap
 
 
+def test_text_puts_findings_without_a_place_last_under_organization(run) -> None:  # type: ignore[no-untyped-def]
+    nowhere = replace(run.findings[0], locations=(), message="somewhere in the organization")
+    text = render_text([nowhere, *run.findings], 6)
+    assert "\n\n(organization)\n  -       warning T02  somewhere in the organization\n\nFound 6 findings" in text
+
+
 def test_text_without_colour_has_no_escape_codes_and_with_colour_has_them(run) -> None:  # type: ignore[no-untyped-def]
     assert "\033[" not in render("text", run, RenderOptions(color=False))
     coloured = render("text", run, RenderOptions(color=True))

@@ -313,8 +313,8 @@ def test_same_metric_twice_in_a_plan() -> None:
               - {metric: csat, minimum: 70%}
         """)
     assert problems(a=text) == [
-        "policies/a.yml:10:9: duplicate measure 'bookings' in plan 'p' (first defined at policies/a.yml:9:9)",
-        "policies/a.yml:13:9: duplicate gate 'csat' in plan 'p' (first defined at policies/a.yml:12:9)",
+        "policies/a.yml:10:9: plans[0].measures[1]: duplicate measure 'bookings' in plan 'p' (first defined at policies/a.yml:9:9)",
+        "policies/a.yml:13:9: plans[0].gates[1]: duplicate gate 'csat' in plan 'p' (first defined at policies/a.yml:12:9)",
     ]
 
 
@@ -410,7 +410,7 @@ def test_conflicting_definitions_within_one_department() -> None:
               - {metric: mql_count, weight: 100%, definition: A download of gated content.}
         """)
     assert problems(a=text) == [
-        "policies/a.yml:12:9: plan 'mkt': a second, different definition of 'mql_count' for department"
+        "policies/a.yml:12:55: plans[0].measures[0].definition: a second, different definition of 'mql_count' for department"
         " 'marketing' (first defined at policies/a.yml:6:5)"
     ]
 
