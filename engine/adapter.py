@@ -19,7 +19,9 @@ by a test in tests/test_adapter.py:
   rule guarantees an action, and the state is always deleted;
 * exceptions raised in actions are swallowed into the session state: actions
   are wrapped, and the first error is re-raised as EngineError;
-* ``any`` fires an extra combined activation: the compiler never emits it.
+* ``any`` fires an extra combined activation: the compiler never emits it;
+* every action calls a deprecated datetime function (a warning per action on
+  Python 3.12+): the lease clock is replaced by ``time.time``.
 """
 from __future__ import annotations
 
@@ -27,6 +29,7 @@ import copy
 import itertools
 import json
 import threading
+import time
 from collections.abc import Callable, Iterable, Mapping
 from types import TracebackType
 from typing import Any
@@ -41,6 +44,11 @@ except ImportError as exc:  # pragma: no cover - depends on the machine
         f"cannot load the rules engine durable-rules ({exc}); on Python 3.13+ it needs the "
         "patched build: run `make setup` (see README)"
     ) from exc
+
+# durable's Closure stamps every action with _unix_now(), which calls the
+# deprecated datetime.utcfromtimestamp (a DeprecationWarning per action on
+# Python 3.12+). It only measures action leases, so wall-clock seconds serve.
+_engine._unix_now = time.time
 
 Fact = dict[str, Any]
 Bindings = dict[str, Fact]

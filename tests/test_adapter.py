@@ -303,3 +303,11 @@ def test_the_installed_engine_is_the_patched_build() -> None:
 
     binary = Path(durable_rules_engine.__file__).read_bytes()
     assert b"PyEval_CallObject" not in binary
+
+
+def test_actions_raise_no_deprecation_warnings() -> None:
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert _collect({"r": {"all": [{"m": {"kind": "m"}}]}}, [{"kind": "m", "key": "a"}]) == [("r", "m=a")]
