@@ -13,7 +13,7 @@ import click
 
 from interlock import __version__
 from interlock.config import Config, resolve
-from interlock.errors import InterlockError, UsageError
+from interlock.errors import InputError, InterlockError, UsageError
 from interlock.findings import SEVERITY_ORDER, Finding
 from interlock.rulebook import RuleBook
 
@@ -22,6 +22,14 @@ from interlock.rulebook import RuleBook
 @click.version_option(__version__, prog_name="interlock")
 def cli() -> None:
     """Interlock: lint incentive plans against lead objectives and each other."""
+
+
+@cli.result_callback()
+def _exit_status(status: int | None, **_options: object) -> int:
+    """Commands return their exit status; make it the process's, under CliRunner too."""
+    if status:
+        raise click.exceptions.Exit(int(status))
+    return 0
 
 
 def fails(findings: tuple[Finding, ...] | list[Finding], fail_on: str) -> bool:
@@ -205,6 +213,59 @@ def report(paths: tuple[Path, ...], outputs: tuple[str, ...], fmt: str | None, p
     return 0
 
 
+@cli.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--slip", "slips", multiple=True, metavar="MILESTONE=SHIFT",
+              help="Move a milestone's forecast: +1q, -3q, +2m, +3w, +10d, +1y or a date YYYY-MM-DD (repeatable).")
+@click.option("--set", "sets", multiple=True, metavar="PATH=VALUE",
+              help="Change a number: DEPT.METRIC (its target), TARGET_ID, DEPT.PLAN.FIELD, DEPT.PLAN.METRIC.FIELD "
+                   "or organization.FIELD (repeatable).")
+@click.option("--assume", "assumes", multiple=True, metavar="DEPT.NAME=VALUE",
+              help="Change or add a department's assumption: a number, a percentage or a date (repeatable).")
+@click.option("--attainment", "attainments", multiple=True, metavar="DEPT=PERCENT",
+              help="Price the plans of a department (or one plan) at this attainment, e.g. sales=80% (repeatable).")
+@click.option("--format", "-f", "fmt", type=click.Choice(["text", "json", "markdown", "html", "sarif", "junit",
+                                                          "github"]),
+              default="text", show_default=True, help="Format of the standard output.")
+@click.option("--output", "-o", "outputs", multiple=True, metavar="[FORMAT=]FILE",
+              help="Also write FILE, in the format its extension names or in FORMAT (repeatable).")
+@click.option("--rules", "rule_packs", multiple=True, type=click.Path(path_type=Path, file_okay=False),
+              help="An extra rule pack folder (repeatable).")
+@click.option("--select", multiple=True, help="Only these rules (id, name or family; repeatable).")
+@click.option("--ignore", multiple=True, help="Skip these rules (id, name or family; repeatable).")
+@click.option("--config", "config_file", type=click.Path(path_type=Path, dir_okay=False),
+              help="The configuration file (default: the nearest interlock.yml above the first path).")
+@click.option("--fail-on", type=click.Choice(["error", "warning", "info", "never"]), default=None,
+              help="Exit 1 when the what-if adds (or changes into) a finding at or above this severity.")
+@click.option("--color/--no-color", default=None, help="Colour the terminal output (default: on a TTY, unless NO_COLOR).")
+def simulate(paths: tuple[Path, ...], slips: tuple[str, ...], sets: tuple[str, ...], assumes: tuple[str, ...],
+             attainments: tuple[str, ...], fmt: str, outputs: tuple[str, ...], rule_packs: tuple[Path, ...],
+             select: tuple[str, ...], ignore: tuple[str, ...], config_file: Path | None, fail_on: str | None,
+             color: bool | None) -> int:
+    """What if a date moves or a number changes? Lint PATHS (default: policies/) before and after, show the ripple.
+
+    Nothing is written to the policy files: the changes apply to the organization in memory. The output lists
+    the findings the change adds, resolves and changes, and the numbers that move (docs/quantitative.md).
+    """
+    from interlock.render import parse_output, write_atomic
+    from interlock.simulate import WhatIf, fails as ripple_fails, render_simulation, simulate as run_simulation
+
+    targets = list(paths) or [Path("policies")]
+    for target in targets:
+        if not target.exists():
+            raise UsageError(f"{target}: no such file or directory")
+    config = resolve(targets, config_file=config_file, select=select, ignore=ignore, rule_packs=rule_packs,
+                     fail_on=fail_on)
+    wanted = [parse_output(spec) for spec in outputs]
+    sim = run_simulation(targets, config, WhatIf(slips, sets, assumes, attainments))
+    rendered = [(o, render_simulation(o.fmt, sim, fail_on=config.fail_on)) for o in wanted]
+    click.echo(render_simulation(fmt, sim, color=use_color(color), fail_on=config.fail_on), nl=False)
+    for output, text in rendered:
+        if output.path is not None:
+            write_atomic(output.path, text)
+    return 1 if ripple_fails(sim, config.fail_on) else 0
+
+
 def _book(rule_packs: tuple[Path, ...]) -> RuleBook:
     from interlock.rulebook import load_rulebook
 
@@ -212,7 +273,8 @@ def _book(rule_packs: tuple[Path, ...]) -> RuleBook:
 
 
 @cli.command("rules")
-@click.option("--format", "-f", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--format", "-f", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text",
+              show_default=True, help="markdown: the full catalog with rationale and examples (docs/rules.md).")
 @click.option("--rules", "rule_packs", multiple=True, type=click.Path(path_type=Path, file_okay=False),
               help="An extra rule pack folder (repeatable).")
 def list_rules(fmt: str, rule_packs: tuple[Path, ...]) -> int:
@@ -225,6 +287,8 @@ def list_rules(fmt: str, rule_packs: tuple[Path, ...]) -> int:
                  "summary": r.summary, "file": r.file, "waivable": r.waivable,
                  "options": {n: o.default for n, o in sorted(r.options.items())}} for r in book.checks]
         click.echo(json.dumps({"rules": rows}, indent=2, ensure_ascii=False))
+    elif fmt == "markdown":
+        click.echo(render_template("rules.md.j2", rules=book.checks), nl=False)
     else:
         click.echo(render_template("rules.txt.j2", rules=book.checks), nl=False)
     return 0
@@ -350,9 +414,13 @@ def main(argv: list[str] | None = None) -> int:
     except click.exceptions.Abort:
         click.echo("Aborted.", err=True)
         return 2
+    except InputError as exc:  # one `file:line:col: message` line per problem
+        for line in exc.lines():
+            click.echo(line, err=True)
+        return exc.exit_code
     except InterlockError as exc:
         for line in exc.lines():
-            click.echo(f"interlock: {line}" if not line[:1].isalnum() or ":" not in line else line, err=True)
+            click.echo(f"interlock: {line}", err=True)
         return exc.exit_code
     return int(result or 0)
 

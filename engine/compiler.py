@@ -210,6 +210,30 @@ def stratify(rules: Sequence[CompiledRule]) -> list[CompiledRule]:
 
 # -- typed form -> durable-rules JSON --------------------------------------
 
+def _joins(value: object) -> bool:
+    if isinstance(value, (Ref, Same)):
+        return True
+    return isinstance(value, Arith) and any(_joins(a) for a in value.args)
+
+
+def split_alternatives(rule: CompiledRule) -> list[CompiledRule]:
+    """One rule per choice of alternatives whose tests refer to other fields.
+
+    durable-rules evaluates ``$or`` wrongly when an alternative compares with
+    another fact (measured: wrong in 30 of 30 random fact sets), so such
+    alternatives become separate rules with the same id; their matches are
+    merged. Alternatives over literals stay one ``$or`` pattern.
+    """
+    variants: list[tuple[Pattern, ...]] = [()]
+    for pattern in rule.patterns:
+        if pattern.any_of and not pattern.negated and any(_joins(t.value) for alt in pattern.any_of for t in alt):
+            choices = [Pattern(pattern.kind, pattern.tests + alt, pattern.alias) for alt in pattern.any_of]
+        else:
+            choices = [pattern]
+        variants = [(*head, choice) for head in variants for choice in choices]
+    return [CompiledRule(rule.rule_id, v, rule.derives, rule.stratum, rule.options) for v in variants]
+
+
 def to_durable(rule: CompiledRule) -> dict[str, Any]:
     """durable-rules' JSON for one rule; negating rules start with their phase gate."""
     steps: list[dict[str, Any]] = []

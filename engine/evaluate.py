@@ -13,7 +13,7 @@ from typing import Any
 
 from interlock import expressions
 from interlock.adapter import Bindings, DurableEngine, Fact
-from interlock.compiler import CompiledRule, to_durable
+from interlock.compiler import CompiledRule, split_alternatives, to_durable
 from interlock.rulebook import Rule
 
 
@@ -51,7 +51,11 @@ class Evaluator:
     """Compiled rules bound to one durable-rules ruleset; ``run`` may be called many times."""
 
     def __init__(self, rules: Sequence[tuple[Rule, CompiledRule]]) -> None:
-        self._rules = {f"r{index}": pair for index, pair in enumerate(rules)}
+        self._rules = {
+            f"r{index}.{variant}": (rule, part)
+            for index, (rule, compiled) in enumerate(rules)
+            for variant, part in enumerate(split_alternatives(compiled))
+        }
         self._matches: list[Match] = []
         self._derived: list[Fact] = []
         self._engine = DurableEngine(
@@ -76,7 +80,9 @@ class Evaluator:
         matches, derived = self._matches, self._derived
         self._matches, self._derived = [], []
         unique = {json.dumps(f, sort_keys=True): f for f in derived}
-        return sorted(matches, key=Match.sort_key), [unique[k] for k in sorted(unique)]
+        # split alternatives may report one binding twice: keep each once
+        distinct = {m.sort_key(): m for m in matches}
+        return [distinct[k] for k in sorted(distinct)], [unique[k] for k in sorted(unique)]
 
     def _dispatch(self, name: str, bindings: Bindings, emit: Callable[[Fact], None]) -> None:
         rule, compiled = self._rules[name]

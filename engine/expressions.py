@@ -8,6 +8,7 @@ of an empty string.
 """
 from __future__ import annotations
 
+import datetime
 from collections.abc import Callable, Mapping
 from functools import cache
 from typing import Any
@@ -35,6 +36,11 @@ def number(value: Any, digits: int = 2) -> str:
     return f"{number_:,.{digits}f}".rstrip("0").rstrip(".")
 
 
+def date(value: Any) -> str:
+    """A day number of the facts (days since 1970-01-01) -> '2027-06-30'."""
+    return (datetime.date(1970, 1, 1) + datetime.timedelta(days=int(value))).isoformat()
+
+
 def direction(value: Any) -> str:
     return "raise" if int(value) > 0 else "lower"
 
@@ -46,7 +52,10 @@ def moves(value: Any) -> str:
 @cache
 def environment() -> ImmutableSandboxedEnvironment:
     env = ImmutableSandboxedEnvironment(undefined=StrictUndefined, autoescape=False, keep_trailing_newline=False)
-    env.filters.update(percent=percent, number=number, direction=direction, moves=moves)
+    from interlock.money import money_filter
+
+    env.filters.update(percent=percent, number=number, direction=direction, moves=moves, date=date,
+                       money=money_filter)
     return env
 
 

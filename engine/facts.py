@@ -20,7 +20,7 @@ import re
 from collections.abc import Iterator
 from decimal import Decimal
 
-from interlock.model import Location, Measure, Organization, Plan
+from interlock.model import Department, Location, Measure, Organization, Plan
 
 FactValue = str | int | float | bool
 Fact = dict[str, FactValue]
@@ -30,6 +30,9 @@ RESERVED = frozenset({"kind", "key", "at", "id", "sid", "s", "items"})
 _EPOCH_ORDINAL = datetime.date(1970, 1, 1).toordinal()
 #: A month of ramp-up, in days (the same 30 the knowledge base uses for a lag of 1m).
 DAYS_PER_MONTH = 30
+#: The length of a measure's period in days, on the knowledge base's lag scale (a quarter is 90 days),
+#: so rules can compare a measure's clock with a causal lag.
+PERIOD_DAYS = {"month": 30, "quarter": 90, "half": 180, "year": 365, "multi-year": 730}
 
 
 def organization_facts(org: Organization) -> list[Fact]:
@@ -111,8 +114,40 @@ def _objectives(org: Organization) -> Iterator[Fact]:
 
 
 def _departments(org: Organization) -> Iterator[Fact]:
+    functions = _department_functions(org)
     for d in org.departments:
-        yield fact("department", d.id, d.at, name=d.name, parent=d.parent, dept_kind=d.kind, headcount=d.headcount)
+        yield fact(
+            "department", d.id, d.at,
+            name=d.name, parent=d.parent, dept_kind=d.kind, headcount=d.headcount, function=functions.get(d.id),
+        )
+
+
+def _department_functions(org: Organization) -> dict[str, str]:
+    """The metric-catalog function (sales, accounts-payable, ...) each department belongs to, when known.
+
+    A department belongs to the function its id or name names (`accounts-payable`, "Project delivery",
+    "Sales East"); one that names none inherits its parent's; the rest have no function, and rules
+    that need one say nothing about them.
+    """
+    known = {m.function for m in org.metrics if m.function}
+
+    def named(text: str) -> str | None:
+        found = [(match.start(), -len(fn), fn) for fn in known
+                 if (match := re.search(rf"(?:^|-){re.escape(fn)}(?:-|$)", slug(text)))]
+        return min(found)[2] if found else None
+
+    result: dict[str, str] = {}
+    for d in org.departments:
+        current: Department | None = d
+        seen: set[str] = set()
+        while current is not None and current.id not in seen:
+            seen.add(current.id)
+            function = named(current.id) or named(current.name)
+            if function:
+                result[d.id] = function
+                break
+            current = org.department_by_id.get(current.parent) if current.parent else None
+    return result
 
 
 def _plans(org: Organization) -> Iterator[Fact]:
@@ -126,6 +161,8 @@ def _plans(org: Organization) -> Iterator[Fact]:
             variable_share=plan.pay_mix,
             has_gate=bool(plan.gates), has_clawback=plan.clawback is not None, has_holdback=plan.holdback is not None,
             from_day=_opt_day(plan.effective_from), to_day=_opt_day(plan.effective_to),
+            clawback_days=plan.clawback.days if plan.clawback else None,
+            holdback_days=plan.holdback.days if plan.holdback else None,
         )
         for measure in plan.measures:
             yield _measure(org, plan, measure)
@@ -139,7 +176,7 @@ def _plans(org: Organization) -> Iterator[Fact]:
         for gate in plan.gates:
             yield fact(
                 "gate", f"{plan.id}/{gate.metric}", gate.at,
-                plan=plan.id, dept=plan.department, metric=gate.metric,
+                plan=plan.id, dept=plan.department, metric=gate.metric, minimum=gate.minimum,
             )
         for mod in plan.modifiers:
             yield fact(
@@ -155,7 +192,7 @@ def _measure(org: Organization, plan: Plan, m: Measure) -> Fact:
         "measure", f"{plan.id}/{m.metric}", m.at,
         plan=plan.id, dept=plan.department, metric=m.metric, weight=m.weight, dir=m.direction,
         metric_kind=metric.kind if metric and metric.kind else None,
-        period=m.period, basis=m.basis, team=m.team,
+        period=m.period, period_days=PERIOD_DAYS.get(m.period) if m.period else None, basis=m.basis, team=m.team,
         threshold=m.threshold, target=m.target, excellence=m.excellence, capped=m.capped,
         contingent_on=m.contingent_on,
     )
@@ -166,6 +203,7 @@ def _catalog(org: Organization) -> Iterator[Fact]:
         yield fact(
             "metric", m.id, m.at,
             metric_kind=m.kind or None, good=m.good, function=m.function or None, unit=m.unit or None,
+            band_low=m.band[0] if m.band else None, band_high=m.band[1] if m.band else None,
         )
         for companion in m.companions:
             yield fact("quality_pair", f"{m.id}/{companion}", None, metric=m.id, companion=companion)

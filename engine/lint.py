@@ -33,8 +33,9 @@ class LintResult:
 
 
 def names(org: Organization) -> dict[str, str]:
-    """Readable names for ids in messages: metrics, departments, objectives."""
+    """Readable names for ids in messages: metrics, milestones, departments, objectives."""
     table = {m.id: m.name[:1].lower() + m.name[1:] if not m.name[:2].isupper() else m.name for m in org.metrics}
+    table.update({m.id: m.name[:1].lower() + m.name[1:] if not m.name[:2].isupper() else m.name for m in org.milestones})
     table.update({d.id: d.name for d in org.departments})
     table.update({o.id: o.name for o in org.objectives})
     return table
@@ -42,11 +43,9 @@ def names(org: Organization) -> dict[str, str]:
 
 def quantitative_facts_or_none(org: Organization) -> list[dict[str, object]]:
     """Facts computed from the driver formulas, roll-ups and payout curves (engine/quant.py)."""
-    try:
-        from interlock.quant import quantitative_facts
-    except ImportError:  # pragma: no cover - until the quantitative module lands
-        return []
-    return quantitative_facts(org)
+    from interlock.quant import quantitative_facts  # imported here: quant imports validate, which lint imports
+
+    return list(quantitative_facts(org))
 
 
 def evaluator(book: RuleBook, config: Config) -> Evaluator:

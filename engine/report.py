@@ -709,7 +709,8 @@ def _timeline(org: Organization, names: _Names) -> Timeline | None:
     for m in sorted(org.milestones, key=lambda m: (m.planned, m.id)):
         bars, row = [], y + _LANE
         for item in sorted(dependents.get(m.id, []), key=lambda i: (i.start or m.planned, i.kind, i.id)):
-            at_risk = item.needed_by is not None and item.needed_by < m.forecast
+            # At risk: the milestone slipped past the day this item needs it (what rule T01 reports).
+            at_risk = m.forecast > m.planned and item.needed_by is not None and item.needed_by < m.forecast
             late = (m.forecast - item.needed_by).days if item.needed_by else 0
             note = (f"needs it by {item.needed_by.isoformat()}, {late} days before the forecast"
                     if at_risk and item.needed_by else "")

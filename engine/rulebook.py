@@ -7,6 +7,7 @@ options, Jinja syntax errors and negations that cannot be stratified.
 """
 from __future__ import annotations
 
+import difflib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -166,8 +167,15 @@ def _load_rule(path: Path, display: str, problems: list[Problem]) -> Rule | None
     validator = jsonschema.Draft202012Validator(resources.schema("rule"))
     errors = sorted(validator.iter_errors(data), key=lambda e: list(map(str, e.absolute_path)))
     for error in errors:
-        line, col = index.locate(tuple(error.absolute_path))
-        problems.append(Problem(display, line, col, f"{_where(error.absolute_path)}{_schema_message(error)}"))
+        path = tuple(error.absolute_path)
+        if error.validator == "additionalProperties" and isinstance(error.instance, dict):
+            allowed = set(error.schema.get("properties", {}))
+            for key in sorted(k for k in error.instance if k not in allowed):
+                line, col = index.locate_key((*path, key))
+                problems.append(Problem(display, line, col, f"{_where(path)}unknown key {key!r}{_suggest(key, allowed)}"))
+            continue
+        line, col = index.locate(path)
+        problems.append(Problem(display, line, col, f"{_where(path)}{_schema_message(error)}"))
     if errors:
         return None
     found = len(problems)
@@ -175,7 +183,8 @@ def _load_rule(path: Path, display: str, problems: list[Problem]) -> Rule | None
     if Path(display).stem != rule_id:
         problems.append(Problem(display, *index.locate(("id",)), f"rule id {rule_id!r} must match the file name {Path(display).name!r}"))
     options = {
-        name: OptionSpec(name, spec["type"], spec["default"], spec["description"], spec.get("minimum"), spec.get("maximum"))
+        name: OptionSpec(name, spec["type"], spec["default"], " ".join(spec["description"].split()),
+                         spec.get("minimum"), spec.get("maximum"))
         for name, spec in data.get("options", {}).items()
     }
     for name, spec in options.items():
@@ -242,9 +251,14 @@ def _where(path: Iterable[Any]) -> str:
     return f"{'.'.join(map(str, parts))}: " if parts else ""
 
 
+def _suggest(key: str, allowed: Iterable[str]) -> str:
+    close = difflib.get_close_matches(key, sorted(allowed), n=1)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
 def _schema_message(error: jsonschema.ValidationError) -> str:
-    if error.validator == "additionalProperties":
-        return error.message.replace("Additional properties are not allowed", "unknown key").replace(" were unexpected", "").replace(" was unexpected", "")
+    if error.validator == "required":
+        return error.message.replace(" is a required property", "").join(("missing required key ", ""))
     if error.validator == "oneOf" and not error.absolute_path:
         return "a check rule needs message, severity, remediation and examples; a derivation needs derive (and no message or severity)"
     return error.message

@@ -518,7 +518,12 @@ class _Builder:
 
     def own_formulas(self) -> list[Formula]:
         checked = [(node, self.formula_names(node)) for _, node in self.identified("formula", "formulas")]
-        return [knowledge.formula_from(node.data, node.at) for node, ok in checked if ok and self.valid(node)]
+        own = [knowledge.formula_from(node.data, node.at) for node, ok in checked if ok and self.valid(node)]
+        from interlock.formulas import formula_problems  # cycles, and two of the organization's formulas for one output
+
+        for at, message in formula_problems(self.catalog.extended(formulas=own).formulas, self.catalog.canonical):
+            self.problem(at, message)
+        return own
 
     def own_non_conflicts(self) -> list[NonConflict]:
         pairs = []

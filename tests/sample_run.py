@@ -1,5 +1,8 @@
 """A small lint run built in code, for the render, report and year-over-year tests.
 
+Rule ids in the 90s (X90, T90, H90, V90) stand for rules the catalog does not have,
+so the outputs are also tested on findings of rule packs the book does not know.
+
 It tells three of the founding stories (accounts payable vs project delivery,
 marketing volume vs sales, the launch that slipped) with hand-written
 findings, so the outputs can be tested without the loader or the rules engine.
@@ -7,14 +10,16 @@ findings, so the outputs can be tested without the loader or the rules engine.
 from __future__ import annotations
 
 import datetime
+import shutil
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 from interlock.findings import Finding, Location, Waiver, fingerprint
-from interlock.model import (Department, Hire, Measure, Metric, Milestone, Objective, Organization, Plan, Spend,
-                             Target)
+from interlock.model import (Department, Dependency, Hire, Measure, Metric, Milestone, Objective, Organization,
+                             Plan, Spend, Target)
 from interlock.model import Location as At
 from interlock.rulebook import RuleBook, load_rulebook
 
@@ -97,6 +102,10 @@ def organization(marketing_name: str = "Marketing") -> Organization:
             Milestone("site-handover", "Site handover", "projects", D(2025, 9, 30), D(2025, 9, 30), 0.9,
                       at(LAUNCH, 30)),
         ),
+        dependencies=(
+            Dependency("suppliers-paid", "projects", "accounts-payable", at(LAUNCH, 35),
+                       deliverable="Suppliers paid within terms", due=D(2025, 6, 1), milestone="site-handover"),
+        ),
         hires=(
             Hire("launch-specialists", "sales", 6, D(2025, 3, 1), 3, at(LAUNCH, 10), role="product specialists",
                  contingent_on="launch"),
@@ -148,7 +157,7 @@ def findings() -> tuple[Finding, ...]:
                  {"m": ap_measure, "om": margin, "p": ap_path},
                  "Pair the measure with a counterweight that protects the objective.",
                  trace=ap_path["via"].split(">"), identity=["ap-team/dpo", "project-profitability"]),
-        _finding("X02", "volume-hurts-partner-measure", "cross-functional", "error",
+        _finding("X90", "volume-hurts-partner-measure", "cross-functional", "error",
                  "One department's paid volume lowers another department's paid measure",
                  "Marketing is paid on MQL count (100% of plan mkt-demand), which lowers win rate and so "
                  "Sales' bookings (80% of plan sales-ae)",
@@ -162,7 +171,7 @@ def findings() -> tuple[Finding, ...]:
                  [], ["site-safety"], [f"{OBJ}:20:5"],
                  {"o": _fact("objective", f"{OBJ}:20:5", key="site-safety", metric="safety_incident_rate")},
                  "Give the objective an owner.", identity=["site-safety"]),
-        _finding("T02", "hires-before-milestone", "temporal", "warning",
+        _finding("T90", "hires-before-milestone", "temporal", "warning",
                  "People are hired for a milestone that will not be there when they are ready",
                  "6 product specialists in Sales are ramped by 2025-06-01 for Product launch, now forecast "
                  "for 2026-01-15 (228 days later)",
@@ -176,7 +185,7 @@ def findings() -> tuple[Finding, ...]:
                  ["sales"], [], [f"{SALES}:1:1"],
                  {"p": _fact("plan", f"{SALES}:1:1", key="sales-ae", dept="sales")},
                  "Make the weights add up to 100%.", identity=["sales-ae"]),
-        _finding("H01", "too-many-measures", "hygiene", "info", "A plan pays for more measures than "
+        _finding("H90", "too-many-measures", "hygiene", "info", "A plan pays for more measures than "
                  "practice recommends", "plan ap-team | has a <b>note</b> & *stars* [link](x) in its message",
                  ["accounts-payable"], [], [f"{AP}:1:1"],
                  {"p": _fact("plan", f"{AP}:1:1", key="ap-team", dept="accounts-payable")},
@@ -208,13 +217,33 @@ def sample_run(marketing_name: str = "Marketing", book: RuleBook | None = None) 
 
 
 def previous_findings() -> tuple[Finding, ...]:
-    """Last year's findings: the V03 conflict was there, X02 was not, and one since resolved."""
+    """Last year's findings: the V03 conflict was there, X90 was not, and one since resolved."""
     current = {f.rule: f for f in findings()}
-    resolved = _finding("V05", "priority-inversion", "vertical", "warning",
+    resolved = _finding("V90", "priority-inversion", "vertical", "warning",
                         "Lead objective drivers weigh less than the rest",
                         "plan sales-ae weighs its lead-objective driver bookings below non-lead measures",
                         ["sales"], ["revenue-growth"], [f"{SALES}:5:5"], {}, "Reweight the plan.",
                         identity=["sales-ae", "revenue-growth"])
     kept = [replace(current["V03"], locations=(Location("old/plans/ap.yml", 9, 5),)),
-            replace(current["Q08"], severity="info"), current["V02"], current["T02"], current["H01"]]
+            replace(current["Q08"], severity="info"), current["V02"], current["T90"], current["H90"]]
     return tuple(sorted([*kept, resolved], key=Finding.sort_key))
+
+
+def first_department(policies: Path) -> str:
+    from interlock.loader import load_documents
+    from interlock.validate import validate
+
+    return sorted(d.id for d in validate(load_documents([policies])).departments)[0]
+
+
+def with_plan(policies: Path, folder: Path, plan: str, weight: str) -> Path:
+    """A copy of ``policies`` plus one plan whose weights do not add up (a Q08 conflict).
+
+    Adding a file, rather than editing one, keeps this independent of what the
+    example organization says, so it survives every edit to policies/.
+    """
+    shutil.copytree(policies, folder)
+    (folder / f"{plan}.yml").write_text(
+        f"plans:\n  - id: {plan}\n    department: {first_department(policies)}\n"
+        f"    measures:\n      - {{metric: bookings, weight: {weight}}}\n", encoding="utf-8")
+    return folder

@@ -311,3 +311,44 @@ def test_actions_raise_no_deprecation_warnings() -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         assert _collect({"r": {"all": [{"m": {"kind": "m"}}]}}, [{"kind": "m", "key": "a"}]) == [("r", "m=a")]
+
+
+# -- alternatives that join ------------------------------------------------------------
+
+def _or_join_case(seed: int) -> tuple[list[dict[str, Any]], list[tuple[str, str]]]:
+    rng = random.Random(seed)
+    ms = [{"kind": "m", "key": f"m{i}", "x": i} for i in range(6)]
+    ns = [{"kind": "n", "key": f"n{j}", "y": rng.randrange(6), "z": rng.randrange(6)} for j in range(8)]
+    expected = sorted((m["key"], n["key"]) for m in ms for n in ns if m["x"] in (n["y"], n["z"]))
+    facts = ms + ns
+    rng.shuffle(facts)
+    return facts, expected
+
+
+OR_JOIN = [{"m": {"kind": "m"}}, {"n": {"kind": "n", "any": [{"y": {"ref": "m.x"}}, {"z": {"ref": "m.x"}}]}}]
+
+
+def test_raw_or_with_a_join_is_wrong() -> None:
+    """The defect: `$or` alternatives that compare with another fact lose or invent matches."""
+    rule = to_durable(CompiledRule("A", compile_when(OR_JOIN, {})))
+    wrong = 0
+    for seed in range(10):
+        facts, expected = _or_join_case(seed)
+        got = {tuple(p.split("=")[1] for p in b.split(",")) for _n, b in _collect({"r": rule}, facts)}
+        wrong += sorted(got) != expected
+    assert wrong > 0
+
+
+def test_alternatives_that_join_are_split_into_separate_rules() -> None:
+    from interlock.compiler import split_alternatives
+
+    compiled = CompiledRule("A", compile_when(OR_JOIN, {}))
+    parts = split_alternatives(compiled)
+    assert len(parts) == 2 and all(not p.any_of for part in parts for p in part.patterns)
+    literal = CompiledRule("B", compile_when([{"m": {"kind": "x", "any": [{"w": {"gt": 5}}, {"w": {"lt": 1}}]}}], {}))
+    assert split_alternatives(literal) == [literal]
+    rules = {f"r{i}": to_durable(p) for i, p in enumerate(parts)}
+    for seed in range(10):
+        facts, expected = _or_join_case(seed)
+        got = {tuple(p.split("=")[1] for p in b.split(",")) for _n, b in _collect(rules, facts)}
+        assert sorted(got) == expected

@@ -107,7 +107,7 @@ plans:
     department: accounts-payable
     measures:
       - {metric: dpo, weight: 70%, direction: up}
-      - {metric: payment_on_time_pct, weight: 30%, direction: up}
+      - {metric: invoice_cycle_time, weight: 30%, direction: down}
 """
 SALES_PLAN = """\
 plans:
@@ -134,6 +134,8 @@ def test_a_baseline_run_passes_until_a_new_conflict_is_introduced(
     (org / "organization.yml").write_text(ORG, encoding="utf-8")
     (org / "accounts-payable.yml").write_text(AP_PLAN, encoding="utf-8")
     (org / "sales.yml").write_text(SALES_PLAN, encoding="utf-8")
+    # The two rules the story needs: the baseline machinery is under test, not the rest of the catalog.
+    (org / "interlock.yml").write_text("select: [V03, Q08]\n", encoding="utf-8")
 
     code, findings, _ = run(["check", "org"], capsys)
     assert (code, [f["rule"] for f in findings]) == (1, ["V03"])
@@ -154,8 +156,7 @@ def test_a_baseline_run_passes_until_a_new_conflict_is_introduced(
 
     # Fixing the baselined conflict reports its entry as gone (info: does not fail by default).
     (org / "sales.yml").write_text(SALES_PLAN, encoding="utf-8")
-    (org / "accounts-payable.yml").write_text(AP_PLAN.replace("dpo", "invoice_cycle_time").replace(
-        "70%, direction: up", "70%, direction: down"), encoding="utf-8")
+    (org / "accounts-payable.yml").write_text(AP_PLAN.replace("dpo", "payment_on_time_pct"), encoding="utf-8")
     code, findings, _ = run(["check", "org", "--baseline", "baseline.yml"], capsys)
     assert code == 0
     assert [(f["rule"], f["locations"]) for f in findings] == [

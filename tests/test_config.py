@@ -160,7 +160,7 @@ options:
         "interlock.yml:1:20: select: unknown rule or family 'V99' (see `interlock rules`)",
         "interlock.yml:2:12: severity: unknown rule 'Q77' (see `interlock rules`)",
         "interlock.yml:4:21: rule V03: option 'min_weight' must be at most 1, not 2",
-        'interlock.yml:4:24: unknown option "weight" for rule V03 (its options: min_weight)',
+        'interlock.yml:4:24: unknown option "weight" for rule V03 (its options: counterweight_min_weight, min_weight)',
     ]
 
 
@@ -245,7 +245,7 @@ def test_show_prints_the_resolved_configuration_with_origins(tmp_path: Path, boo
     assert data["ignore"] == ["V02"] and data["fail-on"] == "info"
     assert set(data["rules"]) == {"Q08", "V03"}
     assert data["rules"]["Q08"]["severity"] == "warning"
-    assert data["rules"]["V03"]["options"] == {"min_weight": 0.25}
+    assert data["rules"]["V03"]["options"] == {"min_weight": 0.25, "counterweight_min_weight": 0.1}
     assert data["rules"]["Q08"]["options"] == {"tolerance": 0.001}  # the rule's default
 
 

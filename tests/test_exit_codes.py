@@ -33,7 +33,7 @@ plans:
     department: accounts-payable
     measures:
       - {metric: dpo, weight: 70%, direction: up}
-      - {metric: payment_on_time_pct, weight: 30%, direction: up}
+      - {metric: invoice_cycle_time, weight: 30%, direction: down}
   - id: sales-ae
     department: sales
     measures:

@@ -89,12 +89,15 @@ def test_department_facts(minimal: list[Fact]) -> None:
     departments = by_key(minimal, "department")
     assert departments["sales"] == {
         "kind": "department", "key": "sales", "name": "Sales", "dept_kind": "function", "headcount": 12,
-        "at": "policy_minimal/organization.yml:18:5",
+        "function": "sales", "at": "policy_minimal/organization.yml:18:5",
     }
     assert departments["sales-enterprise"] == {
         "kind": "department", "key": "sales-enterprise", "name": "Enterprise sales", "parent": "sales",
-        "dept_kind": "team", "at": "policy_minimal/sales.yml:3:3",
+        "dept_kind": "team", "function": "sales", "at": "policy_minimal/sales.yml:3:3",
     }
+    # Named by its id ("accounts-payable"); "Finance" names the finance function.
+    assert departments["accounts-payable"]["function"] == "accounts-payable"
+    assert departments["finance"]["function"] == "finance"
 
 
 def test_plan_measure_curve_lever_gate_facts(minimal: list[Fact]) -> None:
@@ -103,13 +106,13 @@ def test_plan_measure_curve_lever_gate_facts(minimal: list[Fact]) -> None:
         "measure_count": 2, "weight_total": 1.0, "participants": 8, "target_incentive": 60000.0,
         "variable_share": 0.5, "has_gate": True, "has_clawback": True, "has_holdback": False,
         "from_day": day(datetime.date(2027, 1, 1)), "to_day": day(datetime.date(2027, 12, 31)),
-        "at": "policy_minimal/sales.yml:15:5",
+        "clawback_days": 180, "at": "policy_minimal/sales.yml:15:5",
     }
     measures = by_key(minimal, "measure")
     assert measures["sales-ae/bookings"] == {
         "kind": "measure", "key": "sales-ae/bookings", "plan": "sales-ae", "dept": "sales-enterprise",
         "metric": "bookings", "weight": 0.7, "dir": 1, "metric_kind": "volume", "period": "quarter",
-        "basis": "booking", "team": False, "threshold": 2_400_000.0, "target": 3_000_000.0,
+        "period_days": 90, "basis": "booking", "team": False, "threshold": 2_400_000.0, "target": 3_000_000.0,
         "excellence": 3_600_000.0, "capped": False, "at": "policy_minimal/sales.yml:23:9",
     }
     assert measures["sales-ae/gross_margin_pct"]["contingent_on"] == "launch"
@@ -123,7 +126,7 @@ def test_plan_measure_curve_lever_gate_facts(minimal: list[Fact]) -> None:
     }
     assert by_key(minimal, "gate")["sales-ae/csat"] == {
         "kind": "gate", "key": "sales-ae/csat", "plan": "sales-ae", "dept": "sales-enterprise",
-        "metric": "csat", "at": "policy_minimal/sales.yml:40:9",
+        "metric": "csat", "minimum": 0.8, "at": "policy_minimal/sales.yml:40:9",
     }
 
 

@@ -1,11 +1,13 @@
 """Gold files: every output format of one realistic run, compared byte for byte (after scrubbing).
 
 The run is `interlock check` with every format at once, and `interlock report`
-with a year-over-year comparison, on tests/fixtures/report_org with a waiver.
-Volatile parts are scrubbed before comparing: the interlock version, the
-"generated" date and the temporary folder of the previous version.
+with a year-over-year comparison, on the bundled example organization
+(policies/, with its own configuration and waivers, if any). Volatile parts are
+scrubbed before comparing: the interlock version, the "generated" date and the
+temporary folder of the previous version.
 
-Refresh after an intended change, then read every changed file (docs/reports.md):
+Refresh after an intended change (to an output, a template, a rule or
+policies/), then read every changed file (docs/reports.md):
 
     INTERLOCK_REFRESH_GOLD=1 python -m pytest tests/test_gold.py     # or: make gold
 """
@@ -20,11 +22,11 @@ import pytest
 
 from interlock import __version__
 from interlock.cli import main
+from sample_run import with_plan
 
 ROOT = Path(__file__).parent.parent
 GOLD = Path(__file__).parent / "gold"
-SOURCE = "tests/fixtures/report_org"
-WAIVERS = f"{SOURCE}/interlock-waivers.yml"
+SOURCE = "policies"
 TODAY = "2027-02-01"
 REFRESH = os.environ.get("INTERLOCK_REFRESH_GOLD") == "1"
 
@@ -35,17 +37,8 @@ REPORT_OUTPUTS = {"report.md": "markdown", "report.html": "html"}
 
 
 def previous_version(folder: Path) -> Path:
-    """Last year's policies: AP paid on paying suppliers on time, marketing's weights off by 10%."""
-    old = folder / "policies-2026"
-    shutil.copytree(ROOT / SOURCE, old, ignore=shutil.ignore_patterns("*waivers*"))
-    edits = {"accounts-payable.yml": ("{metric: dpo, weight: 70%, direction: up}",
-                                      "{metric: payment_on_time_pct, weight: 70%, direction: up}"),
-             "marketing.yml": ("{metric: mql_count, weight: 100%}", "{metric: mql_count, weight: 90%}")}
-    for name, (before, after) in edits.items():
-        text = (old / name).read_text(encoding="utf-8")
-        assert before in text, name
-        (old / name).write_text(text.replace(before, after), encoding="utf-8")
-    return old
+    """Last year's policies: today's, plus a legacy bonus plan since retired (a resolved conflict)."""
+    return with_plan(ROOT / SOURCE, folder / "policies-2026", "legacy-bonus", "50%")
 
 
 def scrub(text: str, previous: Path) -> str:
@@ -63,7 +56,7 @@ def outputs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     os.chdir(ROOT)  # paths in outputs are shown as given: keep them relative to the checkout
     try:
         stdout = tmp / "stdout.txt"
-        common = ["--waivers", WAIVERS, "--today", TODAY]
+        common = ["--today", TODAY]
         args = ["check", SOURCE, *common, "--no-color", "-o", f"text={stdout}"]
         args += [arg for name, fmt in CHECK_OUTPUTS.items() if fmt for arg in ("-o", f"{fmt}={tmp / name}")]
         assert main(args) == 1

@@ -28,20 +28,25 @@ def run():  # type: ignore[no-untyped-def]
 
 
 def test_text_groups_findings_under_their_file_sorted(run) -> None:  # type: ignore[no-untyped-def]
+    """One `path:line:col: severity RULE-ID message` line per finding, files in order, a blank line between."""
     text = render("text", run)
-    headers = [line for line in text.splitlines() if line and not line.startswith(" ")]
-    assert headers[:-1] == sorted(headers[:-1])
-    assert headers[-1].startswith("Found 5 findings (3 errors, 2 warnings, 0 info) in 6 files; 1 waived.")
-    ap = text.split("policies/plans/accounts-payable.yml\n")[1].split("\n\n")[0]
-    assert "  5:5     error   V03  Accounts payable is paid" in ap
-    assert "                  also at policies/objectives.yml:3:5" in ap
-    assert "waived  H01" in ap and "waived by cfo@acme.example until 2025-09-30" in ap
+    lines = [line for line in text.splitlines() if line and not line.startswith(" ")]
+    assert lines[-1].startswith("Found 5 findings (3 errors, 2 warnings, 0 info) in 6 files; 1 waived.")
+    files = [line.split(":")[0] for line in lines[:-1]]
+    assert files == sorted(files)
+    groups = text.split("\n\n")
+    ap = next(g for g in groups if g.startswith("policies/plans/accounts-payable.yml:"))
+    assert {line.split(":")[0] for line in ap.splitlines() if not line.startswith(" ")} == {
+        "policies/plans/accounts-payable.yml"}
+    assert "policies/plans/accounts-payable.yml:5:5: error V03 Accounts payable is paid" in ap
+    assert "\n    also at policies/objectives.yml:3:5" in ap
+    assert ": waived H90 " in ap and "waived by cfo@acme.example until 2025-09-30" in ap
 
 
 def test_text_puts_findings_without_a_place_last_under_organization(run) -> None:  # type: ignore[no-untyped-def]
     nowhere = replace(run.findings[0], locations=(), message="somewhere in the organization")
     text = render_text([nowhere, *run.findings], 6)
-    assert "\n\n(organization)\n  -       warning T02  somewhere in the organization\n\nFound 6 findings" in text
+    assert "\n\n(organization): warning T90 somewhere in the organization\n\nFound 6 findings" in text
 
 
 def test_text_without_colour_has_no_escape_codes_and_with_colour_has_them(run) -> None:  # type: ignore[no-untyped-def]
@@ -52,7 +57,7 @@ def test_text_without_colour_has_no_escape_codes_and_with_colour_has_them(run) -
 
 def test_quiet_shows_only_failing_findings_and_nothing_when_clean(run) -> None:  # type: ignore[no-untyped-def]
     quiet = render("text", run, RenderOptions(quiet=True))
-    assert " warning " not in quiet and "H01" not in quiet and quiet.count(" error ") == 3
+    assert " warning " not in quiet and "H90" not in quiet and quiet.count(" error ") == 3
     assert quiet.rstrip().endswith("Found 3 findings (3 errors, 0 warnings, 0 info) in 6 files.")
     assert render_text([f for f in run.findings if f.severity != "error"], 6, quiet=True) == ""
     assert render_text([], 2) == "No findings in 2 files.\n"
@@ -101,7 +106,7 @@ def test_github_annotations_escape_data_and_properties() -> None:
 
 def test_github_levels_skip_waived_and_organization_findings_have_no_file(run) -> None:  # type: ignore[no-untyped-def]
     lines = render("github", run).splitlines()
-    assert len(lines) == 5 and not any("H01" in line for line in lines)
+    assert len(lines) == 5 and not any("H90" in line for line in lines)
     assert {line.split(" ", 1)[0] for line in lines} == {"::error", "::warning"}
     info = replace(run.findings[0], severity="info", locations=())
     assert render_github([info]).startswith("::notice title=")
@@ -120,7 +125,7 @@ def test_junit_one_suite_per_file_failures_at_the_threshold(run) -> None:  # typ
     ap = suites["policies/plans/accounts-payable.yml"]
     cases = {c.get("name").split()[0]: c for c in ap}
     assert cases["V03"].find("failure").get("type") == "error"
-    assert "cfo@acme.example" in cases["H01"].find("skipped").get("message")
+    assert "cfo@acme.example" in cases["H90"].find("skipped").get("message")
     warning = next(iter(suites["policies/plans/sales.yml"]))
     assert warning.find("failure") is None and "weights its measures" in warning.find("system-out").text
     strict = ET.fromstring(render("junit", run, RenderOptions(fail_on="warning")))
@@ -213,7 +218,7 @@ def test_check_writes_several_outputs_in_one_run(tmp_path: Path, capsys: pytest.
     status = main(["check", str(FIXTURE), "--no-color", "-f", "text", "-o", str(sarif), "-o", f"junit={junit}",
                    "--output", str(html), "-o", f"json={tmp_path / 'result.txt'}"])
     out = capsys.readouterr().out
-    assert status == 1 and out.startswith(f"{FIXTURE.as_posix()}/accounts-payable.yml\n")
+    assert status == 1 and out.startswith(f"{FIXTURE.as_posix()}/accounts-payable.yml:")
     assert json.loads(sarif.read_text())["version"] == "2.1.0"
     assert ET.parse(junit).getroot().tag == "testsuites"
     assert html.read_text().startswith("<!DOCTYPE html>")

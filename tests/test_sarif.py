@@ -72,7 +72,7 @@ def test_every_rule_is_described_with_help_and_no_help_uri() -> None:
     assert v03["defaultConfiguration"] == {"level": "error"}
     assert v03["properties"]["tags"] == ["vertical"]
     assert all("helpUri" not in r for r in driver["rules"])
-    assert rules["T02"]["shortDescription"]["text"].startswith("People are hired")  # not in the book: from the finding
+    assert rules["T90"]["shortDescription"]["text"].startswith("People are hired")  # not in the book: from the finding
 
 
 def test_results_carry_every_location_fingerprint_and_level() -> None:
@@ -102,7 +102,7 @@ def test_results_carry_every_location_fingerprint_and_level() -> None:
 def test_waived_findings_are_accepted_suppressions() -> None:
     results = sarif_log(sample_run())["runs"][0]["results"]
     waived = [r for r in results if "suppressions" in r]
-    assert [r["ruleId"] for r in waived] == ["H01"]
+    assert [r["ruleId"] for r in waived] == ["H90"]
     assert waived[0]["suppressions"] == [{
         "kind": "external", "status": "accepted", "justification": "Transition year: the new AP plan starts in Q3",
         "properties": {"owner": "cfo@acme.example", "expires": "2025-09-30"}}]

@@ -66,7 +66,16 @@ def test_the_conflict_the_comments_suggest_is_found(capsys: pytest.CaptureFixtur
     text = text.replace("{metric: fcr, weight: 40%, target: 75%}",
                         "{metric: fcr, weight: 20%, target: 75%}\n      - {metric: handle_time, weight: 50%, direction: down}")
     support.write_text(text, encoding="utf-8")
-    code, out, _ = run(["check", "acme", "--format", "json"], capsys)
+    # The plan keeps 50% on satisfaction and first-contact resolution: a counterweight, so the
+    # harm is V10's information (V03 is for harm nothing in the plan offsets).
+    code, out, _ = run(["check", "acme", "--format", "json", "--select", "V03", "--select", "V10",
+                        "--fail-on", "info"], capsys)
+    assert code == 1
+    assert {f["rule"] for f in json.loads(out)["findings"]} == {"V10"}
+    text = text.replace("{metric: csat, weight: 30%, target: 88%}", "{metric: support_cost, weight: 50%, direction: down}")
+    text = text.replace("{metric: fcr, weight: 20%, target: 75%}\n      - ", "")
+    support.write_text(text, encoding="utf-8")
+    code, out, _ = run(["check", "acme", "--format", "json", "--select", "V03", "--select", "V10"], capsys)
     assert code == 1
     assert {f["rule"] for f in json.loads(out)["findings"]} == {"V03"}
 

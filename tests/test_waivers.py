@@ -239,7 +239,7 @@ plans:
     department: accounts-payable
     measures:
       - {metric: dpo, weight: 70%, direction: up}
-      - {metric: payment_on_time_pct, weight: 30%, direction: up}
+      - {metric: invoice_cycle_time, weight: 30%, direction: down}
   - id: sales-ae
     department: sales
     measures:
@@ -259,12 +259,14 @@ def test_check_applies_waivers_from_the_configuration(tmp_path: Path, monkeypatc
     monkeypatch.delenv("INTERLOCK_TODAY", raising=False)
     (tmp_path / "org").mkdir()
     (tmp_path / "org" / "plans.yml").write_text(POLICY, encoding="utf-8")
+    # Only V03: the waiver machinery is under test, not the rest of the catalog.
+    (tmp_path / "org" / "interlock.yml").write_text("select: [V03]\n", encoding="utf-8")
     code, report, _ = run(["check", "org", "--format", "json", "--today", "2026-01-01"], capsys)
     assert code == 1
     findings = report["findings"]
     assert isinstance(findings, list) and [f["rule"] for f in findings] == ["V03"]
     fp = findings[0]["fingerprint"]
-    (tmp_path / "org" / "interlock.yml").write_text("waivers: interlock-waivers.yml\n", encoding="utf-8")
+    (tmp_path / "org" / "interlock.yml").write_text("select: [V03]\nwaivers: interlock-waivers.yml\n", encoding="utf-8")
     (tmp_path / "org" / "interlock-waivers.yml").write_text(f"""\
 waivers:
   - fingerprint: {fp}
@@ -299,6 +301,7 @@ def test_waivers_option_overrides_the_configuration(tmp_path: Path, monkeypatch:
     monkeypatch.chdir(tmp_path)
     (tmp_path / "org").mkdir()
     (tmp_path / "org" / "plans.yml").write_text(POLICY, encoding="utf-8")
+    (tmp_path / "org" / "interlock.yml").write_text("select: [V03]\n", encoding="utf-8")
     (tmp_path / "w.yml").write_text("""\
 waivers:
   - rule: V03

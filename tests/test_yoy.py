@@ -13,15 +13,16 @@ from interlock.errors import UsageError
 from interlock.findings import Location
 from interlock.render import render
 from interlock.yoy import compare, read_json_result
-from sample_run import findings, previous_findings
+from sample_run import findings, previous_findings, with_plan
 
 FIXTURE = Path(__file__).parent / "fixtures" / "report_org"
+POLICIES = Path(__file__).parent.parent / "policies"
 
 
 def test_compare_matches_by_fingerprint_not_by_place() -> None:
     comparison = compare(findings(), previous_findings(), "last year")
-    assert [f.rule for f in comparison.new] == ["X02"]
-    assert [f.rule for f in comparison.resolved] == ["V05"]
+    assert [f.rule for f in comparison.new] == ["X90"]
+    assert [f.rule for f in comparison.resolved] == ["V90"]
     moved = next((c, p) for c, p in comparison.persisting if c.rule == "V03")
     assert moved[0].primary != moved[1].primary  # the plan moved to another file: still the same conflict
     assert comparison.status(moved[0].fingerprint) == "persisting"
@@ -105,6 +106,41 @@ def test_report_lists_a_conflict_resolved_and_one_introduced(tmp_path: Path,
     assert main(["report", str(new), "--previous", str(previous), "-o", str(again)]) == 0
     assert again.read_text(encoding="utf-8").split("## Year over year\n")[1].split("\n## ")[0] == \
         section.replace(old.as_posix(), previous.as_posix())
+
+
+def test_two_versions_of_the_example_organization(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The issue's acceptance test: between two versions of policies/, conflicts resolved and introduced.
+
+    Last year's version had a legacy bonus plan, retired since; this year's adds a spot bonus plan. Both
+    pay weights that do not add up (Q08); whatever else they set off, every new conflict is the spot
+    bonus's and every resolved one the legacy bonus's, and everything else persists.
+    """
+    old = with_plan(POLICIES, tmp_path / "fy2026" / "policies", "legacy-bonus", "50%")
+    new = with_plan(POLICIES, tmp_path / "fy2027" / "policies", "spot-bonus", "80%")
+    before = {f["fingerprint"]: f for f in _json(["check", str(old), "-f", "json"], capsys)["findings"]}
+    after = {f["fingerprint"]: f for f in _json(["check", str(new), "-f", "json"], capsys)["findings"]}
+    data = _json(["report", str(new), "--previous", str(old), "-f", "json"], capsys)
+    comparison = data["comparison"]
+    assert sorted(comparison["new"]) == sorted(fp for fp in after if fp not in before)
+    assert sorted(comparison["resolved"]) == sorted(fp for fp in before if fp not in after)
+
+    def files(finding: dict) -> set[str]:  # type: ignore[type-arg]
+        return {Path(loc["file"]).name for loc in finding["locations"]}
+
+    introduced = [after[fp] for fp in comparison["new"]]
+    resolved = [before[fp] for fp in comparison["resolved"]]
+    assert ("Q08", "spot-bonus.yml") in {(f["rule"], name) for f in introduced for name in files(f)}
+    assert ("Q08", "legacy-bonus.yml") in {(f["rule"], name) for f in resolved for name in files(f)}
+    assert all("spot-bonus.yml" in files(f) for f in introduced)
+    assert all("legacy-bonus.yml" in files(f) for f in resolved)
+    assert len(comparison["persisting"]) == len(after) - len(introduced)
+
+    out = tmp_path / "report.md"
+    assert main(["report", str(new), "--previous", str(old), "-o", str(out)]) == 0
+    section = out.read_text(encoding="utf-8").split("## Year over year\n")[1].split("\n## ")[0]
+    assert f"{len(introduced)} new, {len(resolved)} resolved" in section
+    assert "Plan spot-bonus weights its measures 80%" in section.split("### New")[1].split("### Resolved")[0]
+    assert "Plan legacy-bonus weights its measures 50%" in section.split("### Resolved")[1].split("### Persisting")[0]
 
 
 def test_report_json_output_records_the_comparison(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
