@@ -368,5 +368,8 @@ def test_example_organization_launch_slips() -> None:
     assert all("2028-06-30" in f.message for f in ripple if f.rule in ("T01", "T03", "T04"))
     back = run(POLICIES, slips=("product-launch=-3q",))
     resolved = temporal(back.resolved)
-    assert {f.rule for f in resolved} >= {"T02", "T03", "T04"}
+    assert {f.rule for f in resolved} >= {"T01", "T02", "T03", "T04", "T11"}
     assert temporal(back.added) == []
+    for key, at in launch.items():  # back on the planned date: nothing contingent on the launch is flagged
+        assert covered(resolved, at), f"-3q leaves {key} flagged"
+    assert temporal([a for _b, a in back.changed]) == []
