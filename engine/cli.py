@@ -40,6 +40,18 @@ def fails(findings: tuple[Finding, ...] | list[Finding], fail_on: str) -> bool:
     return any(f.waiver is None and SEVERITY_ORDER[f.severity] <= limit for f in findings)
 
 
+def _selection_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """Which rules run: extra packs, select and ignore (shared by check, report, simulate, config)."""
+    for option in reversed([
+        click.option("--rules", "rule_packs", multiple=True, type=click.Path(path_type=Path, file_okay=False),
+                     help="An extra rule pack folder (repeatable)."),
+        click.option("--select", multiple=True, help="Only these rules (id, name or family; repeatable)."),
+        click.option("--ignore", multiple=True, help="Skip these rules (id, name or family; repeatable)."),
+    ]):
+        command = option(command)
+    return command
+
+
 def _workflow_options(command: Callable[..., Any]) -> Callable[..., Any]:
     """The configuration file, waivers, baseline and the injected clock (shared by check and config)."""
     for option in reversed([
@@ -122,10 +134,7 @@ def _render_options(config: Config, color: bool | None, quiet: bool, template: P
                                                           "html"]),
               default="text", show_default=True, help="Format of the standard output.")
 @_output_options
-@click.option("--rules", "rule_packs", multiple=True, type=click.Path(path_type=Path, file_okay=False),
-              help="An extra rule pack folder (repeatable).")
-@click.option("--select", multiple=True, help="Only these rules (id, name or family; repeatable).")
-@click.option("--ignore", multiple=True, help="Skip these rules (id, name or family; repeatable).")
+@_selection_options
 @click.option("--fail-on", type=click.Choice(["error", "warning", "info", "never"]), default=None,
               help="Lowest severity that makes the exit status 1 (default: the configuration's, else error).")
 @click.option("--color/--no-color", default=None, help="Colour the terminal output (default: on a TTY, unless NO_COLOR).")
@@ -168,10 +177,7 @@ def check(paths: tuple[Path, ...], fmt: str, rule_packs: tuple[Path, ...], selec
               help="An earlier policies folder or JSON result: adds new, resolved and persisting conflicts.")
 @click.option("--template", type=click.Path(path_type=Path, dir_okay=False),
               help="Render your own Jinja template (sandboxed) instead of the built-in report.")
-@click.option("--rules", "rule_packs", multiple=True, type=click.Path(path_type=Path, file_okay=False),
-              help="An extra rule pack folder (repeatable).")
-@click.option("--select", multiple=True, help="Only these rules (id, name or family; repeatable).")
-@click.option("--ignore", multiple=True, help="Skip these rules (id, name or family; repeatable).")
+@_selection_options
 @click.option("--config", "config_file", type=click.Path(path_type=Path, dir_okay=False),
               help="The configuration file (default: the nearest interlock.yml above the first path).")
 @click.option("--waivers", type=click.Path(path_type=Path, dir_okay=False),
@@ -229,10 +235,7 @@ def report(paths: tuple[Path, ...], outputs: tuple[str, ...], fmt: str | None, p
               default="text", show_default=True, help="Format of the standard output.")
 @click.option("--output", "-o", "outputs", multiple=True, metavar="[FORMAT=]FILE",
               help="Also write FILE, in the format its extension names or in FORMAT (repeatable).")
-@click.option("--rules", "rule_packs", multiple=True, type=click.Path(path_type=Path, file_okay=False),
-              help="An extra rule pack folder (repeatable).")
-@click.option("--select", multiple=True, help="Only these rules (id, name or family; repeatable).")
-@click.option("--ignore", multiple=True, help="Skip these rules (id, name or family; repeatable).")
+@_selection_options
 @click.option("--config", "config_file", type=click.Path(path_type=Path, dir_okay=False),
               help="The configuration file (default: the nearest interlock.yml above the first path).")
 @click.option("--fail-on", type=click.Choice(["error", "warning", "info", "never"]), default=None,
@@ -352,10 +355,7 @@ def schema() -> int:
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @click.option("--show", is_flag=True, help="Print the resolved configuration as YAML, each key with where it came from.")
 @click.option("--schema", "print_schema", is_flag=True, help="Print the configuration file's JSON Schema (for editors).")
-@click.option("--rules", "rule_packs", multiple=True, type=click.Path(path_type=Path, file_okay=False),
-              help="An extra rule pack folder (repeatable).")
-@click.option("--select", multiple=True, help="Only these rules (id, name or family; repeatable).")
-@click.option("--ignore", multiple=True, help="Skip these rules (id, name or family; repeatable).")
+@_selection_options
 @click.option("--fail-on", type=click.Choice(["error", "warning", "info", "never"]), default=None,
               help="Lowest severity that makes the exit status 1.")
 @_workflow_options

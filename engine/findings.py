@@ -15,24 +15,10 @@ from typing import Any
 
 from interlock import expressions
 from interlock.evaluate import Match
+from interlock.model import Location
 from interlock.rulebook import Rule, RuleBook
 
 SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
-
-
-@dataclass(frozen=True, order=True)
-class Location:
-    file: str
-    line: int
-    column: int
-
-    @classmethod
-    def parse(cls, text: str) -> Location:
-        file, line, column = text.rsplit(":", 2)
-        return cls(file, int(line), int(column))
-
-    def __str__(self) -> str:
-        return f"{self.file}:{self.line}:{self.column}"
 
 
 @dataclass(frozen=True)

@@ -25,6 +25,12 @@ class Location:
     def __str__(self) -> str:
         return f"{self.file}:{self.line}:{self.column}"
 
+    @classmethod
+    def parse(cls, text: str) -> Location:
+        """Read back ``file:line:col`` (a fact's ``at``)."""
+        file, line, column = text.rsplit(":", 2)
+        return cls(file, int(line), int(column))
+
 
 # --- the metric knowledge base -------------------------------------------------------------------
 
