@@ -5,7 +5,7 @@ Rendering is the caller's business (cli.py); this module returns data.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -32,20 +32,26 @@ class LintResult:
     derived: tuple[dict[str, object], ...] = ()
 
 
+def _in_a_sentence(name: str) -> str:
+    """'Supplier health' reads 'supplier health' mid-sentence; acronyms ('DSO') stay as written."""
+    return name if name[:2].isupper() else name[:1].lower() + name[1:]
+
+
 def names(org: Organization) -> dict[str, str]:
     """Readable names for ids in messages: metrics, milestones, departments, objectives."""
-    table = {m.id: m.name[:1].lower() + m.name[1:] if not m.name[:2].isupper() else m.name for m in org.metrics}
-    table.update({m.id: m.name[:1].lower() + m.name[1:] if not m.name[:2].isupper() else m.name for m in org.milestones})
+    table = {item.id: _in_a_sentence(item.name) for item in (*org.metrics, *org.milestones)}
     table.update({d.id: d.name for d in org.departments})
     table.update({o.id: o.name for o in org.objectives})
     return table
 
 
-def quantitative_facts_or_none(org: Organization) -> list[dict[str, object]]:
-    """Facts computed from the driver formulas, roll-ups and payout curves (engine/quant.py)."""
+def facts_of(org: Organization, attainment: Mapping[str, float] | None = None) -> list[dict[str, object]]:
+    """Every fact the rules see: the organization's own, then the driver arithmetic,
+    roll-ups and payout costs computed from it (engine/quant.py); ``attainment``
+    prices a what-if payout scenario."""
     from interlock.quant import quantitative_facts  # imported here: quant imports validate, which lint imports
 
-    return list(quantitative_facts(org))
+    return organization_facts(org) + list(quantitative_facts(org, attainment))
 
 
 def evaluator(book: RuleBook, config: Config) -> Evaluator:
@@ -62,7 +68,7 @@ def lint(paths: Sequence[Path], config: Config, book: RuleBook | None = None) ->
     config.validate(book)
     documents = load_documents(list(paths))
     organization = validate(documents)
-    facts = organization_facts(organization) + quantitative_facts_or_none(organization)
+    facts = facts_of(organization)
     matches, derived = evaluator(book, config).run(facts)
     findings = build_findings(matches, book, config.rule_options(book), config.severities(book), names(organization))
     return LintResult(tuple(findings), organization, tuple(d.path for d in documents), book, tuple(derived))

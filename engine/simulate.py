@@ -40,7 +40,7 @@ from typing import Any
 from interlock import __version__
 from interlock.config import Config
 from interlock.errors import UsageError
-from interlock.facts import Fact, organization_facts
+from interlock.facts import Fact
 from interlock.findings import Finding, build_findings
 from interlock.loader import load_documents
 from interlock.model import Assumption, Measure, Milestone, Organization, Plan, Target
@@ -165,10 +165,9 @@ class Simulation:
 def lint_organization(org: Organization, config: Config, book: RuleBook, files: Sequence[str],
                       attainment: Mapping[str, float] | None = None) -> Run:
     """facts -> evaluate -> findings for an organization already validated (and perhaps changed)."""
-    from interlock.lint import evaluator, names
-    from interlock.quant import quantitative_facts
+    from interlock.lint import evaluator, facts_of, names
 
-    facts = organization_facts(org) + quantitative_facts(org, attainment)
+    facts = facts_of(org, attainment)
     matches, derived = evaluator(book, config).run(facts)
     findings = build_findings(matches, book, config.rule_options(book), config.severities(book), names(org))
     return Run(tuple(findings), org, tuple(files), book, tuple(derived), tuple(facts))

@@ -17,9 +17,8 @@ import pytest
 import reference
 from interlock import expressions
 from interlock.config import Config
-from interlock.facts import organization_facts
 from interlock.findings import Finding
-from interlock.lint import evaluator, lint, quantitative_facts_or_none
+from interlock.lint import evaluator, facts_of, lint
 from interlock.loader import load_documents
 from interlock.rulebook import RuleBook, load_rulebook
 from interlock.validate import validate
@@ -131,7 +130,7 @@ def test_fingerprints_survive_a_moving_date(tmp_path: Path, book: RuleBook) -> N
 def test_engine_and_reference_agree_on_the_launch_story(tmp_path: Path, book: RuleBook) -> None:
     launch(tmp_path, book, "2028-01-15")
     org = validate(load_documents([tmp_path / "policies"]))
-    facts = organization_facts(org) + quantitative_facts_or_none(org)
+    facts = facts_of(org)
     compiled = book.compile({}, sorted(OURS.selected(book)))
     engine_matches, _derived = evaluator(book, OURS).run(facts)
     assert engine_matches == reference.evaluate(compiled, facts)

@@ -13,8 +13,7 @@ import pytest
 
 import reference
 from interlock.config import Config
-from interlock.facts import organization_facts
-from interlock.lint import evaluator
+from interlock.lint import evaluator, facts_of
 from interlock.loader import load_documents
 from interlock.rulebook import RuleBook, load_rulebook
 from interlock.validate import validate
@@ -29,10 +28,8 @@ def book() -> RuleBook:
 
 
 def _facts(folder: Path) -> list[dict[str, object]]:
-    from interlock.lint import quantitative_facts_or_none
-
     org = validate(load_documents([folder]))
-    return organization_facts(org) + quantitative_facts_or_none(org)
+    return facts_of(org)
 
 
 def _compare(book: RuleBook, facts: list[dict[str, object]]) -> int:

@@ -11,8 +11,7 @@ from interlock.cli import cli
 from interlock.compiler import Ref
 from interlock.config import Config
 from interlock.factkinds import KINDS, undeclared_fields
-from interlock.facts import organization_facts
-from interlock.lint import evaluator, quantitative_facts_or_none
+from interlock.lint import evaluator, facts_of
 from interlock.loader import load_documents
 from interlock.rulebook import load_rulebook
 from interlock.validate import validate
@@ -47,7 +46,7 @@ def _check(fact: dict[str, Any]) -> None:
 
 def _facts_of(folder: Path) -> list[dict[str, Any]]:
     org = validate(load_documents([folder]))
-    return organization_facts(org) + quantitative_facts_or_none(org)
+    return facts_of(org)
 
 
 @pytest.mark.parametrize("seed", range(8))

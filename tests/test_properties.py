@@ -11,8 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from interlock.config import Config
-from interlock.facts import organization_facts
-from interlock.lint import evaluator, lint, quantitative_facts_or_none
+from interlock.lint import evaluator, lint, facts_of
 from interlock.loader import load_documents
 from interlock.render import render_json
 from interlock.rulebook import load_rulebook
@@ -47,7 +46,7 @@ def test_fact_order_does_not_matter(seed: int, order: random.Random) -> None:
     try:
         write_org(random_org(seed), folder)
         org = validate(load_documents([folder]))
-        facts = organization_facts(org) + quantitative_facts_or_none(org)
+        facts = facts_of(org)
         engine = evaluator(BOOK, Config())
         expected = engine.run(facts)
         shuffled = list(facts)
@@ -61,7 +60,7 @@ def test_fifty_shuffles_give_identical_findings_including_negations(tmp_path: Pa
     """Issue 2: 50 shuffled orders of the asserted facts, the negation rule included."""
     seed = next(s for s in range(100) if '"V02"' in _json(write_org(random_org(s), tmp_path / str(s))))
     org = validate(load_documents([tmp_path / str(seed)]))
-    facts = organization_facts(org) + quantitative_facts_or_none(org)
+    facts = facts_of(org)
     engine = evaluator(BOOK, Config())
     expected, _ = engine.run(facts)
     assert any(m.rule_id == "V02" for m in expected)
