@@ -139,18 +139,24 @@ def test_raw_engine_drops_a_fact_whose_id_hash_collides() -> None:
     assert code == 2 and len([f for f in stored if f.get("kind") == "m"]) == 1
 
 
-def test_id_allocator_salts_colliding_keys() -> None:
-    ids = IdAllocator()
-    first, second = ids("f6059"), ids("f264602")
-    assert first == "f6059" and second != "f264602"
+def test_id_allocator_skips_a_candidate_whose_hash_is_taken() -> None:
+    ids = IdAllocator(iter(["f6059", "f264602", "f3"]))
+    first, second = ids("fact a"), ids("fact b")
+    assert (first, second) == ("f6059", "f3")
     assert fnv1a32(first) != fnv1a32(second)
-    assert ids("f6059") == first and len(ids) == 2
+    assert ids("fact a") == first and len(ids) == 2
+
+
+def test_default_ids_are_short_and_hash_unique() -> None:
+    ids = IdAllocator()
+    allocated = [ids(f"fact {n}") for n in range(300_000)]
+    assert len({fnv1a32(i) for i in allocated}) == len(allocated)
+    assert "f264602" not in allocated  # its hash is f6059's: skipped
 
 
 def test_every_distinct_fact_is_kept_even_when_ids_would_collide(monkeypatch: pytest.MonkeyPatch) -> None:
-    # Force the canonical keys of two distinct facts to the known colliding pair.
-    keys = iter(["f6059", "f264602", "$p1"])
-    monkeypatch.setattr("interlock.adapter.canonical", lambda fact: next(keys))
+    # Offer the known colliding pair of ids to two distinct facts.
+    monkeypatch.setattr("interlock.adapter._id_candidates", lambda: iter(["f6059", "f264602", "f1", "f2", "f3"]))
     facts = [{"kind": "m", "key": "a"}, {"kind": "m", "key": "b"}]
     assert _collect({"r": {"all": [{"m": {"kind": "m"}}]}}, facts) == [("r", "m=a"), ("r", "m=b")]
 
@@ -352,3 +358,48 @@ def test_alternatives_that_join_are_split_into_separate_rules() -> None:
         facts, expected = _or_join_case(seed)
         got = {tuple(p.split("=")[1] for p in b.split(",")) for _n, b in _collect(rules, facts)}
         assert sorted(got) == expected
+
+
+# -- batched actions (cap) ------------------------------------------------------
+
+def _raw_cap_messages(alias: str) -> list[Any]:
+    """What durable hands a capped action for a single-pattern rule bound to ``alias``."""
+    seen: list[Any] = []
+
+    class Host(durable_engine.Host):  # type: ignore[misc]
+        def _run(self) -> None:
+            return None
+
+        def get_action(self, name: str) -> Any:
+            return lambda c: seen.extend(content._d for content in c.m)
+
+    host = Host()
+    host.register_rulesets({f"cap-{alias}": {"r": {"all": [{alias: {"kind": "k"}}], "run": "a", "cap": 10}}})
+    ruleset = host.get_ruleset(f"cap-{alias}")
+    facts = [{"id": f"f{n}", "sid": "1", "kind": "k", "key": str(n)} for n in range(3)]
+    _code, state = dre.assert_facts(ruleset._handle, json.dumps(facts))
+    ruleset.do_actions(state, lambda e, s: None)
+    ruleset.delete_state("1")
+    dre.delete_ruleset(ruleset._handle)
+    return seen
+
+
+def test_raw_engine_unwraps_capped_matches_bound_to_m() -> None:
+    assert all("m" not in message and message["kind"] == "k" for message in _raw_cap_messages("m"))
+    assert all(set(message) == {"x"} for message in _raw_cap_messages("x"))
+
+
+def test_matches_arrive_in_batches_each_bound_to_its_alias() -> None:
+    calls: list[int] = []
+    original = DurableEngine._action
+
+    def counting(self: DurableEngine, name: str, aliases: frozenset[str]) -> Any:
+        act = original(self, name, aliases)
+        return lambda c: (calls.append(1), act(c))
+
+    facts = [{"kind": "m", "key": str(n)} for n in range(500)]
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(DurableEngine, "_action", counting)
+        found = _collect({"r": {"all": [{"m": {"kind": "m"}}]}}, facts)
+    assert found == sorted(("r", f"m={n}") for n in range(500))
+    assert len(calls) < 10  # 500 matches, a handful of actions (one per batch, plus phase_ack)
