@@ -156,8 +156,14 @@ class DurableEngine:
 
     _names = itertools.count(1)
 
-    def __init__(self, rules: Mapping[str, Mapping[str, Any]], dispatch: Dispatcher, strata: int) -> None:
+    def __init__(self, rules: Mapping[str, Mapping[str, Any]], dispatch: Dispatcher, strata: int,
+                 matchable: Callable[[Fact], bool] | None = None,
+                 between_strata: Callable[[int], Iterable[Fact]] | None = None) -> None:
         self._dispatch = dispatch
+        # Facts no pattern can match are kept out: every stored fact costs memory and hash-chain time.
+        self._matchable = matchable or (lambda fact: True)
+        # Facts that become final when a stratum ends (a derivation keeping one fact per key).
+        self._between_strata = between_strata or (lambda stratum: ())
         self._strata = max(1, strata)
         self._lock = threading.Lock()
         self._session: _Session | None = None
@@ -205,15 +211,20 @@ class DurableEngine:
             session = _Session(str(next(self._sids)))
             self._session = session
             try:
-                batch = [self._identify(session, fact) for fact in facts]
-                self._assert_batch(session, [f for f in batch if f is not None])
+                self._assert_batch(session, self._admit(session, facts))
                 for stratum in range(1, self._strata + 1):
+                    self._assert_batch(session, self._admit(session, self._between_strata(stratum)))
                     self._assert_batch(session, [self._identify(session, {"kind": PHASE_KIND, "n": stratum})])
                 self._raise_errors(session)
                 return session.stored
             finally:
                 self._end(session)
                 self._session = None
+
+    def _admit(self, session: _Session, facts: Iterable[Fact]) -> list[Fact]:
+        """The new facts some pattern can match, each with its engine identity."""
+        admitted = (self._identify(session, fact) for fact in facts if self._matchable(fact))
+        return [fact for fact in admitted if fact is not None]
 
     def _identify(self, session: _Session, fact: Mapping[str, Any]) -> Fact | None:
         for field in RESERVED_FIELDS:
@@ -295,6 +306,8 @@ class DurableEngine:
         return act
 
     def _emit(self, session: _Session, c: Any, fact: Fact) -> None:
+        if not self._matchable(fact):
+            return
         identified = self._identify(session, fact)
         if identified is None:
             return  # already known: the forward-chaining fixpoint

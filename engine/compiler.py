@@ -8,7 +8,7 @@ that negates a kind runs only after every rule that can produce that kind.
 """
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Union
 
@@ -279,3 +279,76 @@ def _durable_value(value: Value) -> Any:
             result = {ARITHMETIC[value.op]: {"$l": result, "$r": _durable_value(arg)}}
         return result
     return value
+
+
+# -- which facts can match at all -------------------------------------------
+
+def prefilter(rules: Sequence[CompiledRule]) -> Callable[[Mapping[str, Any]], bool]:
+    """A cheap test of whether a fact can match any pattern of ``rules``.
+
+    The engine stores every fact some pattern's constant tests accept (its alpha
+    network), and each stored fact costs memory and hash-chain time for the whole
+    run. Facts no pattern can accept are kept out of the engine altogether. Only
+    a pattern's kind and its tests against constants are checked; joins and
+    alternatives count as "may match", so the test never drops a fact the
+    engine would have used.
+    """
+    by_kind: dict[str, list[tuple[FieldTest, ...]]] = {}
+    for rule in rules:
+        for pattern in rule.patterns:
+            constant = tuple(t for t in pattern.tests if not _joins(t.value))
+            by_kind.setdefault(pattern.kind, []).append(constant)
+    for kind, alternatives in by_kind.items():
+        by_kind[kind] = [()] if () in alternatives else sorted(set(alternatives), key=repr)
+
+    def matchable(fact: Mapping[str, Any]) -> bool:
+        alternatives = by_kind.get(fact.get("kind"))  # type: ignore[arg-type]
+        return alternatives is not None and any(all(_may_hold(t, fact) for t in tests) for tests in alternatives)
+
+    return matchable
+
+
+def _may_hold(test: FieldTest, fact: Mapping[str, Any]) -> bool:
+    """False only when the engine certainly rejects the fact for this constant test."""
+    present = test.field in fact
+    if test.op == "exists":
+        return present
+    if test.op == "missing":
+        return not present
+    if not present:
+        return False  # the engine never matches a test on a missing field
+    actual = fact[test.field]
+    if test.op == "in":
+        return any(_may_equal(actual, v) for v in test.value)  # type: ignore[union-attr]
+    if test.op == "eq":
+        return _may_equal(actual, test.value)
+    if test.op == "ne" or not _numbers(actual, test.value):
+        return True
+    return bool(_COMPARE[test.op](actual, test.value))
+
+
+def _numbers(*values: object) -> bool:
+    return all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values)
+
+
+def _may_equal(actual: object, expected: object) -> bool:
+    if _numbers(actual, expected):
+        return abs(actual - expected) <= 1e-9 * max(1.0, abs(actual), abs(expected))  # type: ignore[operator, arg-type]
+    if isinstance(actual, str) and isinstance(expected, str):
+        return actual == expected
+    if isinstance(actual, bool) and isinstance(expected, bool):
+        return actual is expected
+    return True  # mixed types: leave the judgement to the engine
+
+
+def _tolerance(b: float) -> float:
+    return 1e-9 * max(1.0, abs(b))
+
+
+#: Comparisons widened by a rounding tolerance: a near tie is left to the engine.
+_COMPARE: dict[str, Callable[[Any, Any], bool]] = {
+    "lt": lambda a, b: a < b + _tolerance(b),
+    "lte": lambda a, b: a <= b + _tolerance(b),
+    "gt": lambda a, b: a > b - _tolerance(b),
+    "gte": lambda a, b: a >= b - _tolerance(b),
+}

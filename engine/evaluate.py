@@ -13,7 +13,7 @@ from typing import Any
 
 from interlock import expressions
 from interlock.adapter import Bindings, DurableEngine, Fact
-from interlock.compiler import CompiledRule, split_alternatives, to_durable
+from interlock.compiler import CompiledRule, CompileError, prefilter, split_alternatives, to_durable
 from interlock.rulebook import Rule
 
 
@@ -40,6 +40,51 @@ def derived_fact(rule: Rule, options: Mapping[str, Any], bindings: Bindings) -> 
     return fact
 
 
+def kept_key(rule: Rule, fact: Fact) -> tuple[Any, ...] | None:
+    """For a derivation with ``one_per``: the fields that name its single kept fact."""
+    assert rule.derive is not None
+    per = rule.derive.get("one_per")
+    return None if not per else (rule.derive["kind"], *(fact.get(name) for name in per))
+
+
+def preference(rule: Rule, fact: Fact) -> tuple[Any, ...]:
+    """Rank of a derived fact among those with the same ``one_per`` key: smallest wins,
+    the canonical JSON breaking ties so the choice never depends on order."""
+    assert rule.derive is not None
+    ranks = tuple(expressions.evaluate(src, dict(fact)) for src in rule.derive["prefer"])
+    return (*ranks, json.dumps(fact, sort_keys=True))
+
+
+def keep_best(kept: dict[tuple[Any, ...], tuple[tuple[Any, ...], Fact]], key: tuple[Any, ...],
+              rank: tuple[Any, ...], fact: Fact) -> None:
+    """Remember ``fact`` if it is the best so far for ``key``."""
+    if key not in kept or rank < kept[key][0]:
+        kept[key] = (rank, fact)
+
+
+def check_kept_kinds(rules: Sequence[tuple[Rule, CompiledRule]]) -> None:
+    """A kept kind is final only when its stratum ends: producers must agree on how
+    to keep it, and every consumer must sit in a later stratum."""
+    producers: dict[str, list[tuple[Rule, CompiledRule]]] = {}
+    for rule, compiled in rules:
+        if rule.derive is not None:
+            producers.setdefault(rule.derive["kind"], []).append((rule, compiled))
+    for kind, makers in producers.items():
+        specs = {(tuple(r.derive.get("one_per") or ()), tuple(r.derive.get("prefer") or ())) for r, _c in makers}  # type: ignore[union-attr]
+        if len(specs) > 1:
+            raise CompileError(f"the rules deriving {kind!r} ({', '.join(sorted(r.id for r, _c in makers))}) "
+                               "must agree on one_per and prefer")
+        if specs == {((), ())}:
+            continue
+        last = max(c.stratum for _r, c in makers)
+        for rule, compiled in rules:
+            if kind in (compiled.uses | compiled.negates) and rule.derive is not None and rule.derive["kind"] == kind:
+                raise CompileError(f"rule {rule.id} derives {kind!r} from itself, which one_per cannot keep")
+            if kind in (compiled.uses | compiled.negates) and compiled.stratum <= last:
+                raise CompileError(f"rule {rule.id} reads {kind!r}, kept one per {specs.pop()[0]}, in the stratum "
+                                   "that derives it; it must negate something derived later or not read it")
+
+
 def accepts(rule: Rule, options: Mapping[str, Any], bindings: Bindings) -> bool:
     """The rule's ``check`` expression, true when the rule has none."""
     if not rule.check:
@@ -56,12 +101,22 @@ class Evaluator:
             for index, (rule, compiled) in enumerate(rules)
             for variant, part in enumerate(split_alternatives(compiled))
         }
+        check_kept_kinds(rules)
         self._matches: list[Match] = []
         self._derived: list[Fact] = []
+        #: one_per key -> (rank, fact): the best candidate so far, asserted when its stratum ends
+        self._kept: dict[tuple[Any, ...], tuple[tuple[Any, ...], Fact]] = {}
+        self._last_producer: dict[str, int] = {}
+        for rule, compiled in rules:
+            if rule.derive is not None:
+                kind = rule.derive["kind"]
+                self._last_producer[kind] = max(self._last_producer.get(kind, 0), compiled.stratum)
         self._engine = DurableEngine(
             {name: to_durable(compiled) for name, (_rule, compiled) in self._rules.items()},
             self._dispatch,
             strata=max([c.stratum for _r, c in rules] + [1]),
+            matchable=prefilter([compiled for _rule, compiled in self._rules.values()]),
+            between_strata=self._release_kept,
         )
 
     def close(self) -> None:
@@ -75,8 +130,9 @@ class Evaluator:
 
     def run(self, facts: Iterable[Fact]) -> tuple[list[Match], list[Fact]]:
         """Matches of the check rules, and the facts the derivation rules added."""
-        self._matches, self._derived = [], []
+        self._matches, self._derived, self._kept = [], [], {}
         self._engine.run(facts)
+        self._release_kept()
         matches, derived = self._matches, self._derived
         self._matches, self._derived = [], []
         unique = {json.dumps(f, sort_keys=True): f for f in derived}
@@ -84,12 +140,25 @@ class Evaluator:
         distinct = {m.sort_key(): m for m in matches}
         return [distinct[k] for k in sorted(distinct)], [unique[k] for k in sorted(unique)]
 
+    def _release_kept(self, stratum: int | None = None) -> list[Fact]:
+        """The kept facts whose producers have all finished before ``stratum`` (all when None),
+        for the engine and the report; they are final now."""
+        done = [key for key in sorted(self._kept, key=repr)
+                if stratum is None or self._last_producer[key[0]] < stratum]
+        released = [self._kept.pop(key)[1] for key in done]
+        self._derived.extend(released)
+        return released
+
     def _dispatch(self, name: str, bindings: Bindings, emit: Callable[[Fact], None]) -> None:
         rule, compiled = self._rules[name]
         if not accepts(rule, compiled.options, bindings):
             return
         if rule.derive is not None:
             fact = derived_fact(rule, compiled.options, bindings)
+            key = kept_key(rule, fact)
+            if key is not None:
+                keep_best(self._kept, key, preference(rule, fact), fact)
+                return
             self._derived.append(fact)
             emit(fact)
         else:

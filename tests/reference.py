@@ -14,7 +14,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 from interlock.compiler import Arith, CompiledRule, Pattern, Ref, Same, FieldTest
-from interlock.evaluate import Match, accepts, derived_fact
+from interlock.evaluate import Match, accepts, derived_fact, keep_best, kept_key, preference
 from interlock.rulebook import Rule
 
 _COMPARE = {"eq": operator.eq, "ne": operator.ne, "lt": operator.lt, "lte": operator.le,
@@ -139,6 +139,13 @@ def evaluate(rules: Sequence[tuple[Rule, CompiledRule]], facts: Iterable[Mapping
         known.setdefault(_key(fact), dict(fact))
     top = max([c.stratum for _r, c in rules] + [0])
     derivations = [(r, c) for r, c in rules if r.derive is not None]
+    # one_per derivations: every candidate is collected; the best per key becomes a fact
+    # once every producer of its kind is done (its consumers sit in later strata).
+    last_producer: dict[str, int] = {}
+    for rule, compiled in derivations:
+        kind = rule.derive["kind"]  # type: ignore[index]
+        last_producer[kind] = max(last_producer.get(kind, 0), compiled.stratum)
+    kept: dict[tuple[Any, ...], tuple[tuple[Any, ...], Mapping[str, Any]]] = {}
     for stratum in range(top + 1):
         changed = True
         while changed:
@@ -150,9 +157,15 @@ def evaluate(rules: Sequence[tuple[Rule, CompiledRule]], facts: Iterable[Mapping
                     if not accepts(rule, compiled.options, bound):
                         continue
                     fact = derived_fact(rule, compiled.options, bound)
-                    if _key(fact) not in known:
+                    key = kept_key(rule, fact)
+                    if key is not None:
+                        keep_best(kept, key, preference(rule, fact), fact)
+                    elif _key(fact) not in known:
                         known[_key(fact)] = fact
                         changed = True
+        for key in [k for k in kept if last_producer[k[0]] <= stratum]:
+            fact = kept.pop(key)[1]
+            known.setdefault(_key(fact), dict(fact))
     everything = _index(known.values())
     matches = [
         Match(rule.id, {alias: dict(f) for alias, f in bound.items()})

@@ -1,0 +1,94 @@
+"""Derivations that keep one fact per key (`one_per` + `prefer`): fewer facts, same answers.
+
+A kept kind is final only when the stratum that derives it ends, so the engine
+and the reference evaluator must agree on which fact survives whatever the
+order of the facts, and the compiler must refuse rule sets where a reader
+could see a candidate before the best one is known.
+"""
+from __future__ import annotations
+
+import random
+from typing import Any
+
+import pytest
+
+import reference
+from interlock.compiler import CompiledRule, CompileError, compile_when, prefilter, stratify
+from interlock.evaluate import Evaluator, check_kept_kinds
+from interlock.rulebook import Rule
+
+
+def _rule(rule_id: str, when: list[dict[str, Any]], *, derive: dict[str, Any] | None = None,
+          prefer: tuple[str, ...] = ()) -> Rule:
+    return Rule(id=rule_id, name=rule_id.lower(), family="derivation" if derive else "vertical", title=rule_id,
+                summary=rule_id, rationale=rule_id, when=tuple(when), file=f"{rule_id}.yaml", line=1,
+                message="" if derive else "{{ m.key }}", derive=derive, identity=("m.key",) if not derive else (),
+                prefer=prefer)
+
+
+BEST_EDGE = _rule("K1", [{"m": {"kind": "measure"}}, {"e": {"kind": "edge", "src": {"ref": "m.metric"}}}], derive={
+    "kind": "reach", "one_per": ["plan", "dst"], "prefer": ["-strength", "via"],
+    "fields": {"plan": "m.plan", "dst": "e.dst", "strength": "e.conf", "via": "e.name"},
+})
+WEAK_ONLY = _rule("K2", [{"m": {"kind": "measure"}},
+                         {"not": {"kind": "reach", "plan": {"ref": "m.plan"}, "strength": {"gte": 0.8}}}])
+
+
+def _book(*rules: Rule) -> list[tuple[Rule, CompiledRule]]:
+    compiled = stratify([r.compile() for r in rules])
+    return list(zip(rules, compiled))
+
+
+def _facts(seed: int) -> list[dict[str, Any]]:
+    rng = random.Random(seed)
+    facts: list[dict[str, Any]] = []
+    for plan in range(6):
+        facts.append({"kind": "measure", "key": f"p{plan}", "plan": f"p{plan}", "metric": f"m{plan % 3}"})
+    for n in range(12):
+        facts.append({"kind": "edge", "src": f"m{n % 3}", "dst": f"d{n % 2}", "conf": rng.choice([0.5, 0.7, 0.9]),
+                      "name": f"e{n}"})
+    rng.shuffle(facts)
+    return facts
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_engine_and_reference_keep_the_same_best_fact_in_any_order(seed: int) -> None:
+    rules = _book(BEST_EDGE, WEAK_ONLY)
+    facts = _facts(seed)
+    with Evaluator(rules) as evaluator:
+        matches, derived = evaluator.run(facts)
+        again, derived_again = evaluator.run(list(reversed(facts)))
+    assert matches == again == reference.evaluate(rules, facts)
+    assert derived == derived_again
+    kept = [f for f in derived if f["kind"] == "reach"]
+    assert len(kept) == len({(f["plan"], f["dst"]) for f in kept})  # one per key
+    for fact in kept:  # and it is the strongest candidate
+        metric = next(f["metric"] for f in facts if f.get("key") == fact["plan"])
+        strongest = max(f["conf"] for f in facts if f["kind"] == "edge" and f["src"] == metric and f["dst"] == fact["dst"])
+        assert fact["strength"] == strongest
+
+
+def test_producers_of_a_kept_kind_must_agree() -> None:
+    other = _rule("K3", [{"m": {"kind": "measure"}}], derive={
+        "kind": "reach", "one_per": ["plan"], "prefer": ["via"], "fields": {"plan": "m.plan", "via": "m.key"}})
+    with pytest.raises(CompileError, match="must agree on one_per and prefer"):
+        check_kept_kinds(_book(BEST_EDGE, other))
+
+
+def test_a_reader_in_the_deriving_stratum_is_refused() -> None:
+    positive_reader = _rule("K4", [{"m": {"kind": "measure"}}, {"r": {"kind": "reach", "plan": {"ref": "m.plan"}}}])
+    with pytest.raises(CompileError, match="in the stratum that derives it"):
+        check_kept_kinds(_book(BEST_EDGE, positive_reader))
+
+
+def test_prefilter_keeps_out_facts_no_pattern_accepts() -> None:
+    patterns = compile_when([{"m": {"kind": "measure", "weight": {"gte": 0.2}, "team": False}},
+                             {"p": {"kind": "path", "src": {"ref": "m.metric"}}}], {})
+    matchable = prefilter([CompiledRule("R", patterns)])
+    assert matchable({"kind": "measure", "weight": 0.5, "team": False})
+    assert matchable({"kind": "path", "src": "anything"})  # a join is left to the engine
+    assert not matchable({"kind": "measure", "weight": 0.1, "team": False})
+    assert not matchable({"kind": "measure", "weight": 0.5, "team": True})
+    assert not matchable({"kind": "measure", "team": False})  # a test on a missing field never matches
+    assert not matchable({"kind": "department"})
+    assert matchable({"kind": "measure", "weight": 0.2 - 1e-12, "team": False})  # near ties go to the engine
