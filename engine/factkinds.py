@@ -253,12 +253,16 @@ KINDS: dict[str, KindDoc] = {
         "hops": f("int", "0 when the measure is the objective's metric"), "strength": f("float", "path strength"),
         "via": f("str", "metrics in order"), "signs": f("str", "edge signs in order (empty when direct)")},
         derived_by="D10, D11"),
-    "stake": KindDoc("A department's plan pays a dependency's metric, or a driver of it (lifted to parent departments).", {
-        "dependency": f("str", "dependency id"), "dept": f("str", "department with the stake (the plan's, or above it)"),
+    "stake": KindDoc("A dependency's provider pays its metric, or a driver of it, in a plan of its own or of a "
+                     "department within it; one fact per dependency and direction (the shortest path).", {
+        "dependency": f("str", "dependency id"), "dept": f("str", "the provider, which has the stake"),
         "plan": f("str", "plan id"), "metric": f("str", "the measure's metric"),
         "dir": f("dir", "which way the plan pushes the dependency's metric"),
         "hops": f("int", "0 when the measure is the dependency's metric"), "strength": f("float", "path strength"),
-        "via": f("str", "metrics in order")}, derived_by="D12, D13, D14"),
+        "via": f("str", "metrics in order")}, derived_by="D12, D13"),
+    "within": KindDoc("A department sits within another (or is itself): the closure of the hierarchy.", {
+        "dept": f("str", "department id"), "ancestor": f("str", "the department itself, its parent, and so on up"),
+        "depth": f("int", "0 for itself, 1 for its parent, ...")}, derived_by="D14, D26"),
     "guard": KindDoc("A plan protects a metric: pays it in its good direction, or gates or modifies payout on it.", {
         "plan": f("str", "plan id"), "dept": f("str", "department id"), "metric": f("str", "metric"),
         "how": f("str", "measure, gate or modifier")}, derived_by="D15, D16, D17"),
