@@ -1,6 +1,6 @@
 # Interlock: `make check` lints the bundled example organization, `make test` runs the tests.
 # Both create .venv on first use (Python 3.11+ and pip are all they need) and
-# build durable-rules from its sdist with the Python 3.13 fix (.ci/build_durable_wheel.py).
+# build durable-rules from its sdist with the Python 3.13 fix and a smaller per-fact table (.ci/build_durable_wheel.py).
 
 PYTHON ?= python3
 VENV ?= .venv
@@ -16,8 +16,7 @@ $(VENV)/.installed: pyproject.toml .ci/build_durable_wheel.py
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Interlock needs Python 3.11 or newer: run make PYTHON=python3.11 ...")'
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check --upgrade pip setuptools wheel
-	$(PY) .ci/build_durable_wheel.py $(WHEELS)
-	$(PY) -m pip install --quiet --disable-pip-version-check --no-index --find-links $(WHEELS) durable-rules==2.0.28
+	$(PY) -m pip install --quiet --disable-pip-version-check --force-reinstall --no-deps "$$($(PY) .ci/build_durable_wheel.py $(WHEELS))"
 	$(PY) -m pip install --quiet --disable-pip-version-check --find-links $(WHEELS) -e '.[test]'
 	@touch $@
 

@@ -1,16 +1,25 @@
 """Build a durable-rules 2.0.28 wheel that imports on every supported Python.
 
-durable-rules ships only an sdist (last release 2020). On Python 3.13+ its C
-extension fails at import with ``undefined symbol: PyEval_CallObject`` because
-CPython 3.13 removed that deprecated alias. Upstream fixed it in PR #403
-(merged 2025-07) but never released. This script applies the same one-line fix
-(``PyEval_CallObject`` -> ``PyObject_CallObject``, identical semantics for a
-tuple of positional arguments) to the released sdist and builds a wheel with
-the *running* interpreter, so ``pip install --find-links DEST durable-rules``
-then needs no compiler and no network.
+durable-rules ships only an sdist (last release 2020). Two patches, each a
+one-line change to the released source:
 
-The patch is applied on every Python version: the replacement call exists on
-all of them, so one build path serves 3.11, 3.12 and 3.13 alike.
+1. Python 3.13: the C extension fails at import with ``undefined symbol:
+   PyEval_CallObject`` because CPython 3.13 removed that deprecated alias.
+   Upstream fixed it in PR #403 (merged 2025-07) but never released. The same
+   fix (``PyEval_CallObject`` -> ``PyObject_CallObject``, identical semantics
+   for a tuple of positional arguments) is applied here.
+2. Memory: every stored fact embeds a fixed property table of
+   ``MAX_OBJECT_PROPERTIES`` (255) slots of 26 bytes, about 6.8 KB per fact
+   whatever its size, so 10,000 departments (~400,000 facts) need gigabytes.
+   Interlock's facts have at most ~30 fields, so the table is cut to 63 slots
+   (~1.7 KB per fact); the adapter refuses a fact with more than
+   ``interlock.adapter.MAX_FACT_FIELDS`` fields, so the table never fills.
+
+The wheel gets the local version ``2.0.28+interlock.2`` (it still satisfies
+``durable-rules==2.0.28``), so a wheel built before a patch changed is never
+reused. It is built with the *running* interpreter, on every Python version
+alike, so ``pip install --find-links DEST durable-rules`` then needs no
+compiler and no network.
 
 Usage: python .ci/build_durable_wheel.py DEST_DIR
 Stdlib only: it runs before anything else is installed.
@@ -25,24 +34,35 @@ import tarfile
 import tempfile
 
 VERSION = "2.0.28"
+LOCAL_VERSION = f"{VERSION}+interlock.2"
 SDIST = f"durable_rules-{VERSION}.tar.gz"
 OLD_CALL = "PyEval_CallObject("
 NEW_CALL = "PyObject_CallObject("
 PATCHED_FILE = os.path.join("src", "rulespy", "rules.c")
+PROPERTIES_FILE = os.path.join("src", "rules", "state.h")
+OLD_PROPERTIES = "#define MAX_OBJECT_PROPERTIES 255"
+NEW_PROPERTIES = "#define MAX_OBJECT_PROPERTIES 63"
+#: (file, old text, new text): every patch must apply at least once.
+PATCHES = (
+    (PATCHED_FILE, OLD_CALL, NEW_CALL),
+    (PROPERTIES_FILE, OLD_PROPERTIES, NEW_PROPERTIES),
+    ("setup.py", f"version = '{VERSION}'", f"version = '{LOCAL_VERSION}'"),
+)
 
 
-def patch_source(text: str) -> tuple[str, int]:
-    """Return the patched C source and how many call sites were replaced."""
-    return text.replace(OLD_CALL, NEW_CALL), text.count(OLD_CALL)
+def patch_source(text: str, old: str = OLD_CALL, new: str = NEW_CALL) -> tuple[str, int]:
+    """Return the patched source and how many places were replaced."""
+    return text.replace(old, new), text.count(old)
 
 
 def _pip(*args: str) -> None:
-    subprocess.run([sys.executable, "-m", "pip", *args, "--disable-pip-version-check", "-q"], check=True)
+    # pip's own output goes to stderr: stdout carries only the wheel's path (the Makefile reads it).
+    subprocess.run([sys.executable, "-m", "pip", *args, "--disable-pip-version-check", "-q"], check=True, stdout=sys.stderr)
 
 
 def existing_wheel(dest: str) -> str | None:
     tag = f"cp{sys.version_info.major}{sys.version_info.minor}"
-    found = sorted(glob.glob(os.path.join(dest, f"durable_rules-{VERSION}-{tag}-*.whl")))
+    found = sorted(glob.glob(os.path.join(dest, f"durable_rules-{LOCAL_VERSION}-{tag}-*.whl")))
     return found[0] if found else None
 
 
@@ -57,13 +77,14 @@ def build(dest: str) -> str:
         with tarfile.open(os.path.join(work, SDIST)) as archive:
             archive.extractall(work, filter="data") if hasattr(tarfile, "data_filter") else archive.extractall(work)
         root = os.path.join(work, f"durable_rules-{VERSION}")
-        path = os.path.join(root, PATCHED_FILE)
-        with open(path, encoding="utf-8") as f:
-            patched, count = patch_source(f.read())
-        if count == 0:
-            raise SystemExit(f"error: {PATCHED_FILE} has no {OLD_CALL!r}; is this really durable-rules {VERSION}?")
-        with open(path, "w", encoding="utf-8") as f:
-            f.write(patched)
+        for relative, old, new in PATCHES:
+            path = os.path.join(root, relative)
+            with open(path, encoding="utf-8") as f:
+                patched, count = patch_source(f.read(), old, new)
+            if count == 0:
+                raise SystemExit(f"error: {relative} has no {old!r}; is this really durable-rules {VERSION}?")
+            with open(path, "w", encoding="utf-8") as f:
+                f.write(patched)
         _pip("wheel", "--no-deps", "--no-build-isolation" if _has_setuptools() else "--use-pep517", root, "-w", dest)
     wheel = existing_wheel(dest)
     if not wheel:

@@ -9,6 +9,9 @@ by a test in tests/test_adapter.py:
   asserted first, then the phase facts, stratum by stratum;
 * a join on the reserved ``id`` field dangles across assert calls: facts may
   not carry domain data in ``id``, and the compiler refuses ``id`` references;
+* every stored fact embeds a fixed property table (255 slots, ~6.8 KB): the
+  wheel we build cuts it to 63 slots, and facts with more than
+  ``MAX_FACT_FIELDS`` fields are refused here;
 * fact identity is a 32-bit FNV-1a hash, so distinct facts collide and are
   silently dropped: facts are deduplicated in Python and each gets an ``id``
   whose hash is unique in its session;
@@ -26,6 +29,7 @@ by a test in tests/test_adapter.py:
 from __future__ import annotations
 
 import copy
+import hashlib
 import itertools
 import json
 import threading
@@ -63,6 +67,11 @@ RESERVED_FIELDS = frozenset({"id", "sid", "$s"})
 #: Matches delivered per action call ("cap"): the engine's per-action glue
 #: (~40 us of JSON and state bookkeeping) is paid once per batch, not per match.
 MATCHES_PER_ACTION = 1000
+#: Facts per assert call.
+ASSERT_CHUNK = 2000
+#: Fields a fact may carry (plus ``id`` and ``sid``): the patched engine build's per-fact
+#: property table has 63 slots (.ci/build_durable_wheel.py); a full table fails the assert.
+MAX_FACT_FIELDS = 60
 
 _FNV_OFFSET = 0x811C9DC5
 _FNV_PRIME = 0x01000193
@@ -86,11 +95,11 @@ class IdAllocator:
     """
 
     def __init__(self, candidates: Iterator[str] | None = None) -> None:
-        self._by_key: dict[str, str] = {}
+        self._by_key: dict[str | bytes, str] = {}
         self._used: set[int] = set()
         self._candidates = candidates if candidates is not None else _id_candidates()
 
-    def __call__(self, key: str) -> str:
+    def __call__(self, key: str | bytes) -> str:
         found = self._by_key.get(key)
         if found is not None:
             return found
@@ -104,6 +113,9 @@ class IdAllocator:
 
     def __len__(self) -> int:
         return len(self._by_key)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._by_key
 
 
 def _id_candidates() -> Iterator[str]:
@@ -135,12 +147,11 @@ class _SyncHost(_engine.Host):  # type: ignore[misc]
 
 
 class _Session:
-    """One run's mutable state: its sid, id allocator, seen facts and errors."""
+    """One run's mutable state: its sid, id allocator (which also knows the facts seen) and errors."""
 
     def __init__(self, sid: str) -> None:
         self.sid = sid
         self.ids = IdAllocator(_id_candidates())
-        self.seen: set[str] = set()
         self.errors: list[BaseException] = []
         self.acted = False
         self.stored = 0
@@ -230,23 +241,27 @@ class DurableEngine:
         for field in RESERVED_FIELDS:
             if field in fact:
                 raise EngineError(f"fact {canonical(fact)[:80]} uses the reserved field {field!r}")
-        key = canonical(fact)
-        if key in session.seen:
+        if len(fact) > MAX_FACT_FIELDS:
+            raise EngineError(f"a {fact.get('kind')!r} fact has {len(fact)} fields; the rules engine holds at most "
+                              f"{MAX_FACT_FIELDS} per fact")
+        # A 16-byte digest of the canonical form: a run keeps one per fact, so not the text itself.
+        key = hashlib.blake2b(canonical(fact).encode(), digest_size=16).digest()
+        if key in session.ids:
             return None
-        session.seen.add(key)
         return {**fact, "id": session.ids(key), "sid": session.sid}
 
     def _assert_batch(self, session: _Session, facts: list[Fact]) -> None:
-        if not facts:
-            return
-        code, state = _dre.assert_facts(self._ruleset._handle, json.dumps(facts, ensure_ascii=False))
-        # code 1: some fact matched no pattern and was not stored (harmless);
-        # code 2: a duplicate identity, impossible after _identify unless the
-        # engine's hash collided, which IdAllocator rules out.
-        if code == 2:
-            raise EngineError("the rules engine rejected a fact as a duplicate (identity collision)")
-        session.stored += len(facts)
-        self._do_actions(session, state)
+        """Assert ``facts`` in chunks: the JSON text of a whole run would be a second copy of it."""
+        for start in range(0, len(facts), ASSERT_CHUNK):
+            chunk = facts[start:start + ASSERT_CHUNK]
+            code, state = _dre.assert_facts(self._ruleset._handle, json.dumps(chunk, ensure_ascii=False))
+            # code 1: some fact matched no pattern and was not stored (harmless);
+            # code 2: a duplicate identity, impossible after _identify unless the
+            # engine's hash collided, which IdAllocator rules out.
+            if code == 2:
+                raise EngineError("the rules engine rejected a fact as a duplicate (identity collision)")
+            session.stored += len(chunk)
+            self._do_actions(session, state)
 
     def _do_actions(self, session: _Session, state: int) -> None:
         failure: list[BaseException] = []
@@ -263,8 +278,8 @@ class DurableEngine:
     def _raise_errors(self, session: _Session) -> None:
         if session.errors:
             first = session.errors[0]
-            if isinstance(first, EngineError):
-                raise first
+            if isinstance(first, (EngineError, KeyboardInterrupt, SystemExit)):
+                raise first  # an interruption stays one; it is not the engine's failure
             raise EngineError(f"a rule action failed: {type(first).__name__}: {first}") from first
         swallowed = self._ruleset.get_state(session.sid).get("exception") if session.acted else None
         if swallowed:

@@ -11,19 +11,22 @@ never written: a baseline entry must not outlive a waiver's expiry date.
 """
 from __future__ import annotations
 
-import os
-import tempfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import jsonschema
 import yaml
 
 from interlock.config import file_schema
 from interlock.errors import InputError, Problem
-from interlock.findings import Finding, Location, fingerprint
+from interlock.findings import Finding, fingerprint
+from interlock.model import Location
 from interlock.yamlsource import read_yaml
+
+if TYPE_CHECKING:
+    from interlock.render import Outbox
 
 GONE = "W004"
 VERSION = 1
@@ -80,29 +83,22 @@ def render_baseline(findings: Iterable[Finding]) -> str:
     rows = [{"fingerprint": e.fingerprint, "rule": e.rule, "name": e.name, "severity": e.severity,
              "location": e.location, "message": e.message} for e in entries_for(findings)]
     body = yaml.safe_dump({"version": VERSION, "findings": rows}, sort_keys=False, allow_unicode=True, width=10_000)
-    return _HEADER + body
+    return _HEADER + str(body)
 
 
-def write_baseline(findings: Iterable[Finding], path: Path) -> int:
-    """Write the baseline atomically (a reader never sees half a file); return the number of entries."""
+def write_baseline(findings: Iterable[Finding], path: Path, outbox: Outbox | None = None) -> int:
+    """Write the baseline atomically (a reader never sees half a file); return the number of entries.
+
+    With ``outbox`` the file is only staged, to be committed with the run's other outputs.
+    """
+    from interlock.render import write_atomic
+
     findings = list(findings)
-    atomic_write(path, render_baseline(findings))
+    if outbox is None:
+        write_atomic(path, render_baseline(findings))
+    else:
+        outbox.stage(path, render_baseline(findings))
     return len(entries_for(findings))
-
-
-def atomic_write(path: Path, text: str) -> None:
-    """Write through a temporary file in the same directory, then rename over the target."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temp, path)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
 
 
 def load_baseline(path: Path, display: str | None = None) -> Baseline:

@@ -1,27 +1,79 @@
-"""Command line: click parses, the pipeline lints, render formats. Nothing else lives here."""
+"""Command line: click parses, the pipeline lints, render formats. Nothing else lives here.
+
+Exit statuses (README, docs/workflow.md): 0 clean, 1 a finding at the failure
+threshold, 2 bad input or usage, 3 an internal error (a bug: one line asking
+for a report; the traceback with --debug), 130 interrupted.
+
+Modules are imported by the commands that need them, so that `interlock
+--version`, `init` or `schema` do not load the rules engine, and `check` does
+not load the report, SARIF, JUnit, what-if or baseline code it does not use.
+"""
 from __future__ import annotations
 
 import datetime
 import json
 import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from interlock import __version__
-from interlock.config import Config, resolve
-from interlock.errors import InputError, InterlockError, UsageError
-from interlock.findings import SEVERITY_ORDER, Finding
-from interlock.rulebook import RuleBook
+from interlock.errors import EngineError, InputError, InterlockError, Interrupted, UsageError
+
+if TYPE_CHECKING:
+    from interlock.config import Config
+    from interlock.findings import Finding
+    from interlock.render import Outbox
+    from interlock.rulebook import RuleBook
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+#: Exit status of an internal error (a bug), distinct from bad input (2).
+INTERNAL_ERROR = 3
+#: Exit status of a run stopped by Ctrl-C, as shells report SIGINT (128 + 2).
+INTERRUPTED = 130
+
+
+@dataclass
+class Session:
+    """What main() needs to know about the parsed command line when something goes wrong."""
+
+    debug: bool = False
+
+
+class _Interlock(click.Group):
+    """click's group, but Ctrl-C becomes Interrupted before click turns it into a blank line and Abort."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except KeyboardInterrupt:
+            raise Interrupted() from None
+
+
+def _set_debug(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+    if value:
+        ctx.ensure_object(Session).debug = True
+
+
+def _debug_option(hidden: bool) -> click.Option:
+    """`--debug`, before or after the command: the hint says "rerun with --debug", and people append it."""
+    return click.Option(["--debug"], is_flag=True, envvar="INTERLOCK_DEBUG", expose_value=False, callback=_set_debug,
+                        hidden=hidden, help="On an internal error (exit 3), also print the full traceback.")
+
+
+@click.group(cls=_Interlock, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="interlock")
-def cli() -> None:
+@click.pass_context
+def cli(ctx: click.Context) -> None:
     """Interlock: lint incentive plans against lead objectives and each other."""
+    ctx.ensure_object(Session)
+
+
+cli.params.append(_debug_option(hidden=False))
 
 
 @cli.result_callback()
@@ -34,6 +86,8 @@ def _exit_status(status: int | None, **_options: object) -> int:
 
 def fails(findings: tuple[Finding, ...] | list[Finding], fail_on: str) -> bool:
     """True when an unwaived finding is at or above the failure threshold."""
+    from interlock.findings import SEVERITY_ORDER
+
     if fail_on == "never":
         return False
     limit = SEVERITY_ORDER[fail_on]
@@ -73,30 +127,59 @@ def _today(option: datetime.datetime | None) -> datetime.date:
 
 
 def _triage(found: Sequence[Finding], config: Config, book: RuleBook, today: datetime.date,
-            write_to: Path | None) -> list[Finding]:
-    """Waivers mark findings (still shown), then a baseline hides the known ones; notes go to stderr."""
-    from interlock.baseline import apply_baseline, load_baseline, vanished_findings, write_baseline
-    from interlock.waivers import apply_waivers, load_waivers
+            write_to: Path | None, outbox: Outbox | None = None) -> tuple[list[Finding], list[str]]:
+    """Waivers mark findings (still shown), then a baseline hides the known ones.
+
+    Returns the findings and the notes for standard error. A baseline to write
+    is staged in ``outbox``, so it is written only if the whole run succeeds.
+    """
+    from interlock.findings import Finding
 
     findings = list(found)
+    notes: list[str] = []
     if config.waivers is not None:
+        from interlock.waivers import apply_waivers, load_waivers
+
         entries = load_waivers(config.waivers, config.waivers.as_posix(), book)
         non_waivable = {r.id for r in book.rules if not r.waivable}
-        findings, notes = apply_waivers(findings, entries, today, non_waivable=non_waivable,
-                                        evaluated=config.selected(book))
-        findings = sorted([*findings, *notes], key=Finding.sort_key)
-    baseline_file = write_to or config.baseline
+        findings, waiver_notes = apply_waivers(findings, entries, today, non_waivable=non_waivable,
+                                               evaluated=config.selected(book))
+        findings = sorted([*findings, *waiver_notes], key=Finding.sort_key)
+    if write_to is None and config.baseline is None:
+        return findings, notes
+    from interlock.baseline import (Baseline, apply_baseline, entries_for, load_baseline, vanished_findings,
+                                    write_baseline)
+
     if write_to is not None:
-        count = write_baseline(findings, write_to)
-        click.echo(f"interlock: wrote {count} finding{'s' if count != 1 else ''} to baseline {write_to.as_posix()}",
-                   err=True)
-    if baseline_file is not None:
-        new, known, vanished = apply_baseline(findings, load_baseline(baseline_file, baseline_file.as_posix()))
-        if known:
-            click.echo(f"interlock: {len(known)} finding{'s' if len(known) != 1 else ''} in baseline "
-                       f"{baseline_file.as_posix()} not shown", err=True)
-        findings = sorted([*new, *vanished_findings(vanished)], key=Finding.sort_key)
-    return findings
+        count = write_baseline(findings, write_to, outbox)
+        notes.append(f"interlock: wrote {count} finding{'s' if count != 1 else ''} to baseline {write_to.as_posix()}")
+        baseline = Baseline(write_to.as_posix(), tuple(entries_for(findings)))  # what was just staged
+    else:
+        assert config.baseline is not None
+        baseline = load_baseline(config.baseline, config.baseline.as_posix())
+    new, known, vanished = apply_baseline(findings, baseline)
+    if known:
+        notes.append(f"interlock: {len(known)} finding{'s' if len(known) != 1 else ''} in baseline "
+                     f"{baseline.file} not shown")
+    return sorted([*new, *vanished_findings(vanished)], key=Finding.sort_key), notes
+
+
+def _refuse_inputs(outputs: Iterable[Path], inputs: Iterable[str | Path | None]) -> None:
+    """An output that names a file the run reads (a plan, the configuration, the waivers) is a usage error."""
+    read = {Path(p).resolve() for p in inputs if p is not None}
+    for output in outputs:
+        if output.resolve() in read:
+            raise UsageError(f"{output.as_posix()}: this run reads that file (a policy, configuration or waiver "
+                             "file); refusing to overwrite it")
+
+
+def _targets(paths: tuple[Path, ...]) -> list[Path]:
+    """The paths to lint (default: policies/); a missing one is a usage error."""
+    targets = list(paths) or [Path("policies")]
+    for target in targets:
+        if not target.exists():
+            raise UsageError(f"{target}: no such file or directory")
+    return targets
 
 
 def use_color(option: bool | None) -> bool:
@@ -148,20 +231,25 @@ def check(paths: tuple[Path, ...], fmt: str, rule_packs: tuple[Path, ...], selec
     """Lint the policy files in PATHS (default: policies/)."""
     from dataclasses import replace
 
+    from interlock.config import resolve
     from interlock.lint import lint
-    from interlock.render import TEMPLATE, Output, parse_output, produce
+    from interlock.render import TEMPLATE, Outbox, Output, parse_output, produce
 
-    targets = list(paths) or [Path("policies")]
-    for target in targets:
-        if not target.exists():
-            raise UsageError(f"{target}: no such file or directory")
+    targets = _targets(paths)
     config = resolve(targets, config_file=config_file, select=select, ignore=ignore, rule_packs=rule_packs,
                      fail_on=fail_on, waivers=waivers, baseline=baseline)
-    result = lint(targets, config)
-    findings = _triage(result.findings, config, result.book, _today(today), write_baseline)
     wanted = [Output(TEMPLATE if template else fmt), *(parse_output(spec) for spec in outputs)]
-    options = _render_options(config, color, quiet, template, today)
-    click.echo(produce(replace(result, findings=tuple(findings)), wanted, options), nl=False)
+    result = lint(targets, config)
+    files = [o.path for o in wanted if o.path is not None] + ([write_baseline] if write_baseline else [])
+    _refuse_inputs(files, [*result.files, config.source, config.waivers])
+    with Outbox() as outbox:
+        findings, notes = _triage(result.findings, config, result.book, _today(today), write_baseline, outbox)
+        options = _render_options(config, color, quiet, template, today)
+        text = produce(replace(result, findings=tuple(findings)), wanted, options, outbox)
+        outbox.commit()
+    for note in notes:
+        click.echo(note, err=True)
+    click.echo(text, nl=False)
     return 1 if fails(findings, config.fail_on) else 0
 
 
@@ -193,26 +281,29 @@ def report(paths: tuple[Path, ...], outputs: tuple[str, ...], fmt: str | None, p
     """
     from dataclasses import replace
 
+    from interlock.config import resolve
     from interlock.lint import lint
     from interlock.render import TEMPLATE, Output, parse_output, produce
-    from interlock.yoy import compare, load_previous
 
-    targets = list(paths) or [Path("policies")]
-    for target in targets:
-        if not target.exists():
-            raise UsageError(f"{target}: no such file or directory")
+    targets = _targets(paths)
     config = replace(resolve(targets, config_file=config_file, select=select, ignore=ignore, rule_packs=rule_packs,
                              waivers=waivers), baseline=None)
-    result = lint(targets, config)
-    findings = _triage(result.findings, config, result.book, _today(today), None)
-    comparison = None
-    if previous is not None:
-        before = load_previous(previous, lambda folder: lint([folder], config).findings)
-        comparison = compare(findings, before, previous.as_posix())
     default = TEMPLATE if template else fmt
     wanted = [parse_output(spec, default) for spec in outputs] or [Output(default or "markdown")]
+    result = lint(targets, config)
+    _refuse_inputs([o.path for o in wanted if o.path is not None], [*result.files, config.source, config.waivers])
+    findings, notes = _triage(result.findings, config, result.book, _today(today), None)
+    comparison = None
+    if previous is not None:
+        from interlock.yoy import compare, load_previous
+
+        before = load_previous(previous, lambda folder: lint([folder], config).findings)
+        comparison = compare(findings, before, previous.as_posix())
     options = _render_options(config, None, False, template, today, comparison)
-    click.echo(produce(replace(result, findings=tuple(findings)), wanted, options), nl=False)
+    text = produce(replace(result, findings=tuple(findings)), wanted, options)
+    for note in notes:
+        click.echo(note, err=True)
+    click.echo(text, nl=False)
     for output in wanted:
         if output.path is not None:
             click.echo(f"interlock: wrote {output.fmt} report to {output.path.as_posix()}", err=True)
@@ -250,22 +341,24 @@ def simulate(paths: tuple[Path, ...], slips: tuple[str, ...], sets: tuple[str, .
     Nothing is written to the policy files: the changes apply to the organization in memory. The output lists
     the findings the change adds, resolves and changes, and the numbers that move (docs/quantitative.md).
     """
-    from interlock.render import parse_output, write_atomic
+    from interlock.config import resolve
+    from interlock.render import Outbox, parse_output
     from interlock.simulate import WhatIf, fails as ripple_fails, render_simulation, simulate as run_simulation
 
-    targets = list(paths) or [Path("policies")]
-    for target in targets:
-        if not target.exists():
-            raise UsageError(f"{target}: no such file or directory")
+    targets = _targets(paths)
     config = resolve(targets, config_file=config_file, select=select, ignore=ignore, rule_packs=rule_packs,
                      fail_on=fail_on)
     wanted = [parse_output(spec) for spec in outputs]
     sim = run_simulation(targets, config, WhatIf(slips, sets, assumes, attainments))
+    _refuse_inputs([o.path for o in wanted if o.path is not None], [*sim.baseline.files, config.source])
     rendered = [(o, render_simulation(o.fmt, sim, fail_on=config.fail_on)) for o in wanted]
-    click.echo(render_simulation(fmt, sim, color=use_color(color), fail_on=config.fail_on), nl=False)
-    for output, text in rendered:
-        if output.path is not None:
-            write_atomic(output.path, text)
+    text = render_simulation(fmt, sim, color=use_color(color), fail_on=config.fail_on)
+    with Outbox() as outbox:
+        for output, body in rendered:
+            if output.path is not None:
+                outbox.stage(output.path, body)
+        outbox.commit()
+    click.echo(text, nl=False)
     return 1 if ripple_fails(sim, config.fail_on) else 0
 
 
@@ -365,7 +458,7 @@ def config_command(paths: tuple[Path, ...], show: bool, print_schema: bool, rule
     """Check the configuration that applies to PATHS (default: policies/, else here); --show prints it."""
     from interlock import resources
     from interlock.baseline import load_baseline
-    from interlock.config import show as show_config
+    from interlock.config import resolve, show as show_config
     from interlock.rulebook import load_rulebook
     from interlock.waivers import load_waivers
 
@@ -402,18 +495,26 @@ def init(directory: Path) -> int:
     return 0
 
 
+for _command in cli.commands.values():
+    _command.params.append(_debug_option(hidden=True))
+
+
 def main(argv: list[str] | None = None) -> int:
-    """Console entry point: 0 clean, 1 findings at the failure threshold, 2 bad input or usage."""
+    """Console entry point: 0 clean, 1 findings at the threshold, 2 bad input or usage, 3 a bug, 130 Ctrl-C."""
+    session = Session()
     try:
-        result = cli.main(args=argv, prog_name="interlock", standalone_mode=False)
+        result = cli.main(args=argv, prog_name="interlock", standalone_mode=False, obj=session)
     except click.exceptions.Exit as exc:
         return int(exc.exit_code)
     except click.ClickException as exc:
         exc.show()
         return 2
-    except click.exceptions.Abort:
-        click.echo("Aborted.", err=True)
-        return 2
+    except (click.exceptions.Abort, KeyboardInterrupt, Interrupted):
+        return _interrupted()
+    except EngineError as exc:  # durable-rules failed: Interlock's fault, not the input's
+        if isinstance(exc.__cause__, KeyboardInterrupt):  # Ctrl-C during a rule action, wrapped by the adapter
+            return _interrupted()
+        return _internal_error(exc, session.debug, f"the rules engine failed: {exc}")
     except InputError as exc:  # one `file:line:col: message` line per problem
         for line in exc.lines():
             click.echo(line, err=True)
@@ -422,7 +523,49 @@ def main(argv: list[str] | None = None) -> int:
         for line in exc.lines():
             click.echo(f"interlock: {line}", err=True)
         return exc.exit_code
+    except Exception as exc:  # anything else is a bug in Interlock
+        return _internal_error(exc, session.debug)
     return int(result or 0)
+
+
+def _interrupted() -> int:
+    """One line, exit 130; on a terminal, after ending the line the `^C` echo started."""
+    if sys.stderr.isatty():
+        click.echo(err=True)
+    click.echo("interlock: interrupted", err=True)
+    return INTERRUPTED
+
+
+def _internal_error(exc: BaseException, debug: bool, what: str | None = None) -> int:
+    """One line that says it is a bug, what failed and where to report it; the traceback only with --debug."""
+    if debug:
+        import traceback
+
+        traceback.print_exception(exc, file=sys.stderr)
+    if isinstance(exc, EngineError) and isinstance(exc.__cause__, ImportError):
+        # Not a bug but a broken installation (durable-rules missing or unpatched): say how to fix it.
+        click.echo(f"interlock {__version__}: {exc}", err=True)
+        return INTERNAL_ERROR
+    detail = " ".join((what or f"{type(exc).__name__}: {exc}").split())
+    detail = detail if len(detail) <= 300 else detail[:299] + "…"
+    hint = "" if debug else "; rerun with --debug for the traceback"
+    click.echo(f"interlock {__version__}: internal error: {detail} (a bug in Interlock; please report it "
+               f"{_report_to()} with the command and, if you can, the input){hint}", err=True)
+    return INTERNAL_ERROR
+
+
+def _report_to() -> str:
+    """The issue tracker from the package metadata (Project-URL), else the maintainers."""
+    try:
+        from importlib.metadata import metadata
+
+        for entry in metadata("interlock").get_all("Project-URL") or []:
+            label, _, url = entry.partition(",")
+            if label.strip().lower() in ("issues", "bug tracker", "bugs", "tracker"):
+                return f"at {url.strip()}"
+    except Exception:  # the metadata is a courtesy; never fail while reporting a failure
+        pass
+    return "to the Interlock maintainers"
 
 
 if __name__ == "__main__":

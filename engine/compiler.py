@@ -289,23 +289,32 @@ def prefilter(rules: Sequence[CompiledRule]) -> Callable[[Mapping[str, Any]], bo
     The engine stores every fact some pattern's constant tests accept (its alpha
     network), and each stored fact costs memory and hash-chain time for the whole
     run. Facts no pattern can accept are kept out of the engine altogether. Only
-    a pattern's kind and its tests against constants are checked; joins and
-    alternatives count as "may match", so the test never drops a fact the
-    engine would have used.
+    a pattern's kind and its tests against constants (also inside `any`
+    alternatives) are checked; a test that joins another fact counts as "may
+    match", so the test never drops a fact the engine would have used.
     """
-    by_kind: dict[str, list[tuple[FieldTest, ...]]] = {}
+    by_kind: dict[str, set[Screen]] = {}
     for rule in rules:
         for pattern in rule.patterns:
             constant = tuple(t for t in pattern.tests if not _joins(t.value))
-            by_kind.setdefault(pattern.kind, []).append(constant)
-    for kind, alternatives in by_kind.items():
-        by_kind[kind] = [()] if () in alternatives else sorted(set(alternatives), key=repr)
+            alternatives = tuple(tuple(t for t in alt if not _joins(t.value)) for alt in pattern.any_of)
+            by_kind.setdefault(pattern.kind, set()).add((constant, () if () in alternatives else alternatives))
+    screens = {kind: sorted(found, key=repr) for kind, found in by_kind.items()}
 
     def matchable(fact: Mapping[str, Any]) -> bool:
-        alternatives = by_kind.get(fact.get("kind"))  # type: ignore[arg-type]
-        return alternatives is not None and any(all(_may_hold(t, fact) for t in tests) for tests in alternatives)
+        return any(_passes(screen, fact) for screen in screens.get(fact.get("kind"), ()))  # type: ignore[arg-type]
 
     return matchable
+
+
+#: A pattern's tests against constants, and its alternatives' (any one must hold; none: no alternatives).
+Screen = tuple[tuple[FieldTest, ...], tuple[tuple[FieldTest, ...], ...]]
+
+
+def _passes(screen: Screen, fact: Mapping[str, Any]) -> bool:
+    tests, alternatives = screen
+    return all(_may_hold(t, fact) for t in tests) and (
+        not alternatives or any(all(_may_hold(t, fact) for t in alt) for alt in alternatives))
 
 
 def _may_hold(test: FieldTest, fact: Mapping[str, Any]) -> bool:

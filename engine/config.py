@@ -16,15 +16,18 @@ import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
-
-import jsonschema
-import yaml
+from typing import TYPE_CHECKING, Any
 
 from interlock import resources
 from interlock.errors import InputError, Problem, UsageError
-from interlock.rulebook import FAMILIES, SEVERITIES, RuleBook
-from interlock.yamlsource import DataPath, SourceIndex, read_yaml
+
+# JSON Schema, YAML and the rule book are imported where they are used, so that
+# importing this module (every command does) costs nothing a command does not need.
+if TYPE_CHECKING:
+    import jsonschema
+
+    from interlock.rulebook import RuleBook
+    from interlock.yamlsource import DataPath, SourceIndex
 
 FAIL_ON = ("error", "warning", "info", "never")
 #: Looked for in this order in each directory, from the checked path up to the root.
@@ -90,6 +93,8 @@ class Config:
         together, each at its file:line:col; a bad command-line value is a
         usage error on its own.
         """
+        from interlock.rulebook import FAMILIES, SEVERITIES
+
         problems: list[Problem] = []
 
         def report(key: str, path: DataPath, message: str, at_key: bool = False) -> None:
@@ -189,6 +194,10 @@ def discover(start: Path) -> Path | None:
 
 def load_config(path: Path) -> Config:
     """Read and validate one configuration file; paths in it are relative to the file."""
+    import jsonschema
+
+    from interlock.yamlsource import read_yaml
+
     display = shown(path)
     data, index = read_yaml(path, display)
     validator = jsonschema.Draft202012Validator(resources.schema("config"))
@@ -268,7 +277,10 @@ def shown(path: Path) -> str:
 
 
 def _dump(data: Mapping[str, Any]) -> str:
-    return yaml.safe_dump(dict(data), sort_keys=False, allow_unicode=True, default_flow_style=False, width=100).rstrip()
+    import yaml
+
+    return str(yaml.safe_dump(dict(data), sort_keys=False, allow_unicode=True, default_flow_style=False,
+                              width=100)).rstrip()
 
 
 def _dotted(path: Sequence[Any]) -> str:

@@ -1,4 +1,9 @@
-"""Expected failures: bad input, bad rules, bad usage. They exit 2, never with a traceback."""
+"""Failures the CLI turns into an exit status and one line per problem, never a traceback.
+
+Expected failures (bad input, bad rules, bad usage) exit 2. An engine failure
+is Interlock's own fault and exits 3 like any other internal error; an
+interrupted run exits 130, as a shell reports a process stopped by Ctrl-C.
+"""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -18,7 +23,7 @@ class Problem:
 
 
 class InterlockError(Exception):
-    """Base of every expected failure; the CLI prints it and exits 2."""
+    """Base of every failure the CLI reports in its own words; exit 2 unless a subclass says otherwise."""
 
     exit_code = 2
 
@@ -41,5 +46,23 @@ class UsageError(InterlockError):
     """A command-line argument that cannot work."""
 
 
+class OutputError(InterlockError, OSError):
+    """An output file that cannot be written (no permission, a file where a folder should be): exit 2.
+
+    Also an OSError, so callers of the low-level writers may keep catching what the system raised.
+    """
+
+
 class EngineError(InterlockError):
-    """The rules engine failed; durable-rules would otherwise hide it."""
+    """The rules engine failed; durable-rules would otherwise hide it. A bug, not the user's input: exit 3."""
+
+    exit_code = 3
+
+
+class Interrupted(InterlockError):
+    """The user pressed Ctrl-C (SIGINT); exit 130 like any interrupted command."""
+
+    exit_code = 130
+
+    def __init__(self) -> None:
+        super().__init__("interrupted")

@@ -20,17 +20,18 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from types import TracebackType
 from typing import TYPE_CHECKING, Any, Protocol, TypedDict
 
-import yaml
-from jinja2 import Environment, FileSystemLoader, FunctionLoader, StrictUndefined, select_autoescape
-from jinja2.sandbox import ImmutableSandboxedEnvironment
-
 from interlock import __version__, resources
-from interlock.errors import UsageError
-from interlock.findings import SEVERITY_ORDER, Finding
+from interlock.errors import OutputError, UsageError
 
+# Jinja, YAML and the findings model are imported where they are used: the
+# writers below serve `init` and baselines too, which need none of them.
 if TYPE_CHECKING:
+    from jinja2 import Environment
+
+    from interlock.findings import Finding
     from interlock.model import Organization
     from interlock.rulebook import RuleBook
     from interlock.yoy import Comparison
@@ -103,6 +104,8 @@ def summarize(findings: Sequence[Finding]) -> Summary:
 
 def failing(finding: Finding, fail_on: str) -> bool:
     """An unwaived finding at or above the failure threshold (`--fail-on`)."""
+    from interlock.findings import SEVERITY_ORDER
+
     if fail_on == "never" or finding.waiver is not None:
         return False
     return SEVERITY_ORDER[finding.severity] <= SEVERITY_ORDER[fail_on]
@@ -141,6 +144,8 @@ def number(value: float) -> str:
 
 
 def _to_yaml(data: Any) -> str:
+    import yaml
+
     return str(yaml.safe_dump(data, sort_keys=False, allow_unicode=True)).rstrip()
 
 
@@ -156,6 +161,8 @@ def _install(env: Environment) -> Environment:
 
 @cache
 def environment() -> Environment:
+    from jinja2 import Environment, FunctionLoader, StrictUndefined, select_autoescape
+
     env = Environment(
         loader=FunctionLoader(_load),
         autoescape=select_autoescape(enabled_extensions=("html", "html.j2"), default_for_string=False),
@@ -169,6 +176,9 @@ def environment() -> Environment:
 
 def sandbox(template: Path) -> Environment:
     """A sandboxed Environment for a user's template: it can read the context, never call into Python."""
+    from jinja2 import FileSystemLoader, StrictUndefined, select_autoescape
+    from jinja2.sandbox import ImmutableSandboxedEnvironment
+
     env = ImmutableSandboxedEnvironment(
         loader=FileSystemLoader(str(template.parent)),
         autoescape=select_autoescape(enabled_extensions=("html", "htm", "xml", "html.j2"), default_for_string=False),
@@ -194,6 +204,8 @@ def plural(count: int, word: str, suffix: str = "s") -> str:
 
 def _by_file(findings: Sequence[Finding]) -> list[tuple[str, list[Finding]]]:
     """Findings grouped under their primary file, files sorted; organization-wide findings last."""
+    from interlock.findings import Finding
+
     groups: dict[str, list[Finding]] = {}
     for finding in findings:
         groups.setdefault(finding.primary.file if finding.primary else "", []).append(finding)
@@ -306,7 +318,12 @@ def render(fmt: str, run: LintRun, options: RenderOptions | None = None) -> str:
 
 
 def render_user_template(template: Path, context: Mapping[str, Any]) -> str:
-    """Render `--template FILE` in Jinja's sandbox; its errors are the user's, so they exit 2."""
+    """Render `--template FILE` in Jinja's sandbox; its errors are the user's, so they exit 2.
+
+    Whatever the template's own code raises (``1 / 0``, a macro calling itself,
+    a filter applied to the wrong type) is reported at the template's line,
+    not as an internal error: the context is plain data, so the template did it.
+    """
     from jinja2.exceptions import SecurityError, TemplateError
 
     if not template.is_file():
@@ -314,11 +331,35 @@ def render_user_template(template: Path, context: Mapping[str, Any]) -> str:
     try:
         return sandbox(template).get_template(template.name).render(**context)
     except SecurityError as exc:
-        raise UsageError(f"{template}: not allowed in a template: {exc}") from exc
+        raise UsageError(f"{template}: not allowed in a template: {_one_line(str(exc))}") from exc
     except TemplateError as exc:
         line = getattr(exc, "lineno", None)
         where = f"{template}:{line}" if line else str(template)
-        raise UsageError(f"{where}: {exc.__class__.__name__}: {exc}") from exc
+        raise UsageError(f"{where}: {exc.__class__.__name__}: {_one_line(str(exc))}") from exc
+    except UnicodeDecodeError:
+        raise UsageError(f"{template}: the template is not UTF-8 text") from None
+    except Exception as exc:  # noqa: BLE001 - raised by the template's own expressions
+        line = _template_line(exc, template)
+        where = f"{template}:{line}" if line else str(template)
+        raise UsageError(f"{where}: {exc.__class__.__name__}: {_one_line(str(exc))}") from None
+
+
+def _template_line(exc: BaseException, template: Path) -> int | None:
+    """The template line an error came from: Jinja rewrites tracebacks so template frames carry it."""
+    wanted = os.path.realpath(template)
+    line = None
+    trace = exc.__traceback__
+    while trace is not None:
+        if os.path.realpath(trace.tb_frame.f_code.co_filename) == wanted:
+            line = trace.tb_lineno
+        trace = trace.tb_next
+    return line
+
+
+def _one_line(text: str, limit: int = 300) -> str:
+    """A message for one terminal line: whitespace collapsed, control characters escaped, length bounded."""
+    text = "".join(c if c.isprintable() else repr(c)[1:-1] for c in " ".join(text.split()))
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 # -- outputs: `-o [FORMAT=]FILE`, written atomically -------------------------------------------
@@ -348,36 +389,160 @@ def parse_output(spec: str, default: str | None = None) -> Output:
     return Output(fmt, path)
 
 
-def produce(run: LintRun, outputs: Sequence[Output], options: RenderOptions) -> str:
+def produce(run: LintRun, outputs: Sequence[Output], options: RenderOptions, outbox: Outbox | None = None) -> str:
     """Render every output, then write the files; return what goes to standard output.
 
     Everything is rendered before anything is written, so a failing template
-    leaves no output half-done, and each file is replaced atomically.
+    leaves no output half-done. With ``outbox`` the files are only staged: the
+    caller commits them together with its other files (a baseline).
     """
     files = [o.path.resolve() for o in outputs if o.path is not None]
     if len(files) != len(set(files)):
         raise UsageError("--output: the same file is named twice")
     rendered = [(output, render(output.fmt, run, options)) for output in outputs]
-    for output, text in rendered:
-        if output.path is not None:
-            write_atomic(output.path, text)
+    with Outbox() as own:
+        box = outbox or own
+        for output, text in rendered:
+            if output.path is not None:
+                box.stage(output.path, text)
+        own.commit()
     return "".join(text for output, text in rendered if output.path is None)
 
 
 def write_atomic(path: Path, text: str) -> None:
     """Write the whole file or nothing: a temporary file in the same folder, then os.replace."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    with Outbox() as outbox:
+        outbox.stage(path, text)
+        outbox.commit()
+
+
+def _file_mode(target: Path) -> int:
+    """The target's own permissions when it exists, else what open() would give (0o666 less the umask)."""
     try:
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(text.encode("utf-8"))
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.chmod(temporary, 0o644)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
+        return target.stat().st_mode & 0o7777
+    except OSError:
+        mask = os.umask(0)
+        os.umask(mask)
+        return 0o666 & ~mask
+
+
+class Outbox:
+    """Output files written all or nothing, and only where they are asked for.
+
+    ``stage`` writes each file to a temporary file beside its target (creating
+    missing folders); ``commit`` renames them over their targets. Leaving the
+    ``with`` block without a commit (a render error, a full disk, Ctrl-C)
+    deletes every temporary file and every folder the box created, so a failed
+    run leaves existing files untouched and no stray file behind.
+    """
+
+    def __init__(self) -> None:
+        self._staged: list[tuple[Path, Path, bool]] = []  # (temporary, target, overwrite)
+        self._created: list[Path] = []
+        self._targets: set[Path] = set()
+
+    def __enter__(self) -> Outbox:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
+                 trace: TracebackType | None) -> None:
+        self.discard()
+
+    def stage(self, path: Path, text: str, *, overwrite: bool = True) -> Path:
+        """Write ``text`` to a temporary file next to ``path``; return the temporary file (readable until commit)."""
+        key = path.resolve()
+        if key in self._targets:
+            raise UsageError(f"{path.as_posix()}: the same file is named twice as an output")
+        self._targets.add(key)
+        if path.is_dir():  # found now, not at the rename, so that no other file is replaced first
+            raise OutputError(f"cannot write {path.as_posix()}: it is a folder")
+        try:
+            self._make_folder(path.parent)
+            handle, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+            temporary = Path(name)
+            self._staged.append((temporary, path, overwrite))
+            with os.fdopen(handle, "wb") as stream:
+                stream.write(text.encode("utf-8"))
+                stream.flush()
+                os.fsync(stream.fileno())
+            os.chmod(temporary, _file_mode(path))
+        except OSError as exc:
+            raise _cannot_write(path, exc) from exc
+        return temporary
+
+    def commit(self) -> None:
+        """Rename every staged file over its target: new files first (they may refuse), then replacements."""
+        placed: list[Path] = []
+        for temporary, target, overwrite in self._staged:
+            if overwrite:
+                continue
+            try:
+                _place_new(temporary, target)
+            except OSError as exc:
+                for done in placed:  # only files this box created a moment ago
+                    done.unlink(missing_ok=True)
+                if isinstance(exc, FileExistsError):
+                    raise OutputError(f"{target.as_posix()} already exists; nothing was written") from None
+                raise _cannot_write(target, exc) from exc
+            placed.append(target)
+        for temporary, target, overwrite in self._staged:
+            if overwrite:
+                try:
+                    os.replace(temporary, target)
+                except OSError as exc:
+                    raise _cannot_write(target, exc) from exc
+        self._staged.clear()
+        self._created.clear()
+
+    def discard(self) -> None:
+        """Delete what a commit did not place: temporary files, then the folders this box created."""
+        for temporary, _target, _overwrite in self._staged:
+            temporary.unlink(missing_ok=True)
+        self._staged.clear()
+        for folder in reversed(self._created):
+            try:
+                folder.rmdir()
+            except OSError:
+                pass  # someone else put a file there meanwhile: keep it
+        self._created.clear()
+
+    def _make_folder(self, folder: Path) -> None:
+        missing: list[Path] = []
+        while not folder.exists() and folder != folder.parent:
+            missing.append(folder)
+            folder = folder.parent
+        for path in reversed(missing):
+            try:
+                path.mkdir()
+            except FileExistsError:
+                if path.is_dir():
+                    continue  # another process made it meanwhile: theirs, not ours to remove
+                raise
+            self._created.append(path)
+
+
+def _place_new(temporary: Path, target: Path) -> None:
+    """Put a staged file at ``target`` only if nothing is there, atomically where the file system can."""
+    try:
+        os.link(temporary, target)  # fails with FileExistsError instead of replacing
+    except FileExistsError:
         raise
+    except OSError:  # no hard links on this file system (FAT, some network shares): exclusive create
+        with open(target, "xb") as stream:
+            stream.write(temporary.read_bytes())
+    temporary.unlink()
+
+
+def _cannot_write(path: Path, exc: OSError) -> OutputError:
+    """One line naming the file the user asked for and why the system refused it."""
+    blocker = next((p for p in (path.parent, *path.parent.parents) if p.exists()), None)
+    if blocker is not None and not blocker.is_dir():
+        reason = f"{blocker.as_posix()} is a file, not a folder"
+    elif path.is_dir():
+        reason = "it is a folder"
+    else:
+        reason = exc.strerror or str(exc)
+    return OutputError(f"cannot write {path.as_posix()}: {reason}")
 
 
 RENDERERS: dict[str, Callable[..., str]] = {"text": render_text, "json": render_json}

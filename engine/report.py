@@ -16,7 +16,6 @@ from typing import TYPE_CHECKING, Any
 
 from interlock import __version__
 from interlock.findings import SEVERITY_ORDER, Finding, Waiver
-from interlock.sarif import location_labels
 
 if TYPE_CHECKING:
     from interlock.model import Organization
@@ -386,6 +385,8 @@ def sentence(text: str) -> str:
 
 
 def _view(finding: Finding, names: _Names, previous: Comparison | None = None) -> FindingView:
+    from interlock.sarif import location_labels  # the labels SARIF uses; the SARIF writer itself is not needed
+
     labels = location_labels(finding)
     status = previous.status(finding.fingerprint) if previous else None
     was = None

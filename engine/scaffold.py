@@ -183,7 +183,11 @@ FILES: tuple[tuple[str, str], ...] = (
 
 
 def scaffold(directory: Path) -> list[Path]:
-    """Write the example organization into ``directory`` (created if needed); return the files written."""
+    """Write the example organization into ``directory`` (created if needed); return the files written.
+
+    The files are written together or not at all: a failure (a full disk, a file created meanwhile)
+    leaves neither a partial organization nor a new empty folder behind.
+    """
     if directory.exists() and not directory.is_dir():
         raise UsageError(f"{directory.as_posix()} is a file, not a directory")
     targets = [directory / name for name, _ in FILES]
@@ -199,8 +203,10 @@ def scaffold(directory: Path) -> list[Path]:
             raise UsageError(f"{directory.as_posix()} already holds YAML files ({shown}) that "
                              f"`interlock check {directory.as_posix()}` would read with the new ones; "
                              "nothing was written (choose a new or empty directory)")
-    directory.mkdir(parents=True, exist_ok=True)
-    for path, (_, text) in zip(targets, FILES):
-        with path.open("x", encoding="utf-8", newline="\n") as handle:  # "x": never overwrite, even in a race
-            handle.write(text)
+    from interlock.render import Outbox
+
+    with Outbox() as outbox:  # all five files or none, each whole, and never over a file that appeared meanwhile
+        for path, (_, text) in zip(targets, FILES):
+            outbox.stage(path, text, overwrite=False)
+        outbox.commit()
     return targets

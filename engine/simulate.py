@@ -35,18 +35,20 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from interlock import __version__
-from interlock.config import Config
 from interlock.errors import UsageError
-from interlock.facts import Fact
 from interlock.findings import Finding, build_findings
 from interlock.loader import load_documents
 from interlock.model import Assumption, Measure, Milestone, Organization, Plan, Target
 from interlock.money import format_money, to_decimal
 from interlock.rulebook import RuleBook, load_rulebook
 from interlock.validate import add_months, validate
+
+if TYPE_CHECKING:
+    from interlock.config import Config
+    from interlock.facts import Fact
 
 SHIFT = re.compile(r"^([+-])\s*([0-9]+)\s*([dwmqy])$")
 DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")

@@ -304,11 +304,68 @@ def test_patch_replaces_the_removed_call() -> None:
 
 
 def test_the_installed_engine_is_the_patched_build() -> None:
-    """The extension imports on this interpreter, and exports no removed symbol."""
+    """The extension imports on this interpreter, exports no removed symbol, and is our build."""
+    import importlib.metadata
+
     import durable_rules_engine
 
     binary = Path(durable_rules_engine.__file__).read_bytes()
     assert b"PyEval_CallObject" not in binary
+    assert importlib.metadata.version("durable-rules") == _build_script().LOCAL_VERSION
+
+
+def test_every_patch_applies_to_its_file() -> None:
+    script = _build_script()
+    sources = {"src/rulespy/rules.c": "x = PyEval_CallObject(f, a);", "setup.py": "    version = '2.0.28',",
+               "src/rules/state.h": "#define MAX_OBJECT_PROPERTIES 255\n#define MAX_OBJECT_SIZE 4294967296"}
+    for relative, old, new in script.PATCHES:
+        patched, count = script.patch_source(sources[relative.replace("\\", "/")], old, new)
+        assert count == 1 and new in patched and old not in patched
+    assert script.LOCAL_VERSION.startswith(script.VERSION + "+")
+
+
+def _raw_assert(properties: int) -> int:
+    class Host(durable_engine.Host):  # type: ignore[misc]
+        def _run(self) -> None:
+            return None
+
+        def get_action(self, name: str) -> Any:
+            return lambda c: None
+
+    host = Host()
+    host.register_rulesets({f"wide{properties}": {"r": {"all": [{"m": {"kind": "w"}}], "run": "a"}}})
+    ruleset = host.get_ruleset(f"wide{properties}")
+    fact = {"id": "f1", "sid": "1", "kind": "w", **{f"p{n}": n for n in range(properties - 3)}}
+    code, state = dre.assert_facts(ruleset._handle, json.dumps([fact]))
+    ruleset.do_actions(state, lambda e, s: None)
+    ruleset.delete_state("1")
+    dre.delete_ruleset(ruleset._handle)
+    return int(code)
+
+
+def _raw_assert_in_a_child(properties: int) -> int:
+    """Exit status of a child process asserting one fact that wide (the engine may crash it)."""
+    import subprocess
+    import sys
+
+    code = f"import sys; sys.path.insert(0, {str(Path(__file__).parent)!r}); import test_adapter; " \
+           f"sys.exit(test_adapter._raw_assert({properties}))"
+    return subprocess.run([sys.executable, "-c", code], capture_output=True).returncode
+
+
+def test_raw_engine_crashes_on_a_fact_wider_than_its_property_table() -> None:
+    assert _raw_assert_in_a_child(62) == 0  # id, sid, kind and 59 more: fits the 63-slot table
+    assert _raw_assert_in_a_child(70) < 0  # killed by a signal (segmentation fault), no error code
+
+
+def test_adapter_refuses_a_fact_too_wide_for_the_engine() -> None:
+    from interlock.adapter import MAX_FACT_FIELDS
+
+    wide = {"kind": "m", **{f"p{n}": n for n in range(MAX_FACT_FIELDS)}}
+    with DurableEngine({"r": {"all": [{"m": {"kind": "m"}}]}}, lambda *a: None, 1) as engine:
+        with pytest.raises(EngineError, match="fields; the rules engine holds at most 60"):
+            engine.run([wide])
+        engine.run([{"kind": "m", **{f"p{n}": n for n in range(MAX_FACT_FIELDS - 1)}}])  # the widest allowed
 
 
 def test_actions_raise_no_deprecation_warnings() -> None:

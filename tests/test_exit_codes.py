@@ -1,7 +1,11 @@
-"""Exit statuses: 0 clean at the threshold, 1 findings at or above it, 2 bad input, configuration or usage."""
+"""Exit statuses: 0 clean at the threshold, 1 findings at or above it, 2 bad input, configuration or usage.
+
+3 (an internal error) and 130 (interrupted) are tested in test_cli_errors.py.
+"""
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -168,3 +172,10 @@ def test_the_installed_entry_point_exits_2_without_a_traceback(tmp_path: Path) -
     done = subprocess.run([sys.executable, "-m", "interlock", "check", "org", "--config", os.devnull],
                           capture_output=True, text=True, env=env, cwd=tmp_path, timeout=120)
     assert done.returncode == 2 and "Traceback" not in done.stderr
+
+
+@pytest.mark.parametrize("doc", ["README.md", "docs/workflow.md"])
+def test_every_exit_status_is_documented(doc: str) -> None:
+    text = (Path(__file__).resolve().parents[1] / doc).read_text(encoding="utf-8")
+    section = text.split("## Exit status", 1)[1].split("\n## ", 1)[0]
+    assert re.findall(r"^\| (\d+) \|", section, re.MULTILINE) == ["0", "1", "2", "3", "130"]

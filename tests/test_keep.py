@@ -92,3 +92,14 @@ def test_prefilter_keeps_out_facts_no_pattern_accepts() -> None:
     assert not matchable({"kind": "measure", "team": False})  # a test on a missing field never matches
     assert not matchable({"kind": "department"})
     assert matchable({"kind": "measure", "weight": 0.2 - 1e-12, "team": False})  # near ties go to the engine
+
+
+def test_prefilter_reads_alternatives_over_constants() -> None:
+    patterns = compile_when([{"c": {"kind": "curve", "any": [{"monotone": False}, {"max_rate": {"gt": 3}}]}}], {})
+    matchable = prefilter([CompiledRule("R", patterns)])
+    assert matchable({"kind": "curve", "monotone": False, "max_rate": 1})
+    assert matchable({"kind": "curve", "monotone": True, "max_rate": 5})
+    assert not matchable({"kind": "curve", "monotone": True, "max_rate": 1})
+    joined = compile_when([{"m": {"kind": "m"}}, {"c": {"kind": "curve", "any": [{"monotone": False},
+                                                                             {"max_rate": {"ref": "m.x"}}]}}], {})
+    assert prefilter([CompiledRule("J", joined)])({"kind": "curve", "monotone": True, "max_rate": 1})
