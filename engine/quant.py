@@ -28,6 +28,7 @@ import datetime
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from interlock.facts import Fact, fact, slug
 from interlock.formulas import Expr, FormulaError, FormulaSet, Var, evaluate, render, variables
@@ -113,6 +114,29 @@ class _Quant:
         self.formulas = FormulaSet(org.formulas, self.canonical)
         self.departments: dict[str, Department] = {d.id: d for d in org.departments}
         self.targets: dict[str, Target] = {t.id: t for t in org.targets}
+        # Indexes built once: the lookups below run per department, so a scan each would be quadratic.
+        self.children: dict[str, list[str]] = {}
+        for d in org.departments:
+            if d.parent is not None:
+                self.children.setdefault(d.parent, []).append(d.id)
+        self.targets_of: dict[str, list[Target]] = {}
+        for t in org.targets:
+            self.targets_of.setdefault(t.owner, []).append(t)
+        self.plans_of: dict[str, list[Plan]] = {}
+        for plan in sorted(org.plans, key=lambda p: p.id):
+            self.plans_of.setdefault(plan.department, []).append(plan)
+        self.hires_of: dict[str, list[Any]] = {}
+        for h in org.hires:
+            self.hires_of.setdefault(h.department, []).append(h)
+        # file order, so results never depend on the index
+        self._target_order = {t.id: n for n, t in enumerate(org.targets)}
+        self._plan_order = {p.id: n for n, p in enumerate(org.plans)}
+        self._hire_order = {id(h): n for n, h in enumerate(org.hires)}
+        self._assumption_order = {id(a): n for n, a in enumerate(org.assumptions)}
+        self.value_assumptions: dict[str, list[Assumption]] = {}  # unsegmented, with a value, in file order
+        for a in org.assumptions:
+            if a.segment is None and a.value is not None:
+                self.value_assumptions.setdefault(a.department, []).append(a)
 
     # -- small lookups
 
@@ -149,20 +173,19 @@ class _Quant:
     def descendants(self, dept: str) -> set[str]:
         """The department and every department below it."""
         found = {dept}
-        changed = True
-        while changed:
-            changed = False
-            for d in self.org.departments:
-                if d.parent in found and d.id not in found:
-                    found.add(d.id)
-                    changed = True
+        todo = [dept]
+        while todo:
+            for child in self.children.get(todo.pop(), ()):
+                if child not in found:
+                    found.add(child)
+                    todo.append(child)
         return found
 
     def assumption(self, dept: str, name: str) -> Assumption | None:
         """A department's own unsegmented value assumption, else its nearest ancestor's."""
         for owner in self.ancestry(dept):
-            for a in self.org.assumptions:
-                if a.department == owner and a.name == name and a.segment is None and a.value is not None:
+            for a in self.value_assumptions.get(owner, ()):
+                if a.name == name:
                     return a
         return None
 
@@ -178,14 +201,12 @@ class _Quant:
 
     def provided(self, provider: str, metric: str, period: str | None) -> tuple[Decimal, str, str, str] | None:
         """(value, source, key, at) of the provider's target on ``metric``: a department target, else a measure's."""
-        own = sorted((t for t in self.org.targets if t.owner == provider and t.metric == metric),
+        own = sorted((t for t in self.targets_of.get(provider, ()) if t.metric == metric),
                      key=lambda t: (t.period != period, t.period is not None, t.id))
         if own:
             t = own[0]
             return to_decimal(t.value), "target", t.id, str(t.at)
-        for plan in sorted(self.org.plans, key=lambda p: p.id):
-            if plan.department != provider:
-                continue
+        for plan in self.plans_of.get(provider, ()):
             for m in plan.measures:
                 if m.metric == metric and m.target is not None:
                     return to_decimal(m.target), "measure", f"{plan.id}/{metric}", str(m.at)
@@ -227,8 +248,8 @@ class _Quant:
                 continue
             supplied = dep.metric
             reachable = []
-            for t in self.org.targets:
-                if t.owner != dep.consumer or t.metric == supplied:
+            for t in self.targets_of.get(dep.consumer, ()):
+                if t.metric == supplied:
                     continue
                 depth = self.formulas.depends_on(t.metric, supplied)
                 if depth is not None:
@@ -312,7 +333,7 @@ class _Quant:
                 if a is not None and a.value is not None:
                     return Term(name, to_decimal(a.value), a.department)
             for dept in (second, first):
-                own = [t for t in self.org.targets if t.owner == dept and t.metric == name and t.period == period]
+                own = [t for t in self.targets_of.get(dept, ()) if t.metric == name and t.period == period]
                 if own:
                     return Term(name, to_decimal(sorted(own, key=lambda t: t.id)[0].value), f"{dept}'s target")
             return None
@@ -395,7 +416,9 @@ class _Quant:
     def capacity(self, productivity: Assumption) -> Fact | None:
         dept = productivity.department
         below = self.descendants(dept)
-        candidates = [t for t in self.org.targets if t.owner in below and self.unit(t.metric) == "currency"]
+        candidates = [t for owner in sorted(below) for t in self.targets_of.get(owner, ())
+                      if self.unit(t.metric) == "currency"]
+        candidates.sort(key=lambda t: self._target_order[t.id])
         quotas = [t for t in candidates if t.kind == "quota"] or [t for t in candidates if t.owner == dept]
         if not quotas:
             return None
@@ -412,10 +435,12 @@ class _Quant:
         if quota_total <= 0:
             return None
 
-        paying = [p for p in self.org.plans if p.department in below and any(m.metric == metric for m in p.measures)]
+        paying = sorted((p for owner in below for p in self.plans_of.get(owner, ())
+                         if any(m.metric == metric for m in p.measures)), key=lambda p: self._plan_order[p.id])
         sellers = sum(p.participants or 0 for p in paying)
         hiring_depts = {p.department for p in paying} | {dept}
-        hires = [h for h in self.org.hires if h.department in hiring_depts]
+        hires = sorted((h for owner in hiring_depts for h in self.hires_of.get(owner, ())),
+                       key=lambda h: self._hire_order[id(h)])
         heads_assumed = self.assumption(dept, HEADS)
         heads = (to_decimal(heads_assumed.value) if heads_assumed and heads_assumed.value is not None
                  else Decimal(sellers + sum(h.count for h in hires)))
@@ -432,9 +457,10 @@ class _Quant:
             ramp = effective / heads if heads_assumed is None else ONE
         productive = to_decimal(productivity.value)
         env = {HEADS: heads, RAMP: ramp, PRODUCTIVITY: productive}
-        for a in self.org.assumptions:
-            if a.department in self.ancestry(dept) and a.value is not None and a.segment is None:
-                env.setdefault(a.name, to_decimal(a.value))
+        inherited = sorted((a for owner in self.ancestry(dept) for a in self.value_assumptions.get(owner, ())),
+                           key=lambda a: self._assumption_order[id(a)])
+        for a in inherited:
+            env.setdefault(a.name, to_decimal(a.value))
         capacity = self.formulas.evaluate(CAPACITY, env)
         if capacity is None:
             capacity = heads * ramp * productive
