@@ -15,8 +15,6 @@ from dataclasses import dataclass, field, replace
 from functools import cache, cached_property
 from typing import Any
 
-from jsonschema import Draft202012Validator
-
 from interlock import resources
 from interlock.errors import InputError, Problem
 from interlock.model import Formula, Influence, Location, Metric, NonConflict
@@ -231,15 +229,15 @@ def _objective(data: Mapping[str, Any], base: Knowledge) -> ObjectiveDefinition:
     )
 
 
-def _knowledge_validator() -> Draft202012Validator | None:
+def _knowledge_validator() -> resources.SchemaCheck | None:
+    """The knowledge schema's check, built once per process (None if the schema is not shipped)."""
     try:
-        schema = resources.schema("knowledge")
+        return resources.schema_check("knowledge", formats=True)
     except FileNotFoundError:
         return None
-    return Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
 
 
-def _schema_problems(validator: Draft202012Validator, data: Any, index: SourceIndex, display: str) -> list[Problem]:
+def _schema_problems(validator: resources.SchemaCheck, data: Any, index: SourceIndex, display: str) -> list[Problem]:
     problems = []
     for error in validator.iter_errors(data):
         path = tuple(error.absolute_path)

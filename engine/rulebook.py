@@ -8,6 +8,7 @@ options, Jinja syntax errors and negations that cannot be stratified.
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,6 +24,7 @@ from interlock.yamlsource import SourceIndex, parse_yaml
 FAMILIES = ("vertical", "cross-functional", "temporal", "quantitative", "hygiene")
 SEVERITIES = ("error", "warning", "info")
 BUILTIN_PREFIX = "rules/catalog"
+_PLAIN_KEY = re.compile(r"[\w$-]+")
 
 
 @dataclass(frozen=True)
@@ -164,18 +166,18 @@ def _load_rule(path: Path, display: str, problems: list[Problem]) -> Rule | None
     except InputError as exc:
         problems.extend(exc.problems)
         return None
-    validator = jsonschema.Draft202012Validator(resources.schema("rule"))
-    errors = sorted(validator.iter_errors(data), key=lambda e: list(map(str, e.absolute_path)))
+    # built once per process; a valid file costs the compiled verdict only, an invalid one gets jsonschema's errors
+    errors = sorted(resources.schema_check("rule").iter_errors(data), key=lambda e: list(map(str, e.absolute_path)))
     for error in errors:
-        path = tuple(error.absolute_path)
+        at = tuple(error.absolute_path)
         if error.validator == "additionalProperties" and isinstance(error.instance, dict):
             allowed = set(error.schema.get("properties", {}))
             for key in sorted(k for k in error.instance if k not in allowed):
-                line, col = index.locate_key((*path, key))
-                problems.append(Problem(display, line, col, f"{_where(path)}unknown key {key!r}{_suggest(key, allowed)}"))
+                line, col = index.locate_key((*at, key))
+                problems.append(Problem(display, line, col, f"{_where(at)}unknown key {key!r}{_suggest(key, allowed)}"))
             continue
-        line, col = index.locate(path)
-        problems.append(Problem(display, line, col, f"{_where(path)}{_schema_message(error)}"))
+        line, col = index.locate(at)
+        problems.append(Problem(display, line, col, f"{_where(at)}{_schema_message(error)}"))
     if errors:
         return None
     found = len(problems)
@@ -218,10 +220,14 @@ def _load_rule(path: Path, display: str, problems: list[Problem]) -> Rule | None
 
 
 def _check_templates(data: Mapping[str, Any], index: SourceIndex, display: str, problems: list[Problem]) -> None:
-    """Jinja syntax errors in any template or expression, located at their key."""
+    """Jinja syntax errors in any template or expression, located at their key.
+
+    Each source is checked as the rule will run it (the message stripped, as Rule keeps it), so the
+    parse done here is the one evaluation reuses (expressions caches it by source).
+    """
     found: list[tuple[tuple[Any, ...], str, bool]] = []
     if "message" in data:
-        found.append((("message",), data["message"], True))
+        found.append((("message",), data["message"].strip(), True))
     if "check" in data:
         found.append((("check",), data["check"], False))
     for key in ("identity", "prefer", "departments", "objectives"):
@@ -231,7 +237,7 @@ def _check_templates(data: Mapping[str, Any], index: SourceIndex, display: str, 
     for path, source, is_template in found:
         error = expressions.syntax_error(source, template=is_template)
         if error:
-            problems.append(Problem(display, *index.locate(path), f"{'.'.join(map(str, path))}: Jinja syntax error: {error}"))
+            problems.append(Problem(display, *index.locate(path), f"{_where(path)}Jinja syntax error: {error}"))
 
 
 def _cross_checks(rules: Sequence[Rule]) -> list[Problem]:
@@ -247,8 +253,9 @@ def _cross_checks(rules: Sequence[Rule]) -> list[Problem]:
 
 
 def _where(path: Iterable[Any]) -> str:
-    parts = list(path)
-    return f"{'.'.join(map(str, parts))}: " if parts else ""
+    """``when.0.m: `` before a message; a key that is not a plain word is quoted, so a problem stays one line."""
+    parts = [str(p) if isinstance(p, int) or _PLAIN_KEY.fullmatch(str(p)) else repr(p) for p in path]
+    return f"{'.'.join(parts)}: " if parts else ""
 
 
 def _suggest(key: str, allowed: Iterable[str]) -> str:

@@ -21,7 +21,12 @@ from typing import Any
 
 import pytest
 import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
+from test_rulebook import mutated
+
+from interlock import knowledge, resources
 
 ROOT = Path(__file__).parent.parent
 KNOWLEDGE = ROOT / "rules" / "knowledge"
@@ -176,6 +181,32 @@ def test_file_validates_against_schema(name: str) -> None:
 )
 def test_schema_rejects_bad_documents(document: dict[str, Any]) -> None:
     assert list(Draft202012Validator(schema()).iter_errors(document))
+    check = resources.schema_check("knowledge", formats=True)  # what knowledge.builtin() validates with
+    assert not check.passes(document) and list(check.iter_errors(document))
+
+
+def test_every_file_passes_the_fast_verdict() -> None:
+    """Loading the knowledge base never needs jsonschema (about 35 ms for these four files)."""
+    check = resources.schema_check("knowledge", formats=True)
+    assert check.verdict is not None and check.validator.schema is resources.schema("knowledge")
+    assert all(check.passes(load(name)) for name in FILES)
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.sampled_from(FILES).flatmap(lambda name: mutated(_small(load(name)))))
+def test_the_verdict_is_jsonschemas_on_broken_files(document: dict[str, Any]) -> None:
+    """Never valid where jsonschema finds an error (that error would be lost), nor the reverse."""
+    check = resources.schema_check("knowledge", formats=True)
+    assert check.passes(document) == check.validator.is_valid(document)
+
+
+def _small(document: dict[str, Any]) -> dict[str, Any]:
+    """The first entries of each section: mutations then hit every kind of entry often."""
+    return {key: value[:6] if isinstance(value, list) else value for key, value in document.items()}
+
+
+def test_the_knowledge_validator_is_built_once() -> None:
+    assert knowledge._knowledge_validator() is knowledge._knowledge_validator()
 
 
 # ---------------------------------------------------------------- metrics

@@ -1,15 +1,27 @@
 """Meta-tests over the rule set, rule-file validation, and user rule packs."""
 from __future__ import annotations
 
+import copy
+import datetime
 import textwrap
+from collections.abc import Iterator
+from decimal import Decimal
+from fractions import Fraction
 from pathlib import Path
+from typing import Any
+from unittest import mock
 
+import jsonschema
 import pytest
 from click.testing import CliRunner
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
+from interlock import resources
 from interlock.cli import cli, main
 from interlock.errors import InputError
 from interlock.rulebook import FAMILIES, load_rulebook
+from interlock.yamlsource import parse_yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 BOOK = load_rulebook()
@@ -145,3 +157,161 @@ def test_a_pack_rule_may_not_reuse_a_builtin_id(tmp_path: Path) -> None:
     (tmp_path / "V03.yaml").write_text(PACK_RULE.replace("id: ACME01", "id: V03"), encoding="utf-8")
     with pytest.raises(InputError, match="duplicate rule 'V03'"):
         load_rulebook([tmp_path])
+
+
+# --- loading cost: one validator per process, a fast verdict before jsonschema -------------------
+
+SCHEMA_WORDS = ["id", "name", "family", "severity", "title", "summary", "rationale", "when", "kind", "message",
+                "derive", "fields", "examples", "fail", "pass", "policy", "options", "type", "default", "metrics",
+                "from", "to", "sign", "band", "good", "unit", "lag", "basis", "x", "not", "any", "eq", "gte", "ref"]
+JSON = st.recursive(
+    st.none() | st.booleans() | st.integers(-3, 3) | st.floats(-2, 2, allow_nan=False) | st.text(max_size=3)
+    | st.sampled_from(["", "x", "up", "down", "band", "+", "-", "a_b", "V03", "error", "hygiene", "measure", "2w",
+                       "sourced", "heuristic"]),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.sampled_from(SCHEMA_WORDS), inner, max_size=3),
+    max_leaves=6,
+)
+
+
+def _paths(doc: Any, at: tuple[Any, ...] = ()) -> Iterator[tuple[Any, ...]]:
+    yield at
+    items = doc.items() if isinstance(doc, dict) else enumerate(doc) if isinstance(doc, list) else ()
+    for key, value in items:
+        yield from _paths(value, (*at, key))
+
+
+@st.composite
+def mutated(draw: st.DrawFn, doc: dict[str, Any]) -> dict[str, Any]:
+    """``doc`` with one to three random edits: a value replaced, a key or item deleted, a key added."""
+    doc = copy.deepcopy(doc)
+    for _ in range(draw(st.integers(1, 3))):
+        path = draw(st.sampled_from(list(_paths(doc))))
+        target = doc
+        for key in path[:-1]:
+            target = target[key]
+        edit = draw(st.sampled_from(["replace", "delete", "add", "wrap"]))
+        holder = target[path[-1]] if path else doc
+        if edit == "add" and isinstance(holder, dict):
+            holder[draw(st.sampled_from(SCHEMA_WORDS))] = draw(JSON)
+        elif edit == "add" and isinstance(holder, list):
+            holder.append(draw(JSON))
+        elif path and edit == "delete":
+            del target[path[-1]]
+        elif path and edit == "wrap":
+            target[path[-1]] = [target[path[-1]]]
+        elif path:
+            target[path[-1]] = draw(JSON)
+    return doc
+
+
+def catalog_documents() -> list[dict[str, Any]]:
+    folder = ROOT / "rules" / "catalog"
+    return [parse_yaml(p.read_text(encoding="utf-8"), p.name)[0] for p in sorted(folder.glob("*.yaml"))]
+
+
+CATALOG_DOCUMENTS = catalog_documents()
+
+
+def test_every_built_in_rule_file_passes_the_fast_verdict() -> None:
+    """So loading the catalog never runs jsonschema (which would cost about 1 ms per file)."""
+    check = resources.schema_check("rule")
+    assert check.verdict is not None
+    assert all(check.passes(doc) for doc in CATALOG_DOCUMENTS)
+
+
+@settings(max_examples=600, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.sampled_from(CATALOG_DOCUMENTS).flatmap(mutated))
+def test_the_verdict_is_jsonschemas_on_broken_rule_files(doc: dict[str, Any]) -> None:
+    """Never valid where jsonschema finds an error (that error would be lost), nor the reverse."""
+    check = resources.schema_check("rule")
+    assert check.passes(doc) == check.validator.is_valid(doc)
+
+
+def test_a_valid_pack_is_loaded_without_running_jsonschema(tmp_path: Path) -> None:
+    """The validator is built once per process; a valid rule file never reaches jsonschema."""
+    (tmp_path / "ACME01.yaml").write_text(PACK_RULE, encoding="utf-8")
+    (tmp_path / "ACME02.yaml").write_text(PACK_RULE.replace("ACME01", "ACME02").replace("no-bookings", "no-bookings2"),
+                                          encoding="utf-8")
+    check = resources.schema_check("rule")
+    refuse = mock.Mock(side_effect=AssertionError("jsonschema ran"))
+    with mock.patch.object(jsonschema.Draft202012Validator, "iter_errors", refuse), \
+            mock.patch.object(jsonschema.Draft202012Validator, "is_valid", refuse), \
+            mock.patch.object(jsonschema.Draft202012Validator, "__init__", refuse):
+        book = load_rulebook([tmp_path])
+    assert book.find("ACME02") is not None and resources.schema_check("rule") is check
+    assert check.validator.schema is resources.schema("rule")
+
+
+def test_an_invalid_pack_still_gets_jsonschemas_messages(tmp_path: Path) -> None:
+    (tmp_path / "ACME01.yaml").write_text(PACK_RULE.replace("severity: warning", "severity: loud"), encoding="utf-8")
+    with pytest.raises(InputError) as caught:
+        load_rulebook([tmp_path])
+    assert any("severity: 'loud' is not one of ['error', 'warning', 'info']" in line for line in caught.value.lines())
+
+
+# --- the fast verdict (jsonschema-rs) against jsonschema, keyword by keyword ----------------------
+
+PATTERNS = ["^[a-z]+$", "^x", "y$", "[0-9]", "^$", "a|b"]
+TYPES = ["null", "boolean", "integer", "number", "string", "array", "object"]
+PROPERTIES = ["a", "b", "c"]
+
+
+def schemas(refs: bool = True) -> st.SearchStrategy[Any]:
+    """Small draft 2020-12 schemas over the keywords our schemas use (``$ref`` to ``#/$defs/name``)."""
+    leaf = st.one_of(
+        st.booleans(),
+        st.fixed_dictionaries({"type": st.sampled_from(TYPES) | st.lists(st.sampled_from(TYPES), min_size=1, max_size=3,
+                                                                           unique=True)}),
+        st.fixed_dictionaries({"enum": st.lists(JSON, min_size=1, max_size=3)}),
+        st.fixed_dictionaries({"const": JSON}),
+        st.fixed_dictionaries({"pattern": st.sampled_from(PATTERNS)}),
+        st.fixed_dictionaries({st.sampled_from(["minLength", "maxLength", "minItems", "maxItems", "minProperties",
+                                                "maxProperties"]): st.integers(0, 3)}),
+        st.fixed_dictionaries({st.sampled_from(["minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"]):
+                               st.integers(-2, 2) | st.floats(-2, 2, allow_nan=False)}),
+        st.fixed_dictionaries({"required": st.lists(st.sampled_from(PROPERTIES), max_size=2, unique=True)}),
+        st.fixed_dictionaries({"uniqueItems": st.booleans()}),
+        st.fixed_dictionaries({"dependentRequired": st.dictionaries(st.sampled_from(PROPERTIES), st.lists(
+            st.sampled_from(PROPERTIES), max_size=2, unique=True), max_size=2)}),
+        st.just({"$ref": "#/$defs/name"} if refs else {}),
+    )
+
+    def extend(inner: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
+        mapping = st.dictionaries(st.sampled_from(PROPERTIES), inner, max_size=2)
+        return st.one_of(
+            st.fixed_dictionaries({"properties": mapping}, optional={"additionalProperties": inner,
+                                                                      "patternProperties": st.dictionaries(
+                                                                          st.sampled_from(PATTERNS), inner, max_size=2)}),
+            st.fixed_dictionaries({"items": inner}, optional={"prefixItems": st.lists(inner, max_size=2)}),
+            st.fixed_dictionaries({"prefixItems": st.lists(inner, max_size=2)}),
+            st.fixed_dictionaries({st.sampled_from(["anyOf", "oneOf", "allOf"]): st.lists(inner, min_size=1, max_size=3)}),
+            st.fixed_dictionaries({"not": inner}),
+            st.fixed_dictionaries({"if": inner}, optional={"then": inner, "else": inner}),
+            st.fixed_dictionaries({"propertyNames": inner}),
+            st.fixed_dictionaries({"dependentSchemas": mapping}),
+            st.fixed_dictionaries({"type": st.just("object"), "additionalProperties": inner}),
+            st.tuples(inner, inner).map(lambda pair: {**pair[0], **pair[1]} if all(
+                isinstance(p, dict) for p in pair) else pair[0]),
+        )
+
+    return st.recursive(leaf, extend, max_leaves=8)
+
+
+INSTANCES = st.recursive(
+    st.none() | st.booleans() | st.integers(-3, 3) | st.floats(-3, 3, allow_nan=False) | st.just(1.0)
+    | st.text(alphabet="abxy09", max_size=3) | st.dates(),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.sampled_from(PROPERTIES + ["x1", "yy"]), inner,
+                                                                max_size=3),
+    max_leaves=8,
+)
+
+
+@settings(max_examples=1500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(schemas(), schemas(refs=False), st.lists(INSTANCES, min_size=1, max_size=4))
+def test_the_fast_verdict_never_passes_what_jsonschema_refuses(schema: Any, named: Any, instances: list[Any]) -> None:
+    """jsonschema-rs passing a document means jsonschema finds no error; a document it refuses
+    (or cannot read, such as a date) goes to jsonschema, so only speed depends on the converse."""
+    root = {"$defs": {"name": named}, **schema} if isinstance(schema, dict) else schema
+    check = resources.SchemaCheck(jsonschema.Draft202012Validator(root), formats=False)
+    for instance in instances:
+        assert not check.passes(instance) or check.validator.is_valid(instance), (root, instance)
