@@ -3,10 +3,18 @@
 Paths are shown as the user reached them (``policies/sales.yml``), so that
 messages can be opened from a terminal. Files are read in sorted order: the
 result never depends on the order the file system lists a directory in.
+
+Folders are walked without following links to folders, so a link loop cannot
+hang a run; hidden folders (``.git``) are not entered at all. A policy file
+that cannot be read (a dangling link, a link loop, a pipe, no permission) is
+a problem at ``file:1:1``, never silently skipped (docs/hardening.md).
 """
 from __future__ import annotations
 
-from collections.abc import Sequence
+import errno
+import os
+import stat
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePath
 from typing import Any
@@ -39,12 +47,15 @@ def load_documents(paths: Sequence[Path], root_display: Path | None = None) -> l
     data) so that validation can report them together with everyone else's.
     With ``root_display``, files under it are shown relative to it.
     """
-    found: dict[Path, str] = {}
+    found: dict[str, tuple[Path, str, str | None]] = {}
     for given in paths:
-        for file, display in _expand(Path(given), root_display):
-            found.setdefault(file.resolve(), display)
+        for file, display, trouble in _expand(Path(given), root_display):
+            found.setdefault(_identity(file), (file, display, trouble))
     documents = []
-    for file, display in sorted(found.items(), key=lambda item: item[1]):
+    for file, display, trouble in sorted(found.values(), key=lambda item: item[1]):
+        if trouble is not None:
+            documents.append(Document(display, {}, SourceIndex(display), (Problem(display, 1, 1, trouble),)))
+            continue
         try:
             data, index = read_yaml(file, display)
         except InputError as exc:
@@ -64,26 +75,107 @@ def is_policy_file(relative: PurePath) -> bool:
     return not any(word in name for word in SKIPPED_WORDS)
 
 
-def _expand(given: Path, root_display: Path | None) -> list[tuple[Path, str]]:
+def _identity(file: Path) -> str:
+    """One key per file however it was reached (a file given twice is read once); a broken link keys by its own path."""
+    try:
+        return str(file.resolve(strict=True))
+    except (OSError, RuntimeError):  # RuntimeError: a link loop on Python < 3.13
+        return os.path.abspath(file)
+
+
+def _expand(given: Path, root_display: Path | None) -> list[tuple[Path, str, str | None]]:
+    """(file, display, why it cannot be read or None) for a path given on the command line."""
     if given.is_file():
-        return [(given, _display(given, PurePath(), root_display))]
+        return [(given, _display(given, PurePath(), root_display), None)]
     if not given.is_dir():
-        raise UsageError(f"{given.as_posix()}: no such file or directory")
-    files = [
-        (file, _display(given, file.relative_to(given), root_display))
-        for file in given.rglob("*")
-        if file.is_file() and is_policy_file(file.relative_to(given))
-    ]
+        raise UsageError(f"{_shown(given.as_posix())}: {_missing(given)}")
+    files = [(file, _display(given, relative, root_display), trouble) for file, relative, trouble in _walk(given)]
     if not files:
-        raise UsageError(f"{given.as_posix()}: no policy files (*.yml, *.yaml) in this directory")
+        raise UsageError(f"{_shown(given.as_posix())}: no policy files (*.yml, *.yaml) in this directory")
     return files
+
+
+def _missing(given: Path) -> str:
+    """Why a path given on the command line is neither a file nor a folder."""
+    try:
+        given.stat()
+    except OSError as exc:
+        return _link_trouble(exc) if given.is_symlink() else "no such file or directory"
+    return "not a regular file or folder (a pipe, socket or device)"
+
+
+def _walk(root: Path) -> Iterator[tuple[Path, PurePath, str | None]]:
+    """Policy files below ``root``: (path, path relative to root, why it cannot be read or None).
+
+    Hidden entries are skipped before they are entered and links to folders
+    are not followed, so the walk ends even on a folder that links to itself.
+    """
+    pending = [PurePath()]
+    while pending:
+        relative = pending.pop()
+        try:
+            with os.scandir(root / relative) as listing:
+                entries = list(listing)
+        except OSError as exc:
+            if not relative.parts:
+                raise UsageError(f"{_shown(root.as_posix())}: cannot read the folder: {exc.strerror or exc}") from None
+            yield root / relative, relative, f"cannot read the folder: {exc.strerror or exc}"
+            continue
+        for entry in entries:
+            if entry.name.startswith("."):
+                continue
+            child = relative / entry.name
+            if _is_real_dir(entry):
+                pending.append(child)
+            elif is_policy_file(child):
+                trouble = _unreadable(entry)
+                if trouble != _FOLDER:
+                    yield root / child, child, trouble
+
+
+_FOLDER = "a folder"
+
+
+def _is_real_dir(entry: os.DirEntry[str]) -> bool:
+    try:
+        return entry.is_dir(follow_symlinks=False)
+    except OSError:
+        return False
+
+
+def _unreadable(entry: os.DirEntry[str]) -> str | None:
+    """None for a regular file (or a link to one); _FOLDER for a link to a folder; else why it cannot be read."""
+    try:
+        if entry.is_file(follow_symlinks=False):  # the common case, from the listing itself: no system call
+            return None
+        mode = entry.stat().st_mode  # follows links: a loop or a dangling link raises
+    except OSError as exc:
+        return f"cannot read the file: {_link_trouble(exc) if entry.is_symlink() else exc.strerror or exc}"
+    if stat.S_ISREG(mode):
+        return None
+    if stat.S_ISDIR(mode):
+        return _FOLDER  # a link to a folder, named like a file: links to folders are not followed
+    return "cannot read the file: not a regular file (a pipe, socket or device)"
+
+
+def _link_trouble(exc: OSError) -> str:
+    if exc.errno == errno.ELOOP:
+        return "a loop of symbolic links"
+    return f"a symbolic link to nothing ({exc.strerror or 'broken'})"
+
+
+def _shown(text: str) -> str:
+    """A path as it may be printed on one line: control characters in a file name are escaped."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
 
 
 def _display(given: Path, relative: PurePath, root_display: Path | None) -> str:
     path = given / relative if relative.parts else given
     if root_display is not None:
         try:
-            return path.resolve().relative_to(root_display.resolve()).as_posix()
-        except ValueError:
+            return _shown(path.resolve().relative_to(root_display.resolve()).as_posix())
+        except (ValueError, OSError, RuntimeError):
             pass
-    return path.as_posix()
+    return _shown(path.as_posix())

@@ -52,9 +52,12 @@ from interlock.model import (
     Spend,
     Target,
 )
-from interlock.yamlsource import DataPath, path_label
+from interlock.yamlsource import DataPath, clip, path_label
 
 PERCENT = re.compile(r"^([+-]?[0-9]+(?:\.[0-9]+)?)\s*%$")
+#: Dates a plan can mean: the fiscal years the schema allows (1900 to 2999). Far enough from the
+#: calendar's ends (year 1, year 9999) that date arithmetic downstream (ramps, slips, periods) cannot overflow.
+FIRST_DAY, LAST_DAY = datetime.date(1900, 1, 1), datetime.date(2999, 12, 31)
 COMPANY = "company"
 DIRECTIONS = {"up": 1, "down": -1}
 
@@ -89,9 +92,13 @@ def parse_percent(value: object) -> float | None:
 
 
 def as_number(value: object) -> float | None:
+    """A finite number, or None: NaN, infinity and integers too large for a float are not amounts."""
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         return None
-    number = float(value)
+    try:
+        number = float(value)
+    except OverflowError:  # an integer of hundreds of digits
+        return None
     return number if math.isfinite(number) else None
 
 
@@ -101,6 +108,12 @@ def as_int(value: object) -> int | None:
 
 
 def as_date(value: object) -> datetime.date | None:
+    """A date a plan can hold: real (not 2027-02-30) and within FIRST_DAY..LAST_DAY, else None."""
+    day = _calendar_date(value)
+    return day if day is not None and FIRST_DAY <= day <= LAST_DAY else None
+
+
+def _calendar_date(value: object) -> datetime.date | None:
     if isinstance(value, datetime.date) and not isinstance(value, datetime.datetime):
         return value
     if isinstance(value, str) and re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value):
@@ -109,6 +122,19 @@ def as_date(value: object) -> datetime.date | None:
         except ValueError:
             return None
     return None
+
+
+def _is_plan_date(instance: object) -> bool:
+    """The schema's `date` format: YYYY-MM-DD, a real day, in the years plans can mean."""
+    return not isinstance(instance, str) or as_date(instance) is not None
+
+
+def shift_months(day: datetime.date, months: int) -> datetime.date | None:
+    """``add_months`` that answers None past the calendar's ends (year 0, year 10000) instead of raising."""
+    try:
+        return add_months(day, months)
+    except (ValueError, OverflowError):
+        return None
 
 
 def as_money(value: object) -> Decimal | None:
@@ -128,8 +154,11 @@ def show(value: object) -> str:
         if math.isinf(value):
             return ".inf" if value > 0 else "-.inf"
         return repr(int(value)) if value.is_integer() and abs(value) < 1e15 else repr(value)
-    if isinstance(value, (int, str)):
-        return repr(value)
+    if isinstance(value, int):
+        text = str(value)
+        return text if len(text) <= 20 else f"a {len(text)}-digit number"
+    if isinstance(value, str):
+        return repr(clip(value))
     if isinstance(value, datetime.date):
         return value.isoformat()
     if isinstance(value, dict):
@@ -144,7 +173,14 @@ def written(value: object) -> str:
     return value if isinstance(value, str) else show(value)
 
 
+def quote(text: str) -> str:
+    """A name from the input, quoted for a message and clipped to one readable line."""
+    return repr(clip(text))
+
+
 def did_you_mean(name: str, candidates: Iterable[str]) -> str:
+    if len(name) > 100:  # nothing that long is a typo of a short name, and difflib is quadratic
+        return ""
     close = difflib.get_close_matches(name, sorted(set(candidates)), n=1, cutoff=0.6)
     return f" (did you mean {close[0]!r}?)" if close else ""
 
@@ -153,8 +189,13 @@ def did_you_mean(name: str, candidates: Iterable[str]) -> str:
 
 
 def _is_number(checker: object, value: object) -> bool:
-    """NaN and infinity are not numbers a plan can use."""
+    """NaN, infinity and integers too large for arithmetic are not numbers a plan can use."""
     return as_number(value) is not None
+
+
+def _is_integer(checker: object, value: object) -> bool:
+    """A whole number small enough for arithmetic (a 400-digit headcount is not one)."""
+    return bool(Draft202012Validator.TYPE_CHECKER.is_type(value, "integer")) and as_number(value) is not None
 
 
 def _bound(name: str, beyond: Callable[[float, float], bool]) -> Callable[..., Iterator[ValidationError]]:
@@ -174,13 +215,15 @@ _PolicyValidator = jsonschema.validators.extend(  # type: ignore[no-untyped-call
         "minimum": _bound("minimum", lambda v, b: v < b),
         "maximum": _bound("maximum", lambda v, b: v > b),
     },
-    type_checker=Draft202012Validator.TYPE_CHECKER.redefine("number", _is_number),
+    type_checker=Draft202012Validator.TYPE_CHECKER.redefine_many({"number": _is_number, "integer": _is_integer}),
 )
 
 
 @cache
 def _validator() -> Any:
-    return _PolicyValidator(resources.schema("policy"), format_checker=Draft202012Validator.FORMAT_CHECKER)
+    formats = jsonschema.FormatChecker()
+    formats.checks("date")(_is_plan_date)
+    return _PolicyValidator(resources.schema("policy"), format_checker=formats)
 
 
 def json_view(value: Any) -> Any:
@@ -257,7 +300,7 @@ def _explain(error: ValidationError) -> list[tuple[DataPath, str, bool]]:
     if kind == "additionalProperties":
         known = list(schema.get("properties", {}))
         extra = sorted(set(value) - set(known)) if isinstance(value, dict) else []
-        return [((*path, key), f"{prefix}unknown key {key!r}{did_you_mean(key, known)}", True) for key in extra]
+        return [((*path, key), f"{prefix}unknown key {clip(key)!r}{did_you_mean(key, known)}", True) for key in extra]
     if kind == "required":
         missing = [name for name in expected if isinstance(value, dict) and name not in value]
         return [(path, f"{prefix}missing required key {name!r}", False) for name in missing]
@@ -267,7 +310,7 @@ def _explain(error: ValidationError) -> list[tuple[DataPath, str, bool]]:
 def _value_message(kind: str, title: str, expected: Any, value: Any) -> str:
     """What is wrong with one value, in words."""
     if kind == "type":
-        got = show(value) + (" (not a finite number)" if isinstance(value, float) and not math.isfinite(value) else "")
+        got = show(value) + _not_finite(value)
         return f"expected {_EXPECTED.get(title) or _expected_types(expected)}, got {got}"
     if kind == "enum":
         options = [str(option) for option in expected]
@@ -275,6 +318,8 @@ def _value_message(kind: str, title: str, expected: Any, value: Any) -> str:
         return f"{show(value)} is not one of {', '.join(options)}{hint}"
     if kind in ("pattern", "anyOf", "oneOf"):
         return f"{show(value)} {_PATTERNS.get(title, 'is not in the expected form')}"
+    if kind == "format" and _calendar_date(value) is not None:
+        return f"{value} is outside the years {FIRST_DAY.year} to {LAST_DAY.year}"
     if kind == "format":
         return f"{show(value)} is not a valid date (write YYYY-MM-DD)"
     if kind in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"):
@@ -291,6 +336,15 @@ def _value_message(kind: str, title: str, expected: Any, value: Any) -> str:
     if kind == "minLength":
         return "must not be empty"
     return f"{show(value)} is not valid here ({kind})"
+
+
+def _not_finite(value: object) -> str:
+    """Why a number that looks like one is refused: NaN, infinity, or too large for arithmetic."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return " (not a finite number)"
+    if isinstance(value, int) and not isinstance(value, bool) and as_number(value) is None:
+        return " (too large)"
+    return ""
 
 
 def _first_repeated(items: Sequence[Any]) -> Any:
@@ -383,6 +437,7 @@ class _Builder:
         self.invalid = invalid  # (file, path) of every value the schema rejected
         self.first: dict[tuple[str, str], Location] = {}
         self.inline: list[tuple[Definition, str]] = []  # definitions written on measures and dependencies
+        self.unbuilt_milestones: set[str] = set()  # identified, but a date or the owner was wrong
 
     # --- reporting and references
 
@@ -399,7 +454,7 @@ class _Builder:
             return False
         first = self.first.setdefault((kind, ident), node.at)
         if first != node.at:
-            what = what or f"{kind} id {ident!r}"
+            what = what or f"{kind} id {quote(ident)}"
             self.report(node, f"duplicate {what} (first defined at {first})")
             return False
         return True
@@ -411,7 +466,7 @@ class _Builder:
             return None
         if value in known:
             return value
-        self.report(node, f"unknown {kind} {value!r}{did_you_mean(value, known)}", *keys)
+        self.report(node, f"unknown {kind} {quote(value)}{did_you_mean(value, known)}", *keys)
         return None
 
     def metric(self, node: _Node, *keys: str | int) -> str | None:
@@ -452,7 +507,9 @@ class _Builder:
         self.catalog = self.knowledge()
         info = self.organization()
         departments = self.departments()
-        milestones = self.milestones(departments)
+        built = self.milestones(departments)
+        # A milestone with a bad date is reported once, not again at every reference to it.
+        milestones = {*built, *self.unbuilt_milestones}
         # Plans and dependencies before definitions: they collect the definitions written inline.
         plans = self.plans(departments, milestones)
         dependencies = self.dependencies(departments, milestones)
@@ -464,7 +521,7 @@ class _Builder:
             plans=plans,
             assumptions=self.assumptions(departments, milestones),
             dependencies=dependencies,
-            milestones=tuple(milestones.values()),
+            milestones=tuple(built.values()),
             hires=self.hires(departments, milestones),
             spend=self.spend(departments, milestones),
             definitions=self.definitions(departments),
@@ -488,17 +545,17 @@ class _Builder:
         for node in nodes:
             ident = node.text("id")
             if ident in builtin.names:
-                self.report(node, f"{ident!r} is a built-in metric: use it as it is, or choose another id", "id")
+                self.report(node, f"{quote(ident)} is a built-in metric: use it as it is, or choose another id", "id")
             elif self.register("metric", ident, node) and self.valid(node):
                 metrics.append(knowledge.metric_from(node.data, node.at))
         for node in nodes:
             aliases = node.data.get("aliases")
             for i, alias in enumerate(aliases if isinstance(aliases, list) else []):
                 if isinstance(alias, str) and alias in builtin.names:
-                    self.report(node, f"{alias!r} already names the built-in metric {builtin.canonical(alias)!r}", "aliases", i)
+                    self.report(node, f"{quote(alias)} already names the built-in metric {builtin.canonical(alias)!r}", "aliases", i)
                 elif isinstance(alias, str):
                     where = _Node(node.doc, (*node.path, "aliases", i), {}, None)
-                    self.register("metric", alias, where, f"metric name {alias!r}")
+                    self.register("metric", alias, where, f"metric name {quote(alias)}")
         names = {*builtin.names, *(m.id for m in metrics), *(a for m in metrics for a in m.aliases)}
         for node in nodes:
             companions = node.data.get("quality_pair")
@@ -547,11 +604,11 @@ class _Builder:
             return ok
         names = formula_names(expression)
         if names is None:
-            message = f"{expression!r} is not a formula over metric ids and numbers (+ - * / and parentheses)"
+            message = f"{quote(expression)} is not a formula over metric ids and numbers (+ - * / and parentheses)"
             self.report(node, message, "expression")
             return False
         for name in sorted(names - set(self.catalog.names)):
-            self.report(node, f"unknown metric {name!r}{did_you_mean(name, self.catalog.names)}", "expression")
+            self.report(node, f"unknown metric {quote(name)}{did_you_mean(name, self.catalog.names)}", "expression")
             ok = False
         return ok
 
@@ -563,17 +620,20 @@ class _Builder:
         for other in nodes[1:]:
             self.report(other, f"the organization is already defined (first defined at {node.at})")
         fiscal_year = as_int(node.data.get("fiscal_year"))
+        if fiscal_year is not None and not FIRST_DAY.year <= fiscal_year <= LAST_DAY.year:
+            fiscal_year = None  # the schema reports it; periods then follow the calendar
         start = as_date(node.data.get("fiscal_year_start"))
         if start is None and fiscal_year is not None:
             start = datetime.date(fiscal_year, 1, 1)
         if fiscal_year is None and start is not None:
             fiscal_year = start.year
+        end = shift_months(start, 12) if start else None
         return {
             "name": node.text("name"),
             "currency": node.text("currency") or "USD",
             "fiscal_year": fiscal_year,
             "fiscal_year_start": start,
-            "fiscal_year_end": add_months(start, 12) - datetime.timedelta(days=1) if start else None,
+            "fiscal_year_end": end - datetime.timedelta(days=1) if end else None,
             "incentive_budget": as_money(node.data.get("incentive_budget")),
             "base_revenue": as_money(node.data.get("base_revenue")),
             "at": node.at,
@@ -626,6 +686,8 @@ class _Builder:
             confidence = parse_percent(node.data.get("confidence")) if "confidence" in node.data else 1.0
             if owner and planned and forecast and confidence is not None:
                 result[ident] = Milestone(ident, node.text("name") or ident, owner, planned, forecast, confidence, node.at)
+            else:  # something in it was reported: the organization will not be built
+                self.unbuilt_milestones.add(ident)
         return dict(sorted(result.items()))
 
     def targets(
@@ -838,7 +900,7 @@ class _Builder:
             name = self.catalog.canonical(name)
             segment = node.text("segment")
             key = "/".join(part for part in (department, name, segment) if part)
-            if not self.register("assumption", key, node, f"assumption {key!r} (department/name/segment)"):
+            if not self.register("assumption", key, node, f"assumption {quote(key)} (department/name/segment)"):
                 continue
             result[key] = Assumption(
                 department=department, name=name, at=node.at,
@@ -983,18 +1045,20 @@ def period_range(
     if not match:
         return None, None
     fiscal, year, part = match.group(1), int(match.group(2)), match.group(3)
+    start = datetime.date(year, 1, 1) if year >= datetime.MINYEAR else None
     if fiscal and fiscal_start is not None and fiscal_year is not None:
-        start = add_months(fiscal_start, 12 * (year - fiscal_year))
-    else:
-        start = datetime.date(year, 1, 1)
+        start = shift_months(fiscal_start, 12 * (year - fiscal_year))
     months, offset = 12, 0
     if part and part[0] in "QH":
         months = 3 if part[0] == "Q" else 6
         offset = months * (int(part[1]) - 1)
     elif part:
         months, offset = 1, int(part) - 1
-    first = add_months(start, offset)
-    return first, add_months(first, months) - datetime.timedelta(days=1)
+    first = shift_months(start, offset) if start else None
+    after = shift_months(first, months) if first else None
+    if first is None or after is None:  # FY9999-H2 of a fiscal year starting in 9999: past the calendar
+        return None, None
+    return first, after - datetime.timedelta(days=1)
 
 
 def add_months(day: datetime.date, months: int) -> datetime.date:

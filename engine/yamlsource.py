@@ -5,11 +5,20 @@ compose the node tree (libyaml when available: performance-notes.md) and build
 the values ourselves. Keys are always taken as written (``on:`` is the text
 "on", not YAML 1.1's ``true``), dates become ``datetime.date``, and every
 problem is a :class:`~interlock.errors.Problem`, never a traceback.
+
+Hostile files are bounded before they cost anything (docs/hardening.md): a file
+over MAX_FILE_BYTES is refused from its size, nesting deeper than MAX_DEPTH and
+more than MAX_NODES values (billion laughs) are refused before the values are
+built, and text may not hold control or bidirectional-override characters.
 """
 from __future__ import annotations
 
 import datetime
 import gc
+import os
+import re
+import stat
+import unicodedata
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -18,6 +27,7 @@ from typing import Any
 
 import yaml
 from yaml.constructor import ConstructorError, SafeConstructor
+from yaml.events import AliasEvent, CollectionEndEvent, CollectionStartEvent, ScalarEvent
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from interlock.errors import InputError, Problem
@@ -29,8 +39,25 @@ _Loader: Any = yaml.CSafeLoader if yaml.__with_libyaml__ else yaml.SafeLoader
 
 _TAG = "tag:yaml.org,2002:"
 _SCALAR_TAGS = {f"{_TAG}{name}" for name in ("str", "int", "float", "bool", "null", "timestamp")}
-#: Aliases may share structure; this bounds how much they may expand (billion laughs).
-MAX_NODES = 1_000_000
+#: The largest file read, checked from its size before reading: the example organization is 34 KB
+#: in ten files, so a hundred times it fits in one file.
+MAX_FILE_BYTES = 5 * 1024 * 1024
+#: Values a file may hold, counting every expansion of an alias (billion laughs): the example
+#: organization holds 1,700. Building 250,000 takes about a second.
+MAX_NODES = 250_000
+#: Lists and mappings inside each other: a policy nests about 6 levels, a rule file about 12.
+MAX_DEPTH = 50
+#: libyaml's composer recurses in C and crashes the process (no exception) somewhere between 20,000
+#: and 40,000 levels (measured, 8 MB stack); a file that could nest deeper than this is checked
+#: event by event before it is composed. Every level needs one of the characters in _NESTERS.
+_C_SAFE_DEPTH = 5_000
+_NESTERS = "[{-:?"
+#: Characters refused in any text: C0 controls but tab and newline, DEL, C1 controls, line and
+#: paragraph separators and the bidirectional embeddings, overrides and isolates ("Trojan Source").
+_FORBIDDEN = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+#: The forbidden characters the YAML reader lets through as they are; the others come only from escapes.
+_RAW_FORBIDDEN = ("\x85", "\u2028", "\u2029", *map(chr, range(0x202A, 0x202F)), *map(chr, range(0x2066, 0x206A)))
+_MB = 1024 * 1024
 
 
 @dataclass
@@ -63,29 +90,47 @@ def path_label(path: DataPath) -> str:
     """``plans[0].measures[1].weight``: a path as a person reads it in messages."""
     label = ""
     for part in path:
-        label += f"[{part}]" if isinstance(part, int) else f".{part}" if label else str(part)
+        label += f"[{part}]" if isinstance(part, int) else f".{_key_label(part)}" if label else _key_label(part)
     return label
+
+
+def _key_label(key: str) -> str:
+    """A key as written when it reads on one line, else quoted with escapes (a key may hold a newline)."""
+    return key if key.isprintable() and 0 < len(key) <= 60 and "." not in key else repr(clip(key))
+
+
+def clip(text: str, limit: int = 60) -> str:
+    """Text short enough for a one-line message: a hostile file may hold a megabyte-long key."""
+    return text if len(text) <= limit else f"{text[:limit]}… ({len(text):,} characters)"
 
 
 def parse_yaml(text: str, display: str) -> tuple[dict[str, Any], SourceIndex]:
     """Parse one YAML document that must be a mapping; raise InputError with every problem found."""
+    if len(text) > MAX_FILE_BYTES:
+        raise InputError([_too_large(display, len(text.encode("utf-8", "surrogatepass")))])
     try:
         with _gc_paused():
+            if _may_exceed_limits(text):
+                _scan(text, display)
             node = yaml.compose(text, Loader=_Loader)
     except yaml.YAMLError as exc:
         raise InputError([_syntax_problem(exc, text, display)]) from None
     except RecursionError:
-        raise InputError([Problem(display, 1, 1, "YAML syntax error: the file nests too deeply")]) from None
+        raise InputError([Problem(display, 1, 1, _too_deep())]) from None
     if node is None or (isinstance(node, ScalarNode) and node.tag == f"{_TAG}null" and not node.value):
         raise InputError([Problem(display, 1, 1, "the file is empty: expected a mapping of sections")])
     if not isinstance(node, MappingNode):
         line, col = _pos(node)
         raise InputError([Problem(display, line, col, f"expected a mapping of sections at the top, got {_kind(node)}")])
-    builder = _Builder(display)
+    if _may_expand(text):
+        bomb = _expansion_problem(node, display)
+        if bomb is not None:
+            raise InputError([bomb])
+    builder = _Builder(display, check_text=_may_hold_forbidden(text))
     try:
         data = builder.build(node, ())
     except RecursionError:
-        raise InputError([Problem(display, 1, 1, "YAML syntax error: the file nests too deeply")]) from None
+        raise InputError([Problem(display, 1, 1, _too_deep())]) from None
     if builder.problems:
         raise InputError(builder.problems)
     assert isinstance(data, dict)
@@ -93,18 +138,167 @@ def parse_yaml(text: str, display: str) -> tuple[dict[str, Any], SourceIndex]:
 
 
 def read_yaml(path: Path, display: str) -> tuple[dict[str, Any], SourceIndex]:
-    """Read and parse a file; unreadable or non-UTF-8 files are problems too."""
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise InputError([Problem(display, 1, 1, f"cannot read the file: {exc.strerror or exc}")]) from None
+    """Read and parse a file; unreadable, oversized, non-regular or non-UTF-8 files are problems too."""
+    raw = read_bounded(path, display)
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = raw.count(b"\n", 0, exc.start) + 1
         col = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
+        if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+            raise InputError([Problem(display, 1, 1, "the file is UTF-16 text: save it as UTF-8")]) from None
         raise InputError([Problem(display, line, col, "the file is not UTF-8 text")]) from None
     return parse_yaml(text, display)
+
+
+def read_bounded(path: Path, display: str) -> bytes:
+    """The bytes of a regular file of at most MAX_FILE_BYTES, judged from its size before reading.
+
+    Opened without blocking, so that a named pipe called ``x.yml`` is refused instead of waiting forever.
+    """
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
+    try:
+        handle = os.open(path, flags)
+    except OSError as exc:
+        raise InputError([Problem(display, 1, 1, f"cannot read the file: {_reason(exc)}")]) from None
+    try:
+        info = os.fstat(handle)
+        if stat.S_ISDIR(info.st_mode):
+            raise InputError([Problem(display, 1, 1, "cannot read the file: it is a folder")])
+        if not stat.S_ISREG(info.st_mode):
+            raise InputError([Problem(display, 1, 1, "cannot read the file: not a regular file (a pipe, socket or device)")])
+        if info.st_size > MAX_FILE_BYTES:
+            raise InputError([_too_large(display, info.st_size)])
+        with open(handle, "rb", buffering=0, closefd=False) as stream:
+            raw = stream.read()
+    except OSError as exc:
+        raise InputError([Problem(display, 1, 1, f"cannot read the file: {_reason(exc)}")]) from None
+    finally:
+        os.close(handle)
+    if len(raw) > MAX_FILE_BYTES:  # it grew while we read it
+        raise InputError([_too_large(display, len(raw))])
+    return raw
+
+
+def _reason(exc: OSError) -> str:
+    return exc.strerror or type(exc).__name__
+
+
+def _too_large(display: str, size: int) -> Problem:
+    message = (f"the file is {size:,} bytes, over the limit of {MAX_FILE_BYTES:,} bytes"
+               f" ({MAX_FILE_BYTES // _MB} MB) per file")
+    return Problem(display, 1, 1, message)
+
+
+def _too_many() -> str:
+    return f"the file expands to more than {MAX_NODES:,} values through aliases (a billion-laughs file?)"
+
+
+def _too_deep() -> str:
+    return f"lists and mappings nest more than {MAX_DEPTH} levels deep"
+
+
+def _may_exceed_limits(text: str) -> bool:
+    """Whether the text could nest deeper than libyaml survives or hold more than MAX_NODES values.
+
+    Cheap and conservative: each level of nesting needs one of _NESTERS, each value at least one
+    character. Real files are far below both bounds and skip the event scan.
+    """
+    if len(text) <= _C_SAFE_DEPTH:
+        return False
+    if len(text) > MAX_NODES:
+        return True
+    return sum(text.count(c) for c in _NESTERS) > _C_SAFE_DEPTH
+
+
+def _scan(text: str, display: str) -> None:
+    """Walk the parser's events (a flat stream) and stop at the first value too deep or too many."""
+    loader = _Loader(text)
+    depth = count = 0
+    try:
+        while loader.check_event():
+            event = loader.get_event()
+            if isinstance(event, CollectionStartEvent):
+                depth += 1
+                count += 1
+                if depth > MAX_DEPTH:
+                    mark = event.start_mark
+                    raise InputError([Problem(display, mark.line + 1, mark.column + 1, _too_deep())])
+            elif isinstance(event, CollectionEndEvent):
+                depth -= 1
+            elif isinstance(event, (ScalarEvent, AliasEvent)):
+                count += 1
+            if count > MAX_NODES:
+                mark = event.start_mark
+                message = f"the file holds more than {MAX_NODES:,} values"
+                raise InputError([Problem(display, mark.line + 1, mark.column + 1, message)])
+    finally:
+        loader.dispose()
+
+
+def _may_expand(text: str) -> bool:
+    """Whether aliases could expand the file beyond MAX_NODES values.
+
+    A file of N values with A aliases expands to at most N * 2**A (an expanded value is a path that
+    follows each alias at most once, in the one order the anchors allow). N is at most about the
+    length of the text and A at most its count of '*', so real files, which use an anchor or two
+    for a shared payout curve, skip the walk. The builder's own count stays as the backstop.
+    """
+    if "&" not in text:
+        return False
+    aliases = text.count("*")
+    return aliases > 0 and (len(text) + 2) << min(aliases, 64) > MAX_NODES
+
+
+def _children(node: Node) -> list[Node]:
+    if isinstance(node, SequenceNode):
+        return list(node.value)
+    if isinstance(node, MappingNode):
+        return [part for pair in node.value for part in pair]
+    return []
+
+
+def _expansion_problem(root: Node, display: str) -> Problem | None:
+    """The first structure that expands to more than MAX_NODES values through aliases (billion laughs).
+
+    Sizes are memoized per node, so this costs one visit per node as written, however far aliases
+    would expand it. A node that contains itself counts once (the builder reports it).
+    """
+    sizes: dict[int, int] = {}
+    open_: set[int] = set()
+    stack: list[tuple[Node, bool]] = [(root, False)]
+    while stack:
+        node, finished = stack.pop()
+        key = id(node)
+        if finished:
+            open_.discard(key)
+            sizes[key] = 1 + sum(sizes.get(id(child), 1) for child in _children(node))
+            if sizes[key] > MAX_NODES:
+                return Problem(display, *_pos(node), _too_many())
+        elif key not in sizes and key not in open_:
+            if isinstance(node, ScalarNode):
+                sizes[key] = 1
+                continue
+            open_.add(key)
+            stack.append((node, True))
+            stack.extend((child, False) for child in _children(node))
+    return None
+
+
+def _may_hold_forbidden(text: str) -> bool:
+    """Whether any value could hold a forbidden character: the reader refuses raw controls, so only
+    escapes (a backslash) and the few characters in _RAW_FORBIDDEN can bring one in."""
+    return "\\" in text or (not text.isascii() and any(c in text for c in _RAW_FORBIDDEN))
+
+
+def forbidden_character(text: str) -> str | None:
+    """The first control or bidirectional-override character in ``text``, described, or None."""
+    match = _FORBIDDEN.search(text)
+    if match is None:
+        return None
+    char = match.group()
+    name = unicodedata.name(char, "")
+    return f"U+{ord(char):04X} ({name})" if name else f"U+{ord(char):04X}"
 
 
 def _syntax_problem(exc: yaml.YAMLError, text: str, display: str) -> Problem:
@@ -146,6 +340,10 @@ def _graft(source: SourceIndex, key: str, target: SourceIndex, at: DataPath) -> 
                 into.setdefault((*at, *path[1:]), pos)
 
 
+def _where(path: DataPath) -> str:
+    return f"{path_label(path)}: " if path else ""
+
+
 def _pos(node: Node) -> tuple[int, int]:
     return node.start_mark.line + 1, node.start_mark.column + 1
 
@@ -159,19 +357,22 @@ def _kind(node: Node) -> str:
         return "a mapping"
     if isinstance(node, SequenceNode):
         return "a list"
-    return f"the value {node.value!r}"
+    return f"the value {clip(str(node.value))!r}"
 
 
 class _Builder:
     """Turn a node tree into dicts, lists and scalars, recording positions and problems."""
 
-    def __init__(self, display: str) -> None:
+    def __init__(self, display: str, *, check_text: bool = False) -> None:
         self.file = display
         self.index = SourceIndex(display)
         self.problems: list[Problem] = []
         self._scalars = SafeConstructor()
         self._active: set[int] = set()
         self._count = 0
+        self._depth = 0
+        self._too_deep = False
+        self._check_text = check_text  # only when the file could hold a forbidden character at all
 
     def problem(self, node: Node, message: str) -> None:
         self.problems.append(Problem(self.file, *_pos(node), message))
@@ -181,14 +382,20 @@ class _Builder:
         self._count += 1
         if self._count > MAX_NODES:
             if self._count == MAX_NODES + 1:
-                self.problem(node, f"the file expands to more than {MAX_NODES} values (aliases?)")
+                self.problem(node, _too_many())
             return None
         if id(node) in self._active:
             self.problem(node, "an alias refers to the structure that contains it")
             return None
         if isinstance(node, ScalarNode):
-            return self._scalar(node)
+            return self._scalar(node, path)
+        if self._depth >= MAX_DEPTH:  # deeper through merges and aliases than the text itself nests
+            if not self._too_deep:
+                self.problem(node, _too_deep())
+                self._too_deep = True
+            return None
         self._active.add(id(node))
+        self._depth += 1
         try:
             if isinstance(node, SequenceNode):
                 if node.tag != f"{_TAG}seq":
@@ -200,6 +407,7 @@ class _Builder:
             return self._mapping(node, path)
         finally:
             self._active.discard(id(node))
+            self._depth -= 1
 
     def _mapping(self, node: MappingNode, path: DataPath) -> dict[str, Any]:
         result: dict[str, Any] = {}
@@ -212,10 +420,12 @@ class _Builder:
                 self.problem(key_node, f"a key must be plain text, got {_kind(key_node)}")
                 continue
             key = str(key_node.value)
+            if self._check_text and self._refused(key_node, key, f"{_where(path)}the key {clip(key)!r}"):
+                continue
             if key in result:
                 first = self.index.keys[(*path, key)]
-                where = f"{path_label(path)}: " if path else ""
-                self.problem(key_node, f"{where}duplicate key {key!r} (first defined at {self.file}:{first[0]}:{first[1]})")
+                where = _where(path)
+                self.problem(key_node, f"{where}duplicate key {clip(key)!r} (first defined at {self.file}:{first[0]}:{first[1]})")
                 continue
             self.index.keys[(*path, key)] = _pos(key_node)
             result[key] = self.build(value_node, (*path, key))
@@ -235,7 +445,17 @@ class _Builder:
                         _graft(scratch, key, self.index, (*path, key))
         return result
 
-    def _scalar(self, node: ScalarNode) -> Any:
+    def _refused(self, node: Node, text: str, what: str) -> bool:
+        """Report a control or bidirectional-override character in ``text``: it can hide or reorder what a reviewer reads."""
+        found = forbidden_character(text)
+        if found is not None:
+            self.problem(node, f"{what} contains {found}, a control or bidirectional-override character"
+                               " that can hide or reorder text; remove it")
+        return found is not None
+
+    def _scalar(self, node: ScalarNode, path: DataPath) -> Any:
+        if self._check_text and self._refused(node, str(node.value), f"{path_label(path)}: the text"):
+            return None
         if node.tag not in _SCALAR_TAGS:
             self.problem(node, f"unsupported YAML tag {_tag(node)!r}")
             return None

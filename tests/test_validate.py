@@ -146,6 +146,64 @@ def test_nan_and_infinity_are_not_numbers(value: str, got: str) -> None:
     ]
 
 
+def test_dates_outside_the_years_plans_mean() -> None:
+    """0001-01-01 and 9999-12-31 are real days, but ramps, slips and periods from them overflow the calendar."""
+    assert problems(a=DEPTS + """
+organization: {name: X, fiscal_year: 2999, fiscal_year_start: 9999-12-01}
+milestones:
+  - {id: launch, owner: sales, planned: 9999-12-31, forecast: 0001-01-01}
+plans:
+  - {id: p, department: sales, effective: {from: 1899-12-31, to: 2999-12-31}}
+targets:
+  - {id: t, owner: sales, metric: bookings, value: 1, period: FY9999-H2, contingent_on: launch}
+""") == [
+        "policies/a.yml:6:63: organization.fiscal_year_start: 9999-12-01 is outside the years 1900 to 2999",
+        "policies/a.yml:8:41: milestones[0].planned: 9999-12-31 is outside the years 1900 to 2999",
+        "policies/a.yml:8:63: milestones[0].forecast: 0001-01-01 is outside the years 1900 to 2999",
+        "policies/a.yml:10:50: plans[0].effective.from: 1899-12-31 is outside the years 1900 to 2999",
+    ]
+
+
+def test_period_range_past_the_calendar_is_none_not_an_error() -> None:
+    assert period_range("FY9999-H2", 1900, datetime.date(1900, 1, 1)) == (None, None)
+    assert period_range("FY0000", 2999, datetime.date(2999, 1, 1)) == (None, None)
+    assert period_range("0000-Q1", None, None) == (None, None)
+    assert period_range("2999-Q4", None, None) == (datetime.date(2999, 10, 1), datetime.date(2999, 12, 31))
+
+
+def test_a_fiscal_year_the_schema_refuses_is_not_used_for_arithmetic() -> None:
+    found = problems(a=DEPTS + "organization: {name: X, fiscal_year: 1000000000000000000000000000000}\n"
+                           "targets:\n  - {id: t, owner: sales, metric: bookings, value: 1, period: FY2027}\n")
+    assert found == ["policies/a.yml:5:38: organization.fiscal_year: a 31-digit number is greater than the maximum "
+                     "of 2999"]
+
+
+def test_numbers_too_large_for_arithmetic() -> None:
+    """Integers of hundreds of digits cannot become floats (OverflowError): they are refused, not a crash."""
+    huge = "1" + "0" * 400
+    assert problems(a=DEPTS + f"""
+plans:
+  - id: p
+    department: sales
+    participants: {huge}
+    target_incentive: {huge}
+    measures:
+      - {{metric: bookings, weight: 100%}}
+""") == [
+        "policies/a.yml:9:19: plans[0].participants: expected a whole number, got a 401-digit number (too large)",
+        "policies/a.yml:10:23: plans[0].target_incentive: expected an amount of money (a plain number), "
+        "got a 401-digit number (too large)",
+    ]
+
+
+def test_long_names_are_clipped_in_messages() -> None:
+    """A reference of thousands of characters gives a one-line message, and no quadratic did-you-mean."""
+    name = "sales" * 1000
+    (found,) = problems(a=DEPTS + f"plans:\n  - {{id: p, department: {name}}}\n")
+    assert found.startswith("policies/a.yml:6:25: plans[0].department: unknown department 'salessales")
+    assert found.endswith("… (5,000 characters)'") and len(found) < 200
+
+
 def test_negative_weight() -> None:
     text = DEPTS + textwrap.dedent("""\
         plans:

@@ -3,7 +3,9 @@ from __future__ import annotations
 
 import datetime
 import math
+import os
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -11,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from interlock.errors import InputError
-from interlock.yamlsource import parse_yaml, path_label, read_yaml
+from interlock.yamlsource import MAX_DEPTH, MAX_FILE_BYTES, MAX_NODES, clip, parse_yaml, path_label, read_yaml
 
 
 def problems(text: str) -> list[str]:
@@ -136,7 +138,34 @@ def test_merge_of_a_scalar() -> None:
 
 
 def test_deep_nesting_is_reported_not_raised() -> None:
-    assert problems("a: " + "[" * 5000 + "]" * 5000 + "\n") == ["p.yml:1:1: YAML syntax error: the file nests too deeply"]
+    assert problems("a: " + "[" * 5000 + "]" * 5000 + "\n") == [
+        f"p.yml:1:{3 + MAX_DEPTH}: lists and mappings nest more than {MAX_DEPTH} levels deep"
+    ]
+
+
+@pytest.mark.parametrize("padding", [0, 10_000])  # short text: the builder counts; long text: the event scan does
+def test_nesting_limit_is_exact(padding: int) -> None:
+    comment = "#" * padding + "\n"
+    deepest_allowed = MAX_DEPTH - 1  # the top mapping is a level too
+    data, _ = parse_yaml(comment + "a: " + "[" * deepest_allowed + "]" * deepest_allowed + "\n", "p.yml")
+    assert isinstance(data["a"], list)
+    assert problems(comment + "a: " + "[" * MAX_DEPTH + "]" * MAX_DEPTH + "\n") == [
+        f"p.yml:2:{3 + MAX_DEPTH}: lists and mappings nest more than {MAX_DEPTH} levels deep"
+    ]
+
+
+def test_block_nesting_counts_too() -> None:
+    text = "a:\n" + "".join("  " * (i + 1) + f"k{i}:\n" for i in range(MAX_DEPTH + 5)) + "  " * (MAX_DEPTH + 6) + "x\n"
+    assert problems(text) == [f"p.yml:{MAX_DEPTH + 1}:{2 * MAX_DEPTH + 1}: lists and mappings nest more than {MAX_DEPTH} levels deep"]
+
+
+def test_merges_cannot_nest_deeper_than_the_limit() -> None:
+    """Each anchor nests 20 levels as written; merged into each other they would nest 80."""
+    inner = "{x: " * 20 + "1" + "}" * 20
+    text = f"a: &a {inner}\nb: &b {{<<: *a, y: *a}}\nc: &c {{<<: *b, z: [[[[[[[[[[[[[[[[[[[[*b]]]]]]]]]]]]]]]]]]]]}}\n"
+    text += "d: [[[[[[[[[[[[[[[[[[[[[[[[[[[[[[*c]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]\n"
+    found = problems(text)
+    assert len(found) == 1 and found[0].endswith(f"lists and mappings nest more than {MAX_DEPTH} levels deep")
 
 
 def test_alias_expansion_is_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -144,7 +173,121 @@ def test_alias_expansion_is_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
 
     monkeypatch.setattr(yamlsource, "MAX_NODES", 50)
     text = "a: &a [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]\nb: &b [*a, *a, *a, *a, *a, *a]\nc: [*b, *b]\n"
-    assert problems(text) == ["p.yml:1:17: the file expands to more than 50 values (aliases?)"]
+    assert problems(text) == [
+        "p.yml:2:4: the file expands to more than 50 values through aliases (a billion-laughs file?)"
+    ]
+
+
+def test_billion_laughs_is_refused_before_anything_is_built(monkeypatch: pytest.MonkeyPatch) -> None:
+    from interlock import yamlsource
+
+    lines = ['lol0: &lol0 ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]']
+    lines += [f"lol{i}: &lol{i} [{', '.join([f'*lol{i - 1}'] * 9)}]" for i in range(1, 10)]
+    built: list[int] = []
+    real_build = yamlsource._Builder.build
+
+    def counting(self: Any, node: Any, path: Any) -> Any:
+        built.append(1)
+        return real_build(self, node, path)
+
+    monkeypatch.setattr(yamlsource._Builder, "build", counting)
+    found = problems("\n".join(lines) + "\n")
+    assert found == [f"p.yml:6:7: the file expands to more than {MAX_NODES:,} values through aliases (a billion-laughs file?)"]
+    assert built == []
+
+
+def test_a_shared_payout_curve_skips_the_expansion_walk(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Real files use an anchor or two; the N * 2**aliases bound clears them without walking the nodes."""
+    from interlock import yamlsource
+
+    def walked(*_args: object) -> None:
+        raise AssertionError("walked")
+
+    monkeypatch.setattr(yamlsource, "_expansion_problem", walked)
+    text = "curve: &c [{attainment: 50%, payout: 0%}, {attainment: 100%, payout: 100%}]\nm: [{curve: *c}, {curve: *c}]\n"
+    assert parse_yaml(text, "p.yml")[0]["m"][1]["curve"][1] == {"attainment": "100%", "payout": "100%"}
+
+
+def test_too_many_values_are_stopped_while_scanning(monkeypatch: pytest.MonkeyPatch) -> None:
+    from interlock import yamlsource
+
+    monkeypatch.setattr(yamlsource, "MAX_NODES", 1_000)
+    found = problems("a: [" + "1, " * 5_000 + "]\n")
+    assert found == ["p.yml:1:2996: the file holds more than 1,000 values"]  # the 1,001st: the mapping, a, the list, 998 ones
+
+
+def test_text_over_the_size_limit() -> None:
+    assert problems("a: 1\n" + "#" * MAX_FILE_BYTES) == [
+        f"p.yml:1:1: the file is {MAX_FILE_BYTES + 5:,} bytes, over the limit of {MAX_FILE_BYTES:,} bytes (5 MB) per file"
+    ]
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ('name: "a\\e[31mred"\n', "p.yml:1:7: name: the text contains U+001B, a control or bidirectional-override character"),
+    ('name: "nul\\0"\n', "p.yml:1:7: name: the text contains U+0000, a control or"),
+    ('name: "cr\\r"\n', "p.yml:1:7: name: the text contains U+000D, a control or"),
+    ('name: "\\x85"\n', "p.yml:1:7: name: the text contains U+0085, a control or"),
+    ("name: Sales \u202eevil\n", "p.yml:1:7: name: the text contains U+202E (RIGHT-TO-LEFT OVERRIDE), a control"),
+    ("name: [a, b \u2067c]\n", "p.yml:1:11: name[1]: the text contains U+2067 (RIGHT-TO-LEFT ISOLATE), a control"),
+    ('name: "a\\Lb"\n', "p.yml:1:7: name: the text contains U+2028 (LINE SEPARATOR), a control"),
+    ('"k\\x1b": 1\n', "p.yml:1:1: the key 'k\\x1b' contains U+001B, a control"),
+    ("plans: [{\u202eid: x}]\n", "p.yml:1:10: plans[0]: the key '\\u202eid' contains U+202E (RIGHT-TO-LEFT OVERRIDE)"),
+])
+def test_control_and_bidi_characters_in_text_are_refused(text: str, message: str) -> None:
+    (found,) = problems(text)
+    assert found.startswith(message) and found.endswith("that can hide or reorder text; remove it")
+
+
+def test_tab_newline_and_ordinary_unicode_are_fine() -> None:
+    data, _ = parse_yaml('a: "tab\\there\\nnext"\nb: |\n  two\n  lines\nc: caf\u00e9 \u05e9\u05dc\u05d5\u05dd \U0001f600\n', "p.yml")
+    assert data == {"a": "tab\there\nnext", "b": "two\nlines\n", "c": "caf\u00e9 \u05e9\u05dc\u05d5\u05dd \U0001f600"}
+
+
+def test_forbidden_characters_are_looked_for_only_when_possible() -> None:
+    """An ASCII file without a backslash cannot hold one: the reader refuses raw control characters."""
+    from interlock.yamlsource import _may_hold_forbidden
+
+    assert not _may_hold_forbidden("name: Sales\ndescription: plain ASCII, no escapes\n")
+    assert not _may_hold_forbidden("name: Caf\u00e9\n")
+    assert _may_hold_forbidden('name: "a\\tb"\n') and _may_hold_forbidden("name: \u202e\n")
+
+
+def test_long_values_and_odd_keys_stay_on_one_line() -> None:
+    (found,) = problems("a: 1\n? " + "x" * 5000 + "\n: 2\n? " + "x" * 5000 + "\n: 3\n")  # `?`: longer than a simple key
+    assert found.startswith("p.yml:4:3: duplicate key 'xxxx") and "… (5,000 characters)" in found and len(found) < 200
+    assert path_label(("plans", 0, "a\nb", "c.d", "")) == "plans[0].'a\\nb'.'c.d'.''"
+    assert clip("x" * 10) == "x" * 10
+
+
+def test_read_yaml_refuses_an_oversized_file_from_its_size(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    huge = tmp_path / "huge.yml"
+    with open(huge, "wb") as stream:
+        stream.truncate(1 << 30)  # sparse: reading it would cost a gigabyte
+    monkeypatch.setattr(os, "read", lambda *_args: pytest.fail("read before the size was checked"))
+    with pytest.raises(InputError) as caught:
+        read_yaml(huge, "huge.yml")
+    assert caught.value.lines() == [
+        f"huge.yml:1:1: the file is 1,073,741,824 bytes, over the limit of {MAX_FILE_BYTES:,} bytes (5 MB) per file"
+    ]
+
+
+def test_read_yaml_refuses_folders_and_pipes(tmp_path: Path) -> None:
+    with pytest.raises(InputError) as caught:
+        read_yaml(tmp_path, "dir.yml")
+    assert caught.value.lines() == ["dir.yml:1:1: cannot read the file: it is a folder"]
+    if hasattr(os, "mkfifo"):
+        os.mkfifo(tmp_path / "pipe.yml")
+        with pytest.raises(InputError) as caught:
+            read_yaml(tmp_path / "pipe.yml", "pipe.yml")  # without blocking: nobody will ever write to it
+        assert caught.value.lines() == ["pipe.yml:1:1: cannot read the file: not a regular file (a pipe, socket or device)"]
+
+
+def test_read_yaml_names_utf16(tmp_path: Path) -> None:
+    file = tmp_path / "u.yml"
+    file.write_bytes("a: 1\n".encode("utf-16"))
+    with pytest.raises(InputError) as caught:
+        read_yaml(file, "u.yml")
+    assert caught.value.lines() == ["u.yml:1:1: the file is UTF-16 text: save it as UTF-8"]
 
 
 def test_read_yaml_reports_bad_encoding_and_missing_files(tmp_path: Path) -> None:
