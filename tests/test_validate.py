@@ -738,3 +738,41 @@ def test_any_mutation_of_a_valid_policy_validates_or_raises_input_error(data: st
         organization(**texts)
     except InputError as exc:
         assert exc.problems
+
+
+# -- the fast verdict (jsonschema-rs) never passes what the policy validator refuses ---------------
+
+def _policy_views() -> list[Any]:
+    from interlock.validate import json_view
+
+    root = Path(__file__).resolve().parent.parent
+    folders = [root / "policies", root / "tests" / "fixtures" / "aligned_org", FIXTURES / "policy_minimal"]
+    return [json_view(doc.data) for folder in folders for doc in load_documents([folder])]
+
+
+POLICY_VIEWS = _policy_views()
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.data())
+def test_fast_verdict_agrees_with_the_policy_validator(data: st.DataObject) -> None:
+    from interlock import validate as policy
+
+    view = data.draw(st.sampled_from(POLICY_VIEWS))
+    paths = _paths(view)[1:]
+    for _ in range(data.draw(st.integers(0, 3))):
+        if paths:
+            view = _mutated(view, data.draw(st.sampled_from(paths)), data.draw(st.one_of(st.just(_DELETE), _VALUES)))
+            paths = _paths(view)[1:]
+    exact = policy._validator().is_valid(view)
+    fast = policy.standard(view) and policy._fast_verdict().passes(view)
+    assert not fast or exact  # fast-valid means valid: no error can be lost
+    if policy.standard(view):
+        assert fast == exact  # and on standard documents the two decide alike
+
+
+def test_percent_text_and_non_finite_numbers_take_the_exact_path() -> None:
+    from interlock.validate import standard
+
+    assert standard({"a": [1, 0.5, "text", None, True, {"b": "2027-01-01"}]})
+    assert not standard({"weight": "40%"}) and not standard([float("nan")]) and not standard({"n": 10 ** 400})
