@@ -49,10 +49,10 @@ def kept_key(rule: Rule, fact: Fact) -> tuple[Any, ...] | None:
 
 def preference(rule: Rule, fact: Fact) -> tuple[Any, ...]:
     """Rank of a derived fact among those with the same ``one_per`` key: smallest wins,
-    the canonical JSON breaking ties so the choice never depends on order."""
+    the fact's sorted items breaking ties so the choice never depends on order."""
     assert rule.derive is not None
-    ranks = tuple(expressions.evaluate(src, dict(fact)) for src in rule.derive["prefer"])
-    return (*ranks, json.dumps(fact, sort_keys=True))
+    ranks = tuple(expressions.evaluate(src, fact) for src in rule.derive["prefer"])
+    return (*ranks, repr(sorted(fact.items())))
 
 
 def keep_best(kept: dict[tuple[Any, ...], tuple[tuple[Any, ...], Fact]], key: tuple[Any, ...],
