@@ -4,6 +4,12 @@ A finding carries every place involved (both plans, the objective), the
 departments and objectives it concerns, and a fingerprint built from what
 the finding is about, never from line numbers, so it survives edits and
 file reordering (baselines and waivers key on it).
+
+A rule pack's expression (identity, prefer, departments, objectives) or
+message that fails here (an undefined field, a comparison of a number with a
+text) is bad input: an InputError at the key in the rule file, with the rule
+id and what went wrong, one per broken rule. The built-in rules never fail
+here; if one does, it is a bug and is raised as it is (exit 3).
 """
 from __future__ import annotations
 
@@ -13,7 +19,10 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from jinja2.runtime import Undefined
+
 from interlock import expressions
+from interlock.errors import InputError, Problem
 from interlock.evaluate import Match
 from interlock.model import Location
 from interlock.rulebook import Rule, RuleBook
@@ -86,29 +95,92 @@ def fingerprint(rule_id: str, identity: Sequence[str]) -> str:
 
 def build_findings(matches: Iterable[Match], book: RuleBook, options: Mapping[str, Mapping[str, Any]],
                    severities: Mapping[str, str] | None = None, names: Mapping[str, str] | None = None) -> list[Finding]:
-    """Group matches by identity, keep each group's preferred match, render it."""
+    """Group matches by identity, keep each group's preferred match, render it.
+
+    Raises InputError naming every rule-pack rule whose expressions or message failed.
+    """
     groups: dict[tuple[str, tuple[str, ...]], list[Mapping[str, Any]]] = {}
+    broken: dict[str, Problem] = {}
     for match in matches:
         rule = book.get(match.rule_id)
+        if rule.id in broken:
+            continue
         opts = {**rule.defaults(), **options.get(rule.id, {})}
         ctx = expressions.context(match.bindings, opts, names)
-        groups.setdefault((rule.id, _identity(rule, match, ctx)), []).append(ctx)
+        try:
+            identity = _identity(rule, match, ctx)
+        except _RuleFailed as failed:
+            broken[rule.id] = failed.problem
+            continue
+        groups.setdefault((rule.id, identity), []).append(ctx)
     findings = []
     for (rule_id, identity), contexts in groups.items():
+        if rule_id in broken:
+            continue
         rule = book.get(rule_id)
-        best = min(contexts, key=lambda ctx: _preference(rule, ctx))
-        findings.append(_finding(rule, identity, best, (severities or {}).get(rule.id, rule.severity)))
+        try:
+            best = _best(rule, contexts)
+            findings.append(_finding(rule, identity, best, (severities or {}).get(rule.id, rule.severity)))
+        except _RuleFailed as failed:
+            broken[rule_id] = failed.problem
+    if broken:
+        raise InputError(list(broken.values()))
     return sorted(findings, key=Finding.sort_key)
+
+
+class _RuleFailed(Exception):
+    """A rule pack's expression or message failed for one match: the problem to report."""
+
+    def __init__(self, problem: Problem) -> None:
+        super().__init__(str(problem))
+        self.problem = problem
+
+
+def _failed(rule: Rule, path: tuple[str | int, ...], doing: str, exc: Exception) -> _RuleFailed:
+    """The problem for a failure in a rule pack; a built-in rule's failure is a bug and is re-raised."""
+    if rule.builtin:
+        raise exc
+    detail = _one_line(f"{type(exc).__name__}: {exc}")
+    return _RuleFailed(rule.problem(path, f"rule {rule.id} failed while {doing} a finding: {detail}"))
+
+
+def _one_line(text: str, limit: int = 300) -> str:
+    """An error's text on one printable line: it may quote a value with a newline or a control character."""
+    text = "".join(c if c.isprintable() else repr(c)[1:-1] for c in " ".join(text.split()))
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _identity(rule: Rule, match: Match, ctx: Mapping[str, Any]) -> tuple[str, ...]:
     if rule.identity:
-        return tuple(str(expressions.evaluate(src, ctx)) for src in rule.identity)
+        values = []
+        for i, src in enumerate(rule.identity):
+            try:
+                values.append(str(expressions.evaluate(src, ctx)))
+            except Exception as exc:
+                raise _failed(rule, ("identity", i), "identifying", exc) from exc
+        return tuple(values)
     return tuple(f"{alias}={fact.get('kind')}:{fact.get('key', '')}" for alias, fact in sorted(match.bindings.items()))
 
 
+def _best(rule: Rule, contexts: Sequence[Mapping[str, Any]]) -> Mapping[str, Any]:
+    """The preferred match of one identity; ``prefer`` values that cannot be compared are the rule's fault."""
+    ranked = [(_preference(rule, ctx), i) for i, ctx in enumerate(contexts)]
+    try:
+        return contexts[min(ranked)[1]]
+    except Exception as exc:  # '<' between a number and a text, or an Undefined
+        raise _failed(rule, ("prefer",), "choosing the best match of", exc) from exc
+
+
 def _preference(rule: Rule, ctx: Mapping[str, Any]) -> tuple[Any, ...]:
-    ranks = tuple(expressions.evaluate(src, ctx) for src in rule.prefer)
+    ranks = []
+    for i, src in enumerate(rule.prefer):
+        try:
+            rank = expressions.evaluate(src, ctx)
+            if isinstance(rank, Undefined):  # fails only when compared, so only when a finding has two matches
+                rank._fail_with_undefined_error()
+        except Exception as exc:
+            raise _failed(rule, ("prefer", i), "choosing the best match of", exc) from exc
+        ranks.append(rank)
     # Ties fall back to the bound facts themselves, so the choice is deterministic.
     return (*ranks, json.dumps({k: v for k, v in ctx.items() if isinstance(v, Mapping) and k != "options"}, sort_keys=True))
 
@@ -126,23 +198,31 @@ def _finding(rule: Rule, identity: tuple[str, ...], ctx: Mapping[str, Any], seve
         if fact.get("kind") == "path" and fact.get("via"):
             trace = tuple(str(fact["via"]).split(">"))
             break
+    try:
+        message = expressions.render(rule.message, ctx)
+    except Exception as exc:
+        raise _failed(rule, ("message",), "rendering the message of", exc) from exc
     return Finding(
         rule=rule.id, name=rule.name, family=rule.family, severity=severity, title=rule.title,
-        message=expressions.render(rule.message, ctx),
-        departments=_listed(rule.departments, ctx), objectives=_listed(rule.objectives, ctx),
+        message=message,
+        departments=_listed(rule, "departments", ctx), objectives=_listed(rule, "objectives", ctx),
         locations=tuple(locations), fingerprint=fingerprint(rule.id, identity),
         remediation=rule.remediation, trace=trace, facts=bound,
     )
 
 
-def _listed(sources: Sequence[str], ctx: Mapping[str, Any]) -> tuple[str, ...]:
+def _listed(rule: Rule, key: str, ctx: Mapping[str, Any]) -> tuple[str, ...]:
+    """The departments (or objectives) a finding concerns, from the rule's expressions under ``key``."""
     values: set[str] = set()
-    for source in sources:
-        value = expressions.evaluate(source, ctx)
-        if isinstance(value, (list, tuple)):
-            values.update(str(v) for v in value if v)
-        elif value:
-            values.add(str(value))
+    for i, source in enumerate(getattr(rule, key)):
+        try:
+            value = expressions.evaluate(source, ctx)
+            if isinstance(value, (list, tuple)):
+                values.update(str(v) for v in value if v)
+            elif value:
+                values.add(str(value))
+        except Exception as exc:
+            raise _failed(rule, (key, i), f"listing the {key} of", exc) from exc
     return tuple(sorted(values))
 
 

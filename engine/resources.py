@@ -18,9 +18,10 @@ from collections.abc import Iterator, Mapping
 from functools import cache
 from importlib.resources import files
 from importlib.resources.abc import Traversable
-from typing import Any
+from typing import TYPE_CHECKING, Any, Callable
 
-from jsonschema import Draft202012Validator, ValidationError
+if TYPE_CHECKING:  # jsonschema is imported only when a document needs its messages
+    from jsonschema import ValidationError
 
 
 def rules_dir() -> Traversable:
@@ -48,9 +49,26 @@ class SchemaCheck:
     on our schemas and on thousands of edited documents.
     """
 
-    def __init__(self, validator: Draft202012Validator, formats: bool) -> None:
-        self.validator = validator
-        self.verdict = _fast_validator(validator.schema, formats)
+    def __init__(self, schema_data: Mapping[str, Any], formats: bool,
+                 exact: Callable[[], Any] | None = None) -> None:
+        self.schema = schema_data
+        self.formats = formats
+        self._exact = exact
+        self._validator: Any = None
+        self.verdict = _fast_validator(schema_data, formats)
+
+    @property
+    def validator(self) -> Any:
+        """The jsonschema validator, built (and jsonschema imported) on first use."""
+        if self._validator is None:
+            if self._exact is not None:
+                self._validator = self._exact()
+            else:
+                from jsonschema import Draft202012Validator
+
+                checker = Draft202012Validator.FORMAT_CHECKER if self.formats else None
+                self._validator = Draft202012Validator(self.schema, format_checker=checker)
+        return self._validator
 
     def passes(self, instance: Any) -> bool:
         """True when the fast verdict finds the document valid (jsonschema would find no error)."""
@@ -85,5 +103,4 @@ def _fast_validator(schema_data: Mapping[str, Any], formats: bool) -> Any:
 @cache
 def schema_check(name: str, *, formats: bool = False) -> SchemaCheck:
     """The check of ``rules/schema/<name>.schema.json``, built once per process."""
-    checker = Draft202012Validator.FORMAT_CHECKER if formats else None
-    return SchemaCheck(Draft202012Validator(schema(name), format_checker=checker), formats)
+    return SchemaCheck(schema(name), formats)

@@ -4,6 +4,12 @@ Every problem in every rule file is reported at once with its file:line, the
 way Spectral reports a ruleset: schema errors, a file name that is not the
 id, duplicate ids or names, references to aliases not bound earlier, unknown
 options, Jinja syntax errors and negations that cannot be stratified.
+
+Rule files are read like policy files (``yamlsource.read_yaml``): the same
+size, nesting, encoding and character limits, and the same messages for a
+file that cannot be read (docs/hardening.md). A rule pack is user input, so
+its rules also keep where each expression was written: an expression that
+fails when a finding is built is reported at its key (``findings.py``).
 """
 from __future__ import annotations
 
@@ -12,14 +18,15 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
-
-import jsonschema
+from typing import TYPE_CHECKING, Any
 
 from interlock import expressions, resources
 from interlock.compiler import CompiledRule, CompileError, compile_when, stratify
 from interlock.errors import InputError, Problem, UsageError
-from interlock.yamlsource import SourceIndex, parse_yaml
+from interlock.yamlsource import DataPath, SourceIndex, read_yaml
+
+if TYPE_CHECKING:  # jsonschema is imported only when a rule file fails the fast verdict
+    from jsonschema import ValidationError
 
 FAMILIES = ("vertical", "cross-functional", "temporal", "quantitative", "hygiene")
 SEVERITIES = ("error", "warning", "info")
@@ -78,6 +85,10 @@ class Rule:
     locations: tuple[str, ...] = ()
     examples: Mapping[str, Sequence[Mapping[str, Any]]] = field(default_factory=dict)
     waivable: bool = True
+    #: True for the catalog shipped with Interlock: its failures are bugs (exit 3), not bad input.
+    builtin: bool = False
+    #: Where each expression and template was written (``("message",)``, ``("identity", 0)``...).
+    places: Mapping[DataPath, tuple[int, int]] = field(default_factory=dict, compare=False)
 
     @property
     def is_check(self) -> bool:
@@ -85,6 +96,11 @@ class Rule:
 
     def defaults(self) -> dict[str, Any]:
         return {name: spec.default for name, spec in self.options.items()}
+
+    def problem(self, path: DataPath, message: str) -> Problem:
+        """A problem with this rule at the key ``path`` (its id line when the key is not known)."""
+        line, col = self.places.get(tuple(path), (self.line, 1))
+        return Problem(self.file, line, col, f"{_where(path)}{message}")
 
     def compile(self, options: Mapping[str, Any] | None = None) -> CompiledRule:
         resolved = {**self.defaults(), **(options or {})}
@@ -134,18 +150,21 @@ def builtin_rule_dir() -> Path:
 
 def load_rulebook(extra_dirs: Sequence[Path] = (), *, builtin: bool = True) -> RuleBook:
     """Load the built-in catalog and any rule packs; raise InputError listing every problem."""
-    sources: list[tuple[Path, str]] = []
+    sources: list[tuple[Path, str, bool]] = []
     if builtin:
         base = builtin_rule_dir()
-        sources += [(p, f"{BUILTIN_PREFIX}/{p.name}") for p in sorted(base.glob("*.yaml"))]
+        sources += [(p, f"{BUILTIN_PREFIX}/{p.name}", True) for p in sorted(base.glob("*.yaml"))]
     for folder in extra_dirs:
         if not folder.is_dir():
-            raise UsageError(f"rule pack {folder} is not a directory")
-        sources += [(p, p.as_posix()) for p in sorted(folder.glob("*.y*ml")) if p.suffix in (".yaml", ".yml")]
+            raise UsageError(f"rule pack {_shown(folder.as_posix())} is not a directory")
+        found = [p for p in sorted(folder.glob("*.y*ml")) if p.suffix in (".yaml", ".yml")]
+        if not found:  # a mistyped folder would otherwise add no rule, silently
+            raise UsageError(f"rule pack {_shown(folder.as_posix())}: no rule files (*.yaml, *.yml) in this directory")
+        sources += [(p, _shown(p.as_posix()), False) for p in found]
     problems: list[Problem] = []
     rules: list[Rule] = []
-    for path, display in sources:
-        rule = _load_rule(path, display, problems)
+    for path, display, shipped in sources:
+        rule = _load_rule(path, display, problems, builtin=shipped)
         if rule is not None:
             rules.append(rule)
     problems += _cross_checks(rules)
@@ -160,9 +179,9 @@ def load_rulebook(extra_dirs: Sequence[Path] = (), *, builtin: bool = True) -> R
     return RuleBook(tuple(sorted(rules, key=lambda r: r.id)))
 
 
-def _load_rule(path: Path, display: str, problems: list[Problem]) -> Rule | None:
+def _load_rule(path: Path, display: str, problems: list[Problem], *, builtin: bool = False) -> Rule | None:
     try:
-        data, index = parse_yaml(path.read_text(encoding="utf-8"), display)
+        data, index = read_yaml(path, display)
     except InputError as exc:
         problems.extend(exc.problems)
         return None
@@ -193,7 +212,7 @@ def _load_rule(path: Path, display: str, problems: list[Problem]) -> Rule | None
         issue = spec.problem(spec.default)
         if issue:
             problems.append(Problem(display, *index.locate(("options", name, "default")), issue))
-    _check_templates(data, index, display, problems)
+    places = _check_templates(data, index, display, problems)
     rule = Rule(
         id=rule_id, name=data["name"], family=data["family"], title=data["title"], summary=data["summary"].strip(),
         rationale=data["rationale"].strip(), when=tuple(data["when"]), file=display, line=index.locate(("id",))[0],
@@ -203,7 +222,7 @@ def _load_rule(path: Path, display: str, problems: list[Problem]) -> Rule | None
         derive=data.get("derive"), identity=tuple(data.get("identity", ())), prefer=tuple(data.get("prefer", ())),
         departments=tuple(data.get("departments", ())), objectives=tuple(data.get("objectives", ())),
         locations=tuple(data.get("locations", ())), examples=data.get("examples", {}),
-        waivable=data.get("waivable", True),
+        waivable=data.get("waivable", True), builtin=builtin, places=places,
     )
     try:
         patterns = rule.compile().patterns
@@ -219,13 +238,14 @@ def _load_rule(path: Path, display: str, problems: list[Problem]) -> Rule | None
     return rule if len(problems) == found else None
 
 
-def _check_templates(data: Mapping[str, Any], index: SourceIndex, display: str, problems: list[Problem]) -> None:
-    """Jinja syntax errors in any template or expression, located at their key.
+def _check_templates(data: Mapping[str, Any], index: SourceIndex, display: str,
+                     problems: list[Problem]) -> dict[DataPath, tuple[int, int]]:
+    """Jinja syntax errors in any template or expression, located at their key; returns where each is.
 
     Each source is checked as the rule will run it (the message stripped, as Rule keeps it), so the
     parse done here is the one evaluation reuses (expressions caches it by source).
     """
-    found: list[tuple[tuple[Any, ...], str, bool]] = []
+    found: list[tuple[DataPath, str, bool]] = []
     if "message" in data:
         found.append((("message",), data["message"].strip(), True))
     if "check" in data:
@@ -234,10 +254,13 @@ def _check_templates(data: Mapping[str, Any], index: SourceIndex, display: str, 
         found += [((key, i), src, False) for i, src in enumerate(data.get(key, ()))]
     for name, src in data.get("derive", {}).get("fields", {}).items():
         found.append((("derive", "fields", name), src, False))
+    places: dict[DataPath, tuple[int, int]] = {("prefer",): index.locate(("prefer",))} if "prefer" in data else {}
     for path, source, is_template in found:
+        places[path] = index.locate(path)
         error = expressions.syntax_error(source, template=is_template)
         if error:
-            problems.append(Problem(display, *index.locate(path), f"{_where(path)}Jinja syntax error: {error}"))
+            problems.append(Problem(display, *places[path], f"{_where(path)}Jinja syntax error: {error}"))
+    return places
 
 
 def _cross_checks(rules: Sequence[Rule]) -> list[Problem]:
@@ -258,12 +281,19 @@ def _where(path: Iterable[Any]) -> str:
     return f"{'.'.join(parts)}: " if parts else ""
 
 
+def _shown(text: str) -> str:
+    """A path as it may be printed on one line: control characters in a file name are escaped."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+
+
 def _suggest(key: str, allowed: Iterable[str]) -> str:
     close = difflib.get_close_matches(key, sorted(allowed), n=1)
     return f" (did you mean {close[0]!r}?)" if close else ""
 
 
-def _schema_message(error: jsonschema.ValidationError) -> str:
+def _schema_message(error: ValidationError) -> str:
     if error.validator == "required":
         return error.message.replace(" is a required property", "").join(("missing required key ", ""))
     if error.validator == "oneOf" and not error.absolute_path:

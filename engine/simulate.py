@@ -30,6 +30,7 @@ from __future__ import annotations
 import datetime
 import difflib
 import json
+import math
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -44,7 +45,8 @@ from interlock.loader import load_documents
 from interlock.model import Assumption, Measure, Milestone, Organization, Plan, Target
 from interlock.money import format_money, to_decimal
 from interlock.rulebook import RuleBook, load_rulebook
-from interlock.validate import add_months, validate
+from interlock.validate import FIRST_DAY, LAST_DAY, add_months, validate
+from interlock.yamlsource import clip
 
 if TYPE_CHECKING:
     from interlock.config import Config
@@ -278,21 +280,35 @@ def _unknown(option: str, spec: str, kind: str, name: str, known: Sequence[str])
 
 
 def parse_shift(spec: str, value: str, start: datetime.date) -> datetime.date:
-    """``+1q`` from ``start``, or an ISO date."""
+    """``+1q`` from ``start``, or an ISO date; a day outside the years policies allow is a usage error."""
     if DATE.match(value):
         try:
-            return datetime.date.fromisoformat(value)
+            day = datetime.date.fromisoformat(value)
         except ValueError:
             raise UsageError(f"--slip {spec}: {value!r} is not a valid date (write YYYY-MM-DD)") from None
+        return _in_calendar("slip", spec, day)
     match = SHIFT.match(value)
     if not match:
         raise UsageError(f"--slip {spec}: {value!r} is not a shift (write +1q, -3q, +2m, +3w, +10d, +1y "
                          "or a date YYYY-MM-DD)")
     sign, count, unit = match.groups()
-    amount = int(count) * (1 if sign == "+" else -1)
-    if unit in MONTHS:
-        return add_months(start, amount * MONTHS[unit])
-    return start + datetime.timedelta(days=amount * DAYS[unit])
+    try:  # +9000y or +3000000d leave Python's calendar (years 1 to 9999); int() refuses over 4,300 digits
+        amount = int(count) * (1 if sign == "+" else -1)
+        moved = add_months(start, amount * MONTHS[unit]) if unit in MONTHS else start + datetime.timedelta(days=amount * DAYS[unit])
+    except (ValueError, OverflowError):
+        raise UsageError(f"--slip {clip(spec)}: moves the forecast from {start.isoformat()} "
+                         f"outside the years {FIRST_DAY.year} to {LAST_DAY.year}") from None
+    if not FIRST_DAY <= moved <= LAST_DAY:
+        raise UsageError(f"--slip {clip(spec)}: moves the forecast from {start.isoformat()} to {moved.isoformat()}, "
+                         f"outside the years {FIRST_DAY.year} to {LAST_DAY.year}")
+    return moved
+
+
+def _in_calendar(option: str, spec: str, day: datetime.date) -> datetime.date:
+    """``day`` if a policy could hold it (validate.FIRST_DAY..LAST_DAY), else a usage error saying so."""
+    if not FIRST_DAY <= day <= LAST_DAY:
+        raise UsageError(f"--{option} {spec}: {day.isoformat()} is outside the years {FIRST_DAY.year} to {LAST_DAY.year}")
+    return day
 
 
 def slip(org: Organization, spec: str) -> tuple[Organization, Change]:
@@ -315,14 +331,19 @@ def slip(org: Organization, spec: str) -> tuple[Organization, Change]:
 
 
 def parse_number(option: str, spec: str, value: str) -> float:
-    """``12_000_000``, ``0.25`` or ``25%``."""
+    """``12_000_000``, ``0.25`` or ``25%``; a number a float cannot hold (400 digits) is refused, as in policies."""
     text = value.replace(",", "")
     match = PERCENT.match(text)
     if match:
-        return float(match.group(1)) / 100
-    if NUMBER.match(text):
-        return float(text.replace("_", ""))
-    raise UsageError(f"--{option} {spec}: {value!r} is not a number or a percentage (write 12_000_000, 0.25 or 25%)")
+        number = float(match.group(1)) / 100
+    elif NUMBER.match(text):
+        number = float(text.replace("_", ""))
+    else:
+        raise UsageError(f"--{option} {clip(spec)}: {clip(value)!r} is not a number or a percentage "
+                         "(write 12_000_000, 0.25 or 25%)")
+    if not math.isfinite(number):
+        raise UsageError(f"--{option} {clip(spec)}: the number is too large ({len(text):,} characters)")
+    return number
 
 
 def _shown(value: float | Decimal | None, org: Organization, metric: str | None = None, money: bool = False) -> str:
@@ -465,6 +486,7 @@ def assume(org: Organization, spec: str) -> tuple[Organization, Change]:
             date = datetime.date.fromisoformat(raw)
         except ValueError:
             raise UsageError(f"--assume {spec}: {raw!r} is not a valid date (write YYYY-MM-DD)") from None
+        _in_calendar("assume", spec, date)
     else:
         value = parse_number("assume", spec, raw)
     existing = next((a for a in org.assumptions if a.department == dept and a.name == name and a.segment == segment),

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import copy
+import dataclasses
 import datetime
 import textwrap
 from collections.abc import Iterator
@@ -19,8 +20,8 @@ from hypothesis import strategies as st
 
 from interlock import resources
 from interlock.cli import cli, main
-from interlock.errors import InputError
-from interlock.rulebook import FAMILIES, load_rulebook
+from interlock.errors import InputError, UsageError
+from interlock.rulebook import FAMILIES, RuleBook, load_rulebook
 from interlock.yamlsource import parse_yaml
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -157,6 +158,68 @@ def test_a_pack_rule_may_not_reuse_a_builtin_id(tmp_path: Path) -> None:
     (tmp_path / "V03.yaml").write_text(PACK_RULE.replace("id: ACME01", "id: V03"), encoding="utf-8")
     with pytest.raises(InputError, match="duplicate rule 'V03'"):
         load_rulebook([tmp_path])
+
+
+def test_a_rule_pack_without_rule_files_is_a_usage_error(tmp_path: Path) -> None:
+    """`--rules` pointing at the wrong folder would otherwise add nothing, silently."""
+    (tmp_path / "notes.txt").write_text("no rules yet\n", encoding="utf-8")
+    with pytest.raises(UsageError, match=r"^rule pack .*: no rule files \(\*\.yaml, \*\.yml\) in this directory$"):
+        load_rulebook([tmp_path])
+
+
+def test_rules_know_where_their_expressions_were_written(tmp_path: Path) -> None:
+    """findings.py reports an expression that fails at its key, so the rule keeps every key's place."""
+    (tmp_path / "ACME01.yaml").write_text(PACK_RULE, encoding="utf-8")
+    rule = load_rulebook([tmp_path], builtin=False).get("ACME01")
+    at = f"{tmp_path.as_posix()}/ACME01.yaml"
+    assert str(rule.problem(("identity", 0), "x")) == f"{at}:13:12: identity.0: x"
+    assert str(rule.problem(("message",), "x")) == f"{at}:14:10: message: x"
+    assert str(rule.problem(("departments", 0), "x")) == f"{at}:15:15: departments.0: x"
+    assert str(rule.problem(("objectives", 0), "x")) == f"{at}:1:1: objectives.0: x"  # no such key: the id's line
+
+
+def test_only_the_catalog_is_built_in(tmp_path: Path) -> None:
+    """A built-in rule that fails is Interlock's bug (exit 3); a pack rule that fails is bad input (exit 2)."""
+    (tmp_path / "ACME01.yaml").write_text(PACK_RULE, encoding="utf-8")
+    book = load_rulebook([tmp_path])
+    assert all(r.builtin == (r.id != "ACME01") for r in book.rules)
+    assert all(r.builtin for r in BOOK.rules)
+
+
+def _org_with_a_bookings_only_plan(tmp_path: Path) -> Path:
+    org = tmp_path / "org.yml"
+    org.write_text("departments: [{id: sales, name: Sales}]\n"
+                   "plans: [{id: ae, department: sales, measures: [{metric: bookings, weight: 100%}]}]\n", encoding="utf-8")
+    return org
+
+
+def test_a_pack_message_that_fails_is_bad_input_at_its_key(tmp_path: Path) -> None:
+    from interlock.config import Config
+    from interlock.lint import lint
+
+    pack = tmp_path / "pack"
+    pack.mkdir()
+    (pack / "ACME01.yaml").write_text(PACK_RULE.replace("{{ m.plan }}", "{{ m.plan.nope }}"), encoding="utf-8")
+    with pytest.raises(InputError) as caught:
+        lint([_org_with_a_bookings_only_plan(tmp_path)], Config(select=("ACME01",)), load_rulebook([pack]))
+    assert caught.value.lines() == [f"{pack.as_posix()}/ACME01.yaml:14:10: message: rule ACME01 failed while rendering "
+                                    "the message of a finding: UndefinedError: 'str object' has no attribute 'nope'"]
+
+
+def test_a_built_in_rule_that_fails_is_raised_as_the_bug_it_is(tmp_path: Path) -> None:
+    """Not turned into a located problem: the CLI reports it as an internal error (exit 3)."""
+    from jinja2.exceptions import UndefinedError
+
+    from interlock.config import Config
+    from interlock.lint import lint
+
+    pack = tmp_path / "pack"
+    pack.mkdir()
+    (pack / "ACME01.yaml").write_text(PACK_RULE.replace("{{ m.plan }}", "{{ m.plan.nope }}"), encoding="utf-8")
+    book = load_rulebook([pack])
+    shipped = RuleBook(tuple(dataclasses.replace(r, builtin=True) for r in book.rules))
+    with pytest.raises(UndefinedError):
+        lint([_org_with_a_bookings_only_plan(tmp_path)], Config(select=("ACME01",)), shipped)
 
 
 # --- loading cost: one validator per process, a fast verdict before jsonschema -------------------
@@ -312,6 +375,6 @@ def test_the_fast_verdict_never_passes_what_jsonschema_refuses(schema: Any, name
     """jsonschema-rs passing a document means jsonschema finds no error; a document it refuses
     (or cannot read, such as a date) goes to jsonschema, so only speed depends on the converse."""
     root = {"$defs": {"name": named}, **schema} if isinstance(schema, dict) else schema
-    check = resources.SchemaCheck(jsonschema.Draft202012Validator(root), formats=False)
+    check = resources.SchemaCheck(root, formats=False)
     for instance in instances:
         assert not check.passes(instance) or check.validator.is_valid(instance), (root, instance)

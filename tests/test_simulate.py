@@ -172,6 +172,29 @@ def test_shifts(value: str, expected: str) -> None:
     assert parse_shift("x", value, datetime.date(2028, 3, 31)).isoformat() == expected
 
 
+@pytest.mark.parametrize("value, expected", [
+    ("+971y", "2999-03-31"), ("-128y", "1900-03-31"), ("2999-12-31", "2999-12-31"), ("1900-01-01", "1900-01-01"),
+])
+def test_shifts_to_the_edges_of_the_calendar(value: str, expected: str) -> None:
+    """Policies hold dates from 1900 to 2999 (validate.FIRST_DAY, LAST_DAY); a slip may go as far."""
+    import datetime
+
+    assert parse_shift("x", value, datetime.date(2028, 3, 31)).isoformat() == expected
+
+
+@pytest.mark.parametrize("value", ["+972y", "-129y", "+9000y", "-9000y", "+3000000d", "+500000w", "+" + "9" * 5000 + "d",
+                                   "3000-01-01", "1899-12-31", "9999-12-31", "0001-01-01"])
+def test_shifts_outside_the_calendar_are_one_usage_line(value: str) -> None:
+    """Past 9999 Python's calendar raised (exit 3); past 2999 a date no policy could hold was accepted."""
+    import datetime
+
+    with pytest.raises(UsageError) as caught:
+        parse_shift(f"launch={value}", value, datetime.date(2028, 3, 31))
+    message = str(caught.value)
+    assert message.startswith(f"--slip launch={value[:20]}") and message.endswith("outside the years 1900 to 2999")
+    assert "\n" not in message and len(message) < 200
+
+
 # -- numbers: --set, --assume, --attainment -----------------------------------------------------------
 
 FUNNEL = """\
@@ -283,6 +306,10 @@ def test_set_plan_and_measure_fields(tmp_path: Path) -> None:
     ({"sets": ("marketing.specialists.participants=1",)}, "plan specialists belongs to sales, not to marketing"),
     ({"assumes": ("salse.win_rate=20%",)}, "unknown department 'salse' (did you mean 'sales'?)"),
     ({"assumes": ("sales.launch_date=25%",)}, "sales's launch_date is a date"),
+    ({"assumes": ("sales.launch_date=9999-12-31",)}, "9999-12-31 is outside the years 1900 to 2999"),
+    ({"assumes": ("sales.win_rate=" + "9" * 400,)}, "the number is too large (400 characters)"),
+    ({"sets": ("sales.new_product_bookings=" + "9" * 400,)}, "the number is too large (400 characters)"),
+    ({"attainments": ("sales=" + "9" * 400 + "%",)}, "the number is too large (401 characters)"),
     ({"attainments": ("sales=lots",)}, "--attainment sales=lots: 'lots' is not a number or a percentage"),
     ({"attainments": ("nobody=80%",)}, "unknown department or plan 'nobody'"),
 ])
