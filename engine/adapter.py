@@ -38,7 +38,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from types import TracebackType
 from typing import Any
 
-from interlock.errors import EngineError
+from interlock.errors import EngineError, InterlockError
 
 try:  # pragma: no cover - exercised by the import itself
     import durable_rules_engine as _dre
@@ -278,8 +278,8 @@ class DurableEngine:
     def _raise_errors(self, session: _Session) -> None:
         if session.errors:
             first = session.errors[0]
-            if isinstance(first, (EngineError, KeyboardInterrupt, SystemExit)):
-                raise first  # an interruption stays one; it is not the engine's failure
+            if isinstance(first, (InterlockError, KeyboardInterrupt, SystemExit)):
+                raise first  # bad input, an interruption: not the engine's failure
             raise EngineError(f"a rule action failed: {type(first).__name__}: {first}") from first
         swallowed = self._ruleset.get_state(session.sid).get("exception") if session.acted else None
         if swallowed:

@@ -14,6 +14,7 @@ from typing import Any
 from interlock import expressions
 from interlock.adapter import Bindings, DurableEngine, Fact
 from interlock.compiler import CompiledRule, CompileError, prefilter, split_alternatives, to_durable
+from interlock.errors import InputError
 from interlock.rulebook import Rule
 
 
@@ -60,6 +61,17 @@ def keep_best(kept: dict[tuple[Any, ...], tuple[tuple[Any, ...], Fact]], key: tu
     """Remember ``fact`` if it is the best so far for ``key``."""
     if key not in kept or rank < kept[key][0]:
         kept[key] = (rank, fact)
+
+
+def _pack_failure(rule: Rule, exc: Exception) -> Exception:
+    """A rule pack's `check` or `derive` expression failed on a match: bad input, located at the
+    rule's key; a built-in rule's failure is a bug and stays what it is."""
+    if rule.builtin:
+        return exc
+    key: tuple[str, ...] = ("check",) if rule.check else ("derive", "fields")
+    detail = " ".join(f"{type(exc).__name__}: {exc}".split())
+    detail = "".join(c if c.isprintable() else repr(c)[1:-1] for c in detail)[:300]
+    return InputError([rule.problem(key, f"rule {rule.id} failed on a match: {detail}")])
 
 
 def check_kept_kinds(rules: Sequence[tuple[Rule, CompiledRule]]) -> None:
@@ -151,10 +163,14 @@ class Evaluator:
 
     def _dispatch(self, name: str, bindings: Bindings, emit: Callable[[Fact], None]) -> None:
         rule, compiled = self._rules[name]
-        if not accepts(rule, compiled.options, bindings):
-            return
-        if rule.derive is not None:
-            fact = derived_fact(rule, compiled.options, bindings)
+        try:
+            if not accepts(rule, compiled.options, bindings):
+                return
+            fact = derived_fact(rule, compiled.options, bindings) if rule.derive is not None else None
+        except Exception as exc:
+            raise _pack_failure(rule, exc) from exc
+        if fact is not None:
+            assert rule.derive is not None
             key = kept_key(rule, fact)
             if key is not None:
                 keep_best(self._kept, key, preference(rule, fact), fact)

@@ -57,7 +57,10 @@ def facts_of(org: Organization, attainment: Mapping[str, float] | None = None) -
 def evaluator(book: RuleBook, config: Config) -> Evaluator:
     options = config.rule_options(book)
     selected = sorted(config.selected(book))
-    key = json.dumps([[r.file for r in book.rules], options, selected], sort_keys=True, default=str)
+    # What the compiled engine depends on: each rule's patterns, check and derivation (not only its
+    # file: a rule pack edited between two runs in one process must not reuse the old engine).
+    rules = [[r.file, repr(r.when), r.check, repr(r.derive), r.builtin] for r in book.rules]
+    key = json.dumps([rules, options, selected], sort_keys=True, default=str)
     if key not in _EVALUATORS:
         _EVALUATORS[key] = Evaluator(book.compile(options, selected))
     return _EVALUATORS[key]

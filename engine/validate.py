@@ -91,15 +91,21 @@ def parse_percent(value: object) -> float | None:
     return as_number(value)
 
 
+#: The largest magnitude a plan value may have: money arithmetic runs in 28 significant digits
+#: (Decimal's context), so amounts stay well inside it; no plan needs a number this large.
+LARGEST = 1e21
+
+
 def as_number(value: object) -> float | None:
-    """A finite number, or None: NaN, infinity and integers too large for a float are not amounts."""
+    """A finite number of a size arithmetic can carry, or None: NaN, infinity and numbers beyond
+    ``LARGEST`` (a 27-digit amount would overflow money arithmetic) are not amounts."""
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         return None
     try:
         number = float(value)
     except OverflowError:  # an integer of hundreds of digits
         return None
-    return number if math.isfinite(number) else None
+    return number if math.isfinite(number) and abs(number) <= LARGEST else None
 
 
 def as_int(value: object) -> int | None:
@@ -268,10 +274,8 @@ def standard(value: Any) -> bool:
         return all(standard(v) for v in value)
     if isinstance(value, str):
         return PERCENT.match(value.strip()) is None and (_ISO_DAY.match(value) is None or _is_plan_date(value))
-    if isinstance(value, float):
-        return math.isfinite(value)
-    if isinstance(value, int) and not isinstance(value, bool):
-        return abs(value) < 2 ** 63
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return as_number(value) is not None
     return True
 
 
@@ -378,7 +382,7 @@ def _not_finite(value: object) -> str:
     """Why a number that looks like one is refused: NaN, infinity, or too large for arithmetic."""
     if isinstance(value, float) and not math.isfinite(value):
         return " (not a finite number)"
-    if isinstance(value, int) and not isinstance(value, bool) and as_number(value) is None:
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and as_number(value) is None:
         return " (too large)"
     return ""
 

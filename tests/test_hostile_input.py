@@ -228,9 +228,6 @@ plans:
     )
 
 
-@pytest.mark.xfail(strict=True, reason="BUG engine/validate.py + money.py: an amount of 27 digits or more passes "
-                                       "validation (it fits a float) but overflows Decimal's 28-digit context: "
-                                       "InvalidOperation (exit 3) instead of a located 'too large'")
 def test_an_amount_too_large_for_money_arithmetic(capsys: pytest.CaptureFixture[str]) -> None:
     write({"plans.yml": "organization: {name: X, incentive_budget: 1" + "0" * 26 + "}\n" + PLANS})
     run = check(["org"], capsys)
@@ -653,9 +650,6 @@ def test_rule_expression_that_fails_is_located_at_its_key(old: str, new: str, ke
     assert len(run.lines) == 1
 
 
-@pytest.mark.xfail(strict=True, reason="BUG engine/evaluate.py + adapter.py: a rule pack's `check` (or derive "
-                                       "field) that fails at run time fails inside a rules-engine action, which the "
-                                       "adapter wraps as EngineError (exit 3); Rule.problem(('check',), ...) locates it")
 def test_rule_check_that_fails_at_run_time(capsys: pytest.CaptureFixture[str]) -> None:
     write({"plans.yml": AP_WITH_OBJECTIVE})
     text = own_rule()

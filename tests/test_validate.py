@@ -174,8 +174,8 @@ def test_period_range_past_the_calendar_is_none_not_an_error() -> None:
 def test_a_fiscal_year_the_schema_refuses_is_not_used_for_arithmetic() -> None:
     found = problems(a=DEPTS + "organization: {name: X, fiscal_year: 1000000000000000000000000000000}\n"
                            "targets:\n  - {id: t, owner: sales, metric: bookings, value: 1, period: FY2027}\n")
-    assert found == ["policies/a.yml:5:38: organization.fiscal_year: a 31-digit number is greater than the maximum "
-                     "of 2999"]
+    assert found == ["policies/a.yml:5:38: organization.fiscal_year: expected a whole number, got a 31-digit number "
+                     "(too large)"]
 
 
 def test_numbers_too_large_for_arithmetic() -> None:
