@@ -317,7 +317,8 @@ def test_the_installed_engine_is_the_patched_build() -> None:
 def test_every_patch_applies_to_its_file() -> None:
     script = _build_script()
     sources = {"src/rulespy/rules.c": "x = PyEval_CallObject(f, a);", "setup.py": "    version = '2.0.28',",
-               "src/rules/state.h": "#define MAX_OBJECT_PROPERTIES 255\n#define MAX_OBJECT_SIZE 4294967296"}
+               "src/rules/state.h": "#define MAX_OBJECT_PROPERTIES 255\n#define MAX_MESSAGE_INDEX_LENGTH 512\n"
+                                    "#define MAX_LEFT_FRAME_INDEX_LENGTH 512\n#define MAX_RIGHT_FRAME_INDEX_LENGTH 512\n"}
     for relative, old, new in script.PATCHES:
         patched, count = script.patch_source(sources[relative.replace("\\", "/")], old, new)
         assert count == 1 and new in patched and old not in patched
