@@ -69,14 +69,16 @@ def evaluator(book: RuleBook, config: Config) -> Evaluator:
 
 
 def lint(paths: Sequence[Path], config: Config, book: RuleBook | None = None) -> LintResult:
-    with _no_cyclic_gc():
+    with _long_lived_objects():
         book = book or load_rulebook(config.rule_packs)
         config.validate(book)
         documents = load_documents(list(paths))
+        gc.freeze()
         organization = validate(documents)
         files = tuple(d.path for d in documents)
         del documents  # the parsed files and their line maps: the model keeps the locations it needs
         facts = facts_of(organization)
+        gc.freeze()
         matches, derived = evaluator(book, config).run(facts)
         del facts
         findings = build_findings(matches, book, config.rule_options(book), config.severities(book),
@@ -85,14 +87,12 @@ def lint(paths: Sequence[Path], config: Config, book: RuleBook | None = None) ->
 
 
 @contextmanager
-def _no_cyclic_gc() -> Iterator[None]:
-    """A run builds millions of long-lived objects and frees almost none: the cyclic collector
-    would rescan them all again and again (time growing faster than the organization). It is
-    paused for the run and restored after it."""
-    enabled = gc.isenabled()
-    gc.disable()
+def _long_lived_objects() -> Iterator[None]:
+    """A run builds millions of objects that live until it ends. The cyclic collector would
+    rescan them all again and again (time growing faster than the organization), so the model
+    and its facts are frozen out of its sight once built (``gc.freeze``); young garbage is still
+    collected. Everything is handed back to the collector when the run ends, also on errors."""
     try:
         yield
     finally:
-        if enabled:
-            gc.enable()
+        gc.unfreeze()

@@ -1,4 +1,5 @@
-"""The pipeline's housekeeping: the cyclic collector is paused for a run and always restored."""
+"""The pipeline's housekeeping: long-lived objects are frozen out of the collector's sight during
+a run, and always handed back."""
 from __future__ import annotations
 
 import gc
@@ -13,28 +14,25 @@ from interlock.lint import lint
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def test_a_run_restores_the_collector_it_paused(monkeypatch: pytest.MonkeyPatch) -> None:
-    import interlock.lint
+def test_a_run_freezes_its_model_and_hands_it_back(monkeypatch: pytest.MonkeyPatch) -> None:
+    import interlock.evaluate
 
-    during: list[bool] = []
-    real = interlock.lint.facts_of
-    monkeypatch.setattr(interlock.lint, "facts_of", lambda org: (during.append(gc.isenabled()), real(org))[1])
-    assert gc.isenabled()
+    frozen: list[int] = []
+    real = interlock.evaluate.Evaluator.run
+    monkeypatch.setattr(interlock.evaluate.Evaluator, "run",
+                        lambda self, facts: (frozen.append(gc.get_freeze_count()), real(self, facts))[1])
     result = lint([ROOT / "tests" / "fixtures" / "aligned_org"], Config())
-    assert during == [False] and gc.isenabled() and result.findings == ()
+    assert frozen and frozen[0] > 0  # the model and facts sat in the permanent generation during the engine run
+    assert gc.get_freeze_count() == 0 and gc.isenabled() and result.findings == ()
 
 
-def test_a_failed_run_restores_the_collector_too(tmp_path: Path) -> None:
-    (tmp_path / "broken.yml").write_text("departments: [{id: sales, name: Sales, nope: 1}]\n", encoding="utf-8")
+def test_a_failed_run_hands_everything_back_too(monkeypatch: pytest.MonkeyPatch) -> None:
+    import interlock.evaluate
+
+    def fail(self: object, facts: object) -> None:
+        raise InputError([])
+
+    monkeypatch.setattr(interlock.evaluate.Evaluator, "run", fail)
     with pytest.raises(InputError):
-        lint([tmp_path], Config())
-    assert gc.isenabled()
-
-
-def test_a_collector_the_caller_switched_off_stays_off() -> None:
-    gc.disable()
-    try:
         lint([ROOT / "tests" / "fixtures" / "aligned_org"], Config())
-        assert not gc.isenabled()
-    finally:
-        gc.enable()
+    assert gc.get_freeze_count() == 0 and gc.isenabled()
