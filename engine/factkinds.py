@@ -239,11 +239,6 @@ KINDS: dict[str, KindDoc] = {
         "strength": f("float", "product of edge confidences"), "via": f("str", "metrics in order, `a>b>c`"),
         "lag_days": f("int", "sum of the edges' typical lags")},
         derived_by="D01, D02"),
-    "support": KindDoc("A plan's measure moves an objective's metric the way the objective wants.", {
-        "objective": f("str", "objective id"), "plan": f("str", "plan id"), "dept": f("str", "department id"),
-        "metric": f("str", "the measure's metric"), "weight": f("float", "the measure's weight"),
-        "hops": f("int", "0 when the measure is the objective's metric"), "strength": f("float", "path strength"),
-        "via": f("str", "metrics in order")}, derived_by="D03, D04"),
     "sway": KindDoc("Which way a plan's measure pushes an objective's metric, through any followed causal path.", {
         "plan": f("str", "plan id"), "dept": f("str", "department id"), "metric": f("str", "the measure's metric"),
         "weight": f("float", "the measure's weight"), "objective": f("str", "objective id"),

@@ -483,11 +483,22 @@ def _chain(via: str, names: _Names) -> str:
     return " → ".join(names.metric(m) for m in metrics) if len(metrics) > 1 else ""
 
 
+#: A measure counts as supporting an objective when its strongest causal path helps it at least
+#: this strongly: the default of V02 and T09 (`min_strength`).
+SUPPORT_MIN_STRENGTH = 0.3
+
+
+def _supports(fact: Mapping[str, object]) -> bool:
+    """A `sway` fact (D10, D11: a measure's strongest path to an objective) that helps it enough."""
+    return (fact.get("kind") == "sway" and fact.get("effect") == 1
+            and _num(fact.get("strength")) >= SUPPORT_MIN_STRENGTH)
+
+
 def _coverage(org: Organization, derived: Sequence[Mapping[str, object]], findings: Sequence[Finding],
               views: Mapping[str, FindingView], names: _Names) -> tuple[Coverage, ...]:
     best: dict[tuple[str, str, str], Mapping[str, object]] = {}
     for fact in derived:
-        if fact.get("kind") != "support":
+        if not _supports(fact):
             continue
         key = (str(fact.get("objective")), str(fact.get("plan")), str(fact.get("metric")))
         rank = (_num(fact.get("hops")), -_num(fact.get("strength")), str(fact.get("via")))

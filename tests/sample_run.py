@@ -196,15 +196,15 @@ def findings() -> tuple[Finding, ...]:
 
 def derived() -> tuple[dict[str, object], ...]:
     return (
-        {"kind": "support", "objective": "revenue-growth", "plan": "sales-ae", "dept": "sales", "metric": "bookings",
+        {"kind": "sway", "effect": 1, "objective": "revenue-growth", "plan": "sales-ae", "dept": "sales", "metric": "bookings",
          "weight": 0.8, "hops": 0, "strength": 1.0, "via": "bookings"},
-        {"kind": "support", "objective": "revenue-growth", "plan": "mkt-demand", "dept": "marketing",
+        {"kind": "sway", "effect": 1, "objective": "revenue-growth", "plan": "mkt-demand", "dept": "marketing",
          "metric": "mql_count", "weight": 1.0, "hops": 1, "strength": 0.7, "via": "mql_count>bookings"},
-        {"kind": "support", "objective": "revenue-growth", "plan": "mkt-demand", "dept": "marketing",
+        {"kind": "sway", "effect": 1, "objective": "revenue-growth", "plan": "mkt-demand", "dept": "marketing",
          "metric": "mql_count", "weight": 1.0, "hops": 2, "strength": 0.5, "via": "mql_count>sqls>bookings"},
-        {"kind": "support", "objective": "customer-satisfaction", "plan": "sales-ae", "dept": "sales",
+        {"kind": "sway", "effect": 1, "objective": "customer-satisfaction", "plan": "sales-ae", "dept": "sales",
          "metric": "csat", "weight": 0.1, "hops": 0, "strength": 1.0, "via": "csat"},
-        {"kind": "support", "objective": "project-profitability", "plan": "ap-team", "dept": "accounts-payable",
+        {"kind": "sway", "effect": 1, "objective": "project-profitability", "plan": "ap-team", "dept": "accounts-payable",
          "metric": "invoice_cycle_time", "weight": 0.3, "hops": 2, "strength": 0.35,
          "via": "invoice_cycle_time>supplier_health>project_margin_pct"},
         {"kind": "path", "src": "dpo", "dst": "supplier_health", "sign": -1, "signs": "-", "hops": 1,
