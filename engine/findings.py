@@ -144,6 +144,14 @@ def _failed(rule: Rule, path: tuple[str | int, ...], doing: str, exc: Exception)
     return _RuleFailed(rule.problem(path, f"rule {rule.id} failed while {doing} a finding: {detail}"))
 
 
+def is_causal_path(fact: Mapping[str, Any]) -> bool:
+    """A bound fact that carries a causal path between metrics: a `path`, or a `sway` of at least
+    one hop (a measure's strongest path to an objective)."""
+    if not fact.get("via"):
+        return False
+    return fact.get("kind") == "path" or (fact.get("kind") == "sway" and int(fact.get("hops") or 0) >= 1)
+
+
 def _one_line(text: str, limit: int = 300) -> str:
     """An error's text on one printable line: it may quote a value with a newline or a control character."""
     text = "".join(c if c.isprintable() else repr(c)[1:-1] for c in " ".join(text.split()))
@@ -195,7 +203,7 @@ def _finding(rule: Rule, identity: tuple[str, ...], ctx: Mapping[str, Any], seve
             locations.append(Location.parse(at))
     trace: tuple[str, ...] = ()
     for fact in bound.values():
-        if fact.get("kind") == "path" and fact.get("via"):
+        if is_causal_path(fact):
             trace = tuple(str(fact["via"]).split(">"))
             break
     try:

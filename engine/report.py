@@ -15,7 +15,7 @@ from dataclasses import dataclass, fields
 from typing import TYPE_CHECKING, Any
 
 from interlock import __version__
-from interlock.findings import SEVERITY_ORDER, Finding, Waiver
+from interlock.findings import SEVERITY_ORDER, Finding, Waiver, is_causal_path
 
 if TYPE_CHECKING:
     from interlock.model import Organization
@@ -566,7 +566,7 @@ _BOX_W, _BOX_H, _GAP = 150.0, 54.0, 46.0
 
 def _path_fact(finding: Finding) -> Mapping[str, Any] | None:
     via = ">".join(finding.trace)
-    paths = [f for _a, f in sorted(finding.facts.items()) if f.get("kind") == "path"]
+    paths = [f for _a, f in sorted(finding.facts.items()) if is_causal_path(f)]
     return next((p for p in paths if p.get("via") == via), paths[0] if paths else None)
 
 
