@@ -1,6 +1,6 @@
 """Build a durable-rules 2.0.28 wheel that imports on every supported Python.
 
-durable-rules ships only an sdist (last release 2020). Three patches, each a
+durable-rules ships only an sdist (last release 2020). Two patches, each a
 change of one line (or one constant) in the released source:
 
 1. Python 3.13: the C extension fails at import with ``undefined symbol:
@@ -8,17 +8,16 @@ change of one line (or one constant) in the released source:
    Upstream fixed it in PR #403 (merged 2025-07) but never released. The same
    fix (``PyEval_CallObject`` -> ``PyObject_CallObject``, identical semantics
    for a tuple of positional arguments) is applied here.
-2. Memory: every stored fact embeds a fixed property table of
-   ``MAX_OBJECT_PROPERTIES`` (255) slots of 26 bytes, about 6.8 KB per fact
-   whatever its size, so 10,000 departments (~400,000 facts) need gigabytes.
-   Interlock's facts have at most ~30 fields, so the table is cut to 63 slots
-   (~1.7 KB per fact); the adapter refuses a fact with more than
-   ``interlock.adapter.MAX_FACT_FIELDS`` fields, so the table never fills.
-3. Speed: every index (facts, and partial matches left and right of each join)
+2. Speed: every index (facts, and partial matches left and right of each join)
    has a fixed 512 hash buckets, so chains grow with the facts stored and the
    cost turns quadratic past ~1e5 facts; the buckets are raised to 4,096.
 
-The wheel gets the local version ``2.0.28+interlock.3`` (it still satisfies
+Not patched: the per-fact property table (``MAX_OBJECT_PROPERTIES``, 255 slots,
+~6.8 KB per stored fact). Cut to 63 slots it crashed ~30% of `interlock
+test-rules` runs (memory corruption, address-layout dependent), so it stays
+stock; the adapter refuses facts wider than the table instead.
+
+The wheel gets the local version ``2.0.28+interlock.4`` (it still satisfies
 ``durable-rules==2.0.28``), so a wheel built before a patch changed is never
 reused. It is built with the *running* interpreter, on every Python version
 alike, so ``pip install --find-links DEST durable-rules`` then needs no
@@ -37,14 +36,12 @@ import tarfile
 import tempfile
 
 VERSION = "2.0.28"
-LOCAL_VERSION = f"{VERSION}+interlock.3"
+LOCAL_VERSION = f"{VERSION}+interlock.4"
 SDIST = f"durable_rules-{VERSION}.tar.gz"
 OLD_CALL = "PyEval_CallObject("
 NEW_CALL = "PyObject_CallObject("
 PATCHED_FILE = os.path.join("src", "rulespy", "rules.c")
 PROPERTIES_FILE = os.path.join("src", "rules", "state.h")
-OLD_PROPERTIES = "#define MAX_OBJECT_PROPERTIES 255"
-NEW_PROPERTIES = "#define MAX_OBJECT_PROPERTIES 63"
 #: Hash buckets per index (stock: 512, so chains grow as facts / 512 and cost turns quadratic
 #: past ~1e5 stored facts; 4,096 made a 3,000-department run's engine phase 2.2x faster for
 #: ~13 MB more per session).
@@ -53,7 +50,6 @@ INDEXES = ("MAX_MESSAGE_INDEX_LENGTH", "MAX_LEFT_FRAME_INDEX_LENGTH", "MAX_RIGHT
 #: (file, old text, new text): every patch must apply at least once.
 PATCHES = (
     (PATCHED_FILE, OLD_CALL, NEW_CALL),
-    (PROPERTIES_FILE, OLD_PROPERTIES, NEW_PROPERTIES),
     *((PROPERTIES_FILE, f"#define {name} 512", f"#define {name} {INDEX_BUCKETS}") for name in INDEXES),
     ("setup.py", f"version = '{VERSION}'", f"version = '{LOCAL_VERSION}'"),
 )

@@ -317,7 +317,7 @@ def test_the_installed_engine_is_the_patched_build() -> None:
 def test_every_patch_applies_to_its_file() -> None:
     script = _build_script()
     sources = {"src/rulespy/rules.c": "x = PyEval_CallObject(f, a);", "setup.py": "    version = '2.0.28',",
-               "src/rules/state.h": "#define MAX_OBJECT_PROPERTIES 255\n#define MAX_MESSAGE_INDEX_LENGTH 512\n"
+               "src/rules/state.h": "#define MAX_MESSAGE_INDEX_LENGTH 512\n"
                                     "#define MAX_LEFT_FRAME_INDEX_LENGTH 512\n#define MAX_RIGHT_FRAME_INDEX_LENGTH 512\n"}
     for relative, old, new in script.PATCHES:
         patched, count = script.patch_source(sources[relative.replace("\\", "/")], old, new)
@@ -355,8 +355,8 @@ def _raw_assert_in_a_child(properties: int) -> int:
 
 
 def test_raw_engine_crashes_on_a_fact_wider_than_its_property_table() -> None:
-    assert _raw_assert_in_a_child(62) == 0  # id, sid, kind and 59 more: fits the 63-slot table
-    assert _raw_assert_in_a_child(70) < 0  # killed by a signal (segmentation fault), no error code
+    assert _raw_assert_in_a_child(254) == 0  # id, sid, kind and 251 more: fits the 255-slot table
+    assert _raw_assert_in_a_child(300) < 0  # killed by a signal (segmentation fault), no error code
 
 
 def test_adapter_refuses_a_fact_too_wide_for_the_engine() -> None:
@@ -364,7 +364,7 @@ def test_adapter_refuses_a_fact_too_wide_for_the_engine() -> None:
 
     wide = {"kind": "m", **{f"p{n}": n for n in range(MAX_FACT_FIELDS)}}
     with DurableEngine({"r": {"all": [{"m": {"kind": "m"}}]}}, lambda *a: None, 1) as engine:
-        with pytest.raises(EngineError, match="fields; the rules engine holds at most 60"):
+        with pytest.raises(EngineError, match="fields; the rules engine holds at most 250"):
             engine.run([wide])
         engine.run([{"kind": "m", **{f"p{n}": n for n in range(MAX_FACT_FIELDS - 1)}}])  # the widest allowed
 
