@@ -27,6 +27,7 @@ import pytest
 from interlock.cli import main
 from interlock.validate import FIRST_DAY, LAST_DAY
 from interlock.yamlsource import MAX_DEPTH, MAX_FILE_BYTES, MAX_NODES
+from inline_policies import CLEAN
 
 #: One problem: a location a person can open, then the message.
 PROBLEM = re.compile(r"^(?P<file>[^\n:]+):(?P<line>[1-9][0-9]*):(?P<col>[1-9][0-9]*): (?P<message>[^\n]+)$")
@@ -35,16 +36,7 @@ USAGE = re.compile(r"^interlock: [^\n]+$")
 #: Wall-clock bound that only a hang breaks (a loop of links, a pipe read forever).
 HANG = 20.0
 
-PLANS = """\
-departments:
-  - {id: sales, name: Sales}
-plans:
-  - id: sales-ae
-    department: sales
-    measures:
-      - {metric: bookings, weight: 70%}
-      - {metric: gross_margin_pct, weight: 30%}
-"""
+PLANS = CLEAN
 #: accounts payable paid on DPO: a finding (X10) that names the department.
 NAMED = """\
 departments:

@@ -26,25 +26,9 @@ from interlock.errors import UsageError
 from interlock.render import Outbox
 from interlock.scaffold import FILES
 
+from inline_policies import CONFLICT
+
 ROOT = Path(__file__).resolve().parent.parent
-#: One error finding (V03), so that check exits 1 and every output has content.
-CONFLICT = """\
-objectives:
-  - {id: project-profitability, adopt: project-profitability, target: 14%}
-departments:
-  - {id: accounts-payable, name: Accounts payable}
-  - {id: sales, name: Sales}
-plans:
-  - id: ap-team
-    department: accounts-payable
-    measures:
-      - {metric: dpo, weight: 70%, direction: up}
-      - {metric: invoice_cycle_time, weight: 30%, direction: down}
-  - id: sales-ae
-    department: sales
-    measures:
-      - {metric: project_margin_pct, weight: 100%, direction: up}
-"""
 OLD = "an earlier result\n"
 
 

@@ -12,6 +12,7 @@ from interlock.errors import InputError
 from interlock.findings import Finding, Location, Waiver
 from interlock.rulebook import RuleBook, load_rulebook
 from interlock.waivers import EXPIRED, NOT_ALLOWED, STALE, WaiverEntry, apply_waivers, load_waivers
+from inline_policies import CONFLICT
 
 D = datetime.date
 NAMES = {"V03": "paid-against-lead-objective", "Q08": "weights-not-100-percent", "V02": "unpaid-lead-objective"}
@@ -228,23 +229,7 @@ waivers:
 
 # -- end to end ---------------------------------------------------------------------------------------
 
-POLICY = """\
-objectives:
-  - {id: project-profitability, adopt: project-profitability, target: 14%}
-departments:
-  - {id: accounts-payable, name: Accounts payable}
-  - {id: sales, name: Sales}
-plans:
-  - id: ap-team
-    department: accounts-payable
-    measures:
-      - {metric: dpo, weight: 70%, direction: up}
-      - {metric: invoice_cycle_time, weight: 30%, direction: down}
-  - id: sales-ae
-    department: sales
-    measures:
-      - {metric: project_margin_pct, weight: 100%, direction: up}
-"""
+POLICY = CONFLICT  # one V03 finding to waive
 
 
 def run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, dict[str, object], str]:

@@ -1,0 +1,32 @@
+"""Small policies the CLI tests share, written inline so each test reads on its own page."""
+from __future__ import annotations
+
+#: No finding at any severity: a plain sales plan.
+CLEAN = """\
+departments:
+  - {id: sales, name: Sales}
+plans:
+  - id: sales-ae
+    department: sales
+    measures:
+      - {metric: bookings, weight: 70%}
+      - {metric: gross_margin_pct, weight: 30%}
+"""
+#: One error finding: V03 (accounts payable paid to stretch payables against project profitability).
+CONFLICT = """\
+objectives:
+  - {id: project-profitability, adopt: project-profitability, target: 14%}
+departments:
+  - {id: accounts-payable, name: Accounts payable}
+  - {id: sales, name: Sales}
+plans:
+  - id: ap-team
+    department: accounts-payable
+    measures:
+      - {metric: dpo, weight: 70%, direction: up}
+      - {metric: invoice_cycle_time, weight: 30%, direction: down}
+  - id: sales-ae
+    department: sales
+    measures:
+      - {metric: project_margin_pct, weight: 100%, direction: up}
+"""
