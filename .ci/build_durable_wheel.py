@@ -1,23 +1,38 @@
 """Build a durable-rules 2.0.28 wheel that imports on every supported Python.
 
-durable-rules ships only an sdist (last release 2020). Two patches, each a
-change of one line (or one constant) in the released source:
+durable-rules ships only an sdist (last release 2020). Six patches, each a
+small change in the released source:
 
 1. Python 3.13: the C extension fails at import with ``undefined symbol:
    PyEval_CallObject`` because CPython 3.13 removed that deprecated alias.
    Upstream fixed it in PR #403 (merged 2025-07) but never released. The same
    fix (``PyEval_CallObject`` -> ``PyObject_CallObject``, identical semantics
    for a tuple of positional arguments) is applied here.
-2. Speed: every index (facts, and partial matches left and right of each join)
+2. Correctness: the evaluator of a join's test sequence (``$and``/``$or``
+   groups, events.c ``reduceExpressionSequence``) leaves a nested group on its
+   closing marker, so the enclosing group stops there and the tests after a
+   nested ``$or`` are never evaluated (a fact failing them still matches); and
+   when a group short-circuits it skips to the first closing marker it meets
+   without bounds, reading past the end of the sequence (heap overflow, found
+   with AddressSanitizer; it is what crashed the smaller property table
+   below). Patched: a group consumes its own closing marker, and a
+   short-circuit skips to the group's matching marker within the sequence.
+3. Memory: every stored fact embeds a property table of
+   ``MAX_OBJECT_PROPERTIES`` slots (255 stock: ~6.8 KB per fact, whatever its
+   width). Interlock's widest fact has 28 fields with ``id`` and ``sid``; the
+   table is cut to 31 slots (~0.8 KB) and the adapter refuses wider facts.
+4. Speed: every index (facts, and partial matches left and right of each join)
    has a fixed 512 hash buckets, so chains grow with the facts stored and the
    cost turns quadratic past ~1e5 facts; the buckets are raised to 4,096.
+5. Speed: setup.py replaces the compiler flags with ``-std=c99 -D_GNU_SOURCE``,
+   so the engine's core is compiled without optimization; ``-O2`` is added
+   (Linux and macOS lines).
+6. Speed: before a fact joins a pattern, stock walks every earlier fact of
+   that pattern with the same join hash to rule out a duplicate; for a
+   pattern without an equality join that is all of them (quadratic). The
+   fact's own list of frames answers the same question in a few steps.
 
-Not patched: the per-fact property table (``MAX_OBJECT_PROPERTIES``, 255 slots,
-~6.8 KB per stored fact). Cut to 63 slots it crashed ~30% of `interlock
-test-rules` runs (memory corruption, address-layout dependent), so it stays
-stock; the adapter refuses facts wider than the table instead.
-
-The wheel gets the local version ``2.0.28+interlock.4`` (it still satisfies
+The wheel gets the local version ``2.0.28+interlock.7`` (it still satisfies
 ``durable-rules==2.0.28``), so a wheel built before a patch changed is never
 reused. It is built with the *running* interpreter, on every Python version
 alike, so ``pip install --find-links DEST durable-rules`` then needs no
@@ -36,7 +51,7 @@ import tarfile
 import tempfile
 
 VERSION = "2.0.28"
-LOCAL_VERSION = f"{VERSION}+interlock.4"
+LOCAL_VERSION = f"{VERSION}+interlock.7"
 SDIST = f"durable_rules-{VERSION}.tar.gz"
 OLD_CALL = "PyEval_CallObject("
 NEW_CALL = "PyObject_CallObject("
@@ -47,9 +62,93 @@ PROPERTIES_FILE = os.path.join("src", "rules", "state.h")
 #: ~13 MB more per session).
 INDEX_BUCKETS = 4096
 INDEXES = ("MAX_MESSAGE_INDEX_LENGTH", "MAX_LEFT_FRAME_INDEX_LENGTH", "MAX_RIGHT_FRAME_INDEX_LENGTH")
-#: (file, old text, new text): every patch must apply at least once.
+#: Property slots per stored fact (stock 255). A fact may have at most PROPERTY_SLOTS - 1
+#: properties, ``id`` and ``sid`` included; the adapter's MAX_FACT_FIELDS stays below that.
+PROPERTY_SLOTS = 31
+SEQUENCE_FILE = os.path.join("src", "rules", "events.c")
+#: A group of a join's tests ends on its closing marker: consume it, so the enclosing group
+#: goes on with the tests after it (stock returns with the marker unread, and the enclosing
+#: group stops there).
+OLD_GROUP_END = """        if (currentExpression->operator == OP_END) {
+            return RULES_OK;          
+        } 
+"""
+NEW_GROUP_END = """        if (currentExpression->operator == OP_END) {
+            ++*i;
+            return RULES_OK;
+        }
+"""
+#: A short-circuited group skips to its own closing marker (nested groups counted), never
+#: past the end of the sequence (stock stops at the first marker, or reads on past the end).
+OLD_SKIP = """            while (currentExpression->operator != OP_END) {
+                ++*i;
+                currentExpression = &exprs->expressions[*i];
+            }
+            return RULES_OK;
+"""
+NEW_SKIP = """            unsigned short depth = 0;
+            while (*i < exprs->length) {
+                unsigned char skipped = exprs->expressions[*i].operator;
+                ++*i;
+                if (skipped == OP_AND || skipped == OP_OR) {
+                    ++depth;
+                } else if (skipped == OP_END) {
+                    if (depth == 0) {
+                        break;
+                    }
+                    --depth;
+                }
+            }
+            return RULES_OK;
+"""
+#: Before a fact joins a pattern, stock walks every earlier fact of that pattern with the same
+#: join hash to see whether this fact is already there (it can arrive twice, through two
+#: alternatives): a pattern without an equality join puts all its facts on one hash, so the walk
+#: is quadratic in the facts. The fact's own frame locations (a handful) answer the same question.
+OLD_RIGHT_DUPLICATE = (
+    "    CHECK_RESULT(getLastRightFrame(state,\n"
+    "                                   betaNode->value.b.index,\n"
+    "                                   messageHash,\n"
+    "                                   &rightFrame));\n"
+    "\n"
+    "    while (rightFrame) {\n"
+    "        if (rightFrame->messageOffset == currentMessageOffset) {\n"
+    "            return RULES_OK;\n"
+    "\n"
+    "        }\n"
+    "        \n"
+    "        unsigned int rightFrameOffset = rightFrame->prevOffset;\n"
+    "        rightFrame = NULL;\n"
+    "        while (rightFrameOffset != UNDEFINED_HASH_OFFSET && !rightFrame) {\n"
+    "            rightFrame = RIGHT_FRAME_NODE(state,\n"
+    "                                          betaNode->value.b.index, \n"
+    "                                          rightFrameOffset); \n"
+    "            if (rightFrame->hash != messageHash) {\n"
+    "                rightFrameOffset = rightFrame->prevOffset;\n"
+    "                rightFrame = NULL;\n"
+    "            } \n"
+    "        }\n"
+    "    }\n"
+)
+NEW_RIGHT_DUPLICATE = """    messageNode *arriving = MESSAGE_NODE(state, currentMessageOffset);
+    for (unsigned int at = 1; at < arriving->locationPool.contentLength; ++at) {
+        locationNode *seen = LOCATION_NODE(arriving, at);
+        if (seen->isActive &&
+            seen->location.frameType == RIGHT_FRAME &&
+            seen->location.nodeIndex == betaNode->value.b.index) {
+            return RULES_OK;
+        }
+    }
+"""
+#: (file, old text, new text): every patch must apply exactly as often as the source has it.
 PATCHES = (
     (PATCHED_FILE, OLD_CALL, NEW_CALL),
+    (SEQUENCE_FILE, OLD_GROUP_END, NEW_GROUP_END),
+    (SEQUENCE_FILE, OLD_SKIP, NEW_SKIP),
+    (SEQUENCE_FILE, OLD_RIGHT_DUPLICATE, NEW_RIGHT_DUPLICATE),
+    (PROPERTIES_FILE, "#define MAX_OBJECT_PROPERTIES 255", f"#define MAX_OBJECT_PROPERTIES {PROPERTY_SLOTS}"),
+    ("setup.py", "'-std=c99 -D_GNU_SOURCE'", "'-std=c99 -O2 -D_GNU_SOURCE'"),
+    ("setup.py", "'-std=c99 -D_GNU_SOURCE -fcommon'", "'-std=c99 -O2 -D_GNU_SOURCE -fcommon'"),
     *((PROPERTIES_FILE, f"#define {name} 512", f"#define {name} {INDEX_BUCKETS}") for name in INDEXES),
     ("setup.py", f"version = '{VERSION}'", f"version = '{LOCAL_VERSION}'"),
 )

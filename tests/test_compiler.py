@@ -32,8 +32,8 @@ def test_durable_translation() -> None:
     durable = to_durable(CompiledRule("X", patterns, stratum=3))
     assert durable == {"all": [
         {"phase_gate": {"$and": [{"kind": "$phase"}, {"n": 3}]}},
-        {"m": {"$and": [{"kind": "measure"}, {"$gte": {"weight": 0.2}}, {"$or": [{"basis": "a"}, {"basis": "b"}]},
-                        {"$nex": {"cap": 1}}]}},
+        {"m": {"$and": [{"kind": "measure"}, {"$gte": {"weight": 0.2}}, {"$nex": {"cap": 1}},
+                        {"$or": [{"basis": "a"}, {"basis": "b"}]}]}},
         {"p": {"$and": [{"kind": "path"}, {"src": {"m": "metric"}},
                         {"sign": {"$mul": {"$l": {"$mul": {"$l": {"m": "dir"}, "$r": 2}}, "$r": -1}}}]}},
         {"n2$not": {"$and": [{"kind": "gate"}, {"plan": {"m": "plan"}}, {"$neq": {"metric": "x"}}]}},
@@ -72,3 +72,16 @@ def test_strata_order_negations_after_their_producers() -> None:
 def test_negation_through_a_cycle_is_refused() -> None:
     with pytest.raises(CompileError, match="no stratified order"):
         stratify([_rule("A", "base", negates="y", derives="x"), _rule("B", "x", derives="y")])
+
+
+def test_groups_come_after_the_plain_tests_of_a_pattern() -> None:
+    """Stock durable-rules skips the join tests after a nested `$or` (the patched build does not):
+    `in` lists and alternatives are emitted last, so a stock build evaluates every join test."""
+    patterns = compile_when([
+        {"a": {"kind": "A"}},
+        {"b": {"kind": "B", "c": {"in": [1, 2]}, "x": {"ref": "a.x"}, "any": [{"d": 1}, {"d": 2}],
+               "y": {"ref": "a.y"}}},
+    ], {})
+    terms = to_durable(CompiledRule("R", patterns))["all"][1]["b"]["$and"]
+    groups = [i for i, term in enumerate(terms) if "$or" in term]
+    assert len(groups) == 2 and groups == [len(terms) - 2, len(terms) - 1]
