@@ -106,6 +106,12 @@ def _selection_options(command: Callable[..., Any]) -> Callable[..., Any]:
     return command
 
 
+def _cache_option(command: Callable[..., Any]) -> Callable[..., Any]:
+    """`--no-cache` (or INTERLOCK_NO_CACHE=1): neither read nor write the cache (README, docs/workflow.md)."""
+    return click.option("--no-cache", "no_cache", is_flag=True,
+                        help="Do not read or write the cache of the parsed rules, knowledge base and causal paths.")(command)
+
+
 def _workflow_options(command: Callable[..., Any]) -> Callable[..., Any]:
     """The configuration file, waivers, baseline and the injected clock (shared by check and config)."""
     for option in reversed([
@@ -224,10 +230,12 @@ def _render_options(config: Config, color: bool | None, quiet: bool, template: P
 @_workflow_options
 @click.option("--write-baseline", type=click.Path(path_type=Path, dir_okay=False),
               help="Record the current findings in FILE as the baseline, then compare against it.")
+@_cache_option
 def check(paths: tuple[Path, ...], fmt: str, rule_packs: tuple[Path, ...], select: tuple[str, ...],
           ignore: tuple[str, ...], fail_on: str | None, color: bool | None, config_file: Path | None,
           waivers: Path | None, baseline: Path | None, today: datetime.datetime | None,
-          write_baseline: Path | None, outputs: tuple[str, ...], template: Path | None, quiet: bool) -> int:
+          write_baseline: Path | None, outputs: tuple[str, ...], template: Path | None, quiet: bool,
+          no_cache: bool) -> int:
     """Lint the policy files in PATHS (default: policies/)."""
     from dataclasses import replace
 
@@ -237,7 +245,7 @@ def check(paths: tuple[Path, ...], fmt: str, rule_packs: tuple[Path, ...], selec
 
     targets = _targets(paths)
     config = resolve(targets, config_file=config_file, select=select, ignore=ignore, rule_packs=rule_packs,
-                     fail_on=fail_on, waivers=waivers, baseline=baseline)
+                     fail_on=fail_on, waivers=waivers, baseline=baseline, cache=not no_cache)
     wanted = [Output(TEMPLATE if template else fmt), *(parse_output(spec) for spec in outputs)]
     result = lint(targets, config)
     files = [o.path for o in wanted if o.path is not None] + ([write_baseline] if write_baseline else [])
@@ -271,9 +279,10 @@ def check(paths: tuple[Path, ...], fmt: str, rule_packs: tuple[Path, ...], selec
 @click.option("--waivers", type=click.Path(path_type=Path, dir_okay=False),
               help="The waiver file (default: the configuration's `waivers`).")
 @click.option("--today", type=click.DateTime(formats=["%Y-%m-%d"]), envvar="INTERLOCK_TODAY", hidden=True)
+@_cache_option
 def report(paths: tuple[Path, ...], outputs: tuple[str, ...], fmt: str | None, previous: Path | None,
            template: Path | None, rule_packs: tuple[Path, ...], select: tuple[str, ...], ignore: tuple[str, ...],
-           config_file: Path | None, waivers: Path | None, today: datetime.datetime | None) -> int:
+           config_file: Path | None, waivers: Path | None, today: datetime.datetime | None, no_cache: bool) -> int:
     """Write the conflict report for leadership on the policy files in PATHS (default: policies/).
 
     Waivers apply (waived conflicts are listed with their justification); a
@@ -287,7 +296,7 @@ def report(paths: tuple[Path, ...], outputs: tuple[str, ...], fmt: str | None, p
 
     targets = _targets(paths)
     config = replace(resolve(targets, config_file=config_file, select=select, ignore=ignore, rule_packs=rule_packs,
-                             waivers=waivers), baseline=None)
+                             waivers=waivers, cache=not no_cache), baseline=None)
     default = TEMPLATE if template else fmt
     wanted = [parse_output(spec, default) for spec in outputs] or [Output(default or "markdown")]
     result = lint(targets, config)
@@ -332,24 +341,32 @@ def report(paths: tuple[Path, ...], outputs: tuple[str, ...], fmt: str | None, p
 @click.option("--fail-on", type=click.Choice(["error", "warning", "info", "never"]), default=None,
               help="Exit 1 when the what-if adds (or changes into) a finding at or above this severity.")
 @click.option("--color/--no-color", default=None, help="Colour the terminal output (default: on a TTY, unless NO_COLOR).")
+@_cache_option
 def simulate(paths: tuple[Path, ...], slips: tuple[str, ...], sets: tuple[str, ...], assumes: tuple[str, ...],
              attainments: tuple[str, ...], fmt: str, outputs: tuple[str, ...], rule_packs: tuple[Path, ...],
              select: tuple[str, ...], ignore: tuple[str, ...], config_file: Path | None, fail_on: str | None,
-             color: bool | None) -> int:
+             color: bool | None, no_cache: bool) -> int:
     """What if a date moves or a number changes? Lint PATHS (default: policies/) before and after, show the ripple.
 
     Nothing is written to the policy files: the changes apply to the organization in memory. The output lists
     the findings the change adds, resolves and changes, and the numbers that move (docs/quantitative.md).
     """
+    from interlock import knowledge
     from interlock.config import resolve
     from interlock.render import Outbox, parse_output
+    from interlock.rulebook import load_rulebook
     from interlock.simulate import WhatIf, fails as ripple_fails, render_simulation, simulate as run_simulation
 
     targets = _targets(paths)
     config = resolve(targets, config_file=config_file, select=select, ignore=ignore, rule_packs=rule_packs,
-                     fail_on=fail_on)
+                     fail_on=fail_on, cache=not no_cache)
     wanted = [parse_output(spec) for spec in outputs]
-    sim = run_simulation(targets, config, WhatIf(slips, sets, assumes, attainments))
+    whatif = WhatIf(slips, sets, assumes, attainments)
+    book = None
+    if not whatif.empty:  # loaded here so that they obey --no-cache too (the knowledge base is kept per process)
+        book = load_rulebook(config.rule_packs, cache=config.cache)
+        knowledge.builtin(config.cache)
+    sim = run_simulation(targets, config, whatif, book)
     _refuse_inputs([o.path for o in wanted if o.path is not None], [*sim.baseline.files, config.source])
     rendered = [(o, render_simulation(o.fmt, sim, fail_on=config.fail_on)) for o in wanted]
     text = render_simulation(fmt, sim, color=use_color(color), fail_on=config.fail_on)

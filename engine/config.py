@@ -58,6 +58,8 @@ class Config:
     origins: Mapping[str, str] = field(default_factory=dict, compare=False)
     #: Positions in the configuration file, so that rule-level problems point at their line.
     index: SourceIndex | None = field(default=None, compare=False, repr=False)
+    #: Whether the run may use the on-disk cache (engine/cache.py); ``--no-cache`` turns it off.
+    cache: bool = True
 
     def selected(self, book: RuleBook) -> set[str]:
         """Ids of the check rules this run evaluates (select by id, name or family, then ignore)."""
@@ -229,8 +231,9 @@ def load_config(path: Path) -> Config:
 
 def resolve(paths: Sequence[Path], *, config_file: Path | None = None, select: Sequence[str] = (),
             ignore: Sequence[str] = (), rule_packs: Sequence[Path] = (), fail_on: str | None = None,
-            waivers: Path | None = None, baseline: Path | None = None) -> Config:
-    """The one Config of a run: the named or discovered file (from the first path), then the flags."""
+            waivers: Path | None = None, baseline: Path | None = None, cache: bool = True) -> Config:
+    """The one Config of a run: the named or discovered file (from the first path), then the flags
+    (``cache=False`` for ``--no-cache``)."""
     if config_file is not None:
         if not config_file.is_file():
             raise UsageError(f"--config {config_file.as_posix()}: no such file")
@@ -238,8 +241,16 @@ def resolve(paths: Sequence[Path], *, config_file: Path | None = None, select: S
     else:
         found = discover(paths[0] if paths else Path.cwd())
     base = load_config(found) if found is not None else Config(origins={key: DEFAULT for key in KEYS})
-    return base.layered(select=select, ignore=ignore, rule_packs=rule_packs, fail_on=fail_on,
-                        waivers=waivers, baseline=baseline)
+    layered = base.layered(select=select, ignore=ignore, rule_packs=rule_packs, fail_on=fail_on,
+                           waivers=waivers, baseline=baseline)
+    return layered if cache and _cache_allowed(paths) else replace(layered, cache=False)
+
+
+def _cache_allowed(paths: Sequence[Path]) -> bool:
+    """The cache is off (INTERLOCK_NO_CACHE), or lies inside a checked folder, where nothing is written."""
+    from interlock.cache import Store
+
+    return Store.open().outside(paths).enabled
 
 
 def show(config: Config, book: RuleBook) -> str:

@@ -10,15 +10,18 @@ their formulas replace built-in formulas with the same id.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from functools import cache, cached_property
-from typing import Any
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
 
 from interlock import resources
 from interlock.errors import InputError, Problem
 from interlock.model import Formula, Influence, Location, Metric, NonConflict
 from interlock.yamlsource import SourceIndex, parse_yaml, path_label
+
+if TYPE_CHECKING:
+    from importlib.resources.abc import Traversable
 
 FILES = ("metrics", "influences", "objectives", "formulas")
 GOOD = {"up": 1, "down": -1, "band": 0, "none": 0}
@@ -159,18 +162,55 @@ def _band(value: object) -> tuple[float, float] | None:
 # --- the built-in knowledge base ------------------------------------------------------------------
 
 
-@cache
-def builtin() -> Knowledge:
-    """The knowledge base shipped in rules/knowledge/, checked once per process."""
+def builtin(cache: bool = True) -> Knowledge:
+    """The knowledge base shipped in rules/knowledge/, checked once per process.
+
+    Once checked, its entries are kept in the on-disk cache (engine/cache.py) under the digest of
+    its files and schema, so later processes skip parsing and validating them; ``cache=False``
+    neither reads nor writes that cache. Either way the result is the same, kept for the process.
+    """
+    if not _LOADED:
+        _LOADED.append(_load_builtin(cache))
+    return _LOADED[0]
+
+
+#: The built-in knowledge base once loaded in this process (package data does not change under a run).
+_LOADED: list[Knowledge] = []
+
+
+def _load_builtin(cache: bool) -> Knowledge:
+    from interlock.cache import Store, Unstorable, file_parts, key, to_json
+
     directory = resources.rules_dir() / "knowledge"
+    files = [(f"rules/knowledge/{name}.yaml", directory / f"{name}.yaml") for name in FILES]
+    files = [(display, file) for display, file in files if file.is_file()]
+    store = Store.open(cache)
+    entry_key: str | None = None
+    if store.enabled:
+        try:
+            schema_text = (resources.rules_dir() / "schema" / "knowledge.schema.json").read_bytes()
+            entry_key = key("knowledge", schema_text, *file_parts(files))
+        except OSError:  # unreadable: reported below by the parse, never cached
+            entry_key = None
+        if entry_key is not None:
+            cached = store.load("knowledge", entry_key, _sections_from_json, tagged=True)
+            if cached is not None:
+                return _from_sections(cached)
+    sections = _checked_sections(files)
+    if entry_key is not None:
+        try:
+            store.save("knowledge", entry_key, to_json(sections))
+        except Unstorable:  # a value JSON cannot hold exactly: parse the files each time
+            pass
+    return _from_sections(sections)
+
+
+def _checked_sections(files: Sequence[tuple[str, Traversable]]) -> dict[str, list[dict[str, Any]]]:
+    """Every entry of the built-in files, by section; InputError with every problem at file:line."""
     problems: list[Problem] = []
     entries: dict[str, list[tuple[dict[str, Any], str, SourceIndex, tuple[str | int, ...]]]] = {}
     validator = _knowledge_validator()
-    for name in FILES:
-        display = f"rules/knowledge/{name}.yaml"
-        file = directory / f"{name}.yaml"
-        if not file.is_file():
-            continue
+    for display, file in files:
         try:
             data, index = parse_yaml(file.read_text(encoding="utf-8"), display)
         except InputError as exc:
@@ -184,16 +224,30 @@ def builtin() -> Knowledge:
                     entries.setdefault(key, []).append((item, display, index, (key, i)))
     if problems:
         raise InputError(problems)
-    metrics = tuple(sorted((metric_from(m) for m, *_ in entries.get("metrics", [])), key=lambda m: m.id))
-    base = Knowledge(metrics=metrics)
+    base = Knowledge(metrics=tuple(metric_from(m) for m, *_ in entries.get("metrics", [])))
     problems.extend(_unknown_metrics(base, entries))
     if problems:
         raise InputError(problems)
+    return {section: [item for item, *_ in found] for section, found in entries.items()}
+
+
+def _sections_from_json(sections: Any) -> dict[str, list[dict[str, Any]]]:
+    """Stored sections (already untagged), refused unless each is a list of mappings."""
+    if not isinstance(sections, dict) or not all(
+            isinstance(v, list) and all(isinstance(item, dict) for item in v) for v in sections.values()):
+        raise ValueError("not a knowledge base")
+    return sections
+
+
+def _from_sections(sections: Mapping[str, list[dict[str, Any]]]) -> Knowledge:
+    """The knowledge base that checked entries describe."""
+    metrics = tuple(sorted((metric_from(m) for m in sections.get("metrics", [])), key=lambda m: m.id))
+    base = Knowledge(metrics=metrics)
     return base.extended(
-        influences=[influence_from(e, canonical=base.canonical) for e, *_ in entries.get("influences", [])],
-        formulas=[formula_from(f) for f, *_ in entries.get("formulas", [])],
-        non_conflicts=[non_conflict_from(n, canonical=base.canonical) for n, *_ in entries.get("non_conflicts", [])],
-    ).with_objectives(_objective(o, base) for o, *_ in entries.get("objectives", []))
+        influences=[influence_from(e, canonical=base.canonical) for e in sections.get("influences", [])],
+        formulas=[formula_from(f) for f in sections.get("formulas", [])],
+        non_conflicts=[non_conflict_from(n, canonical=base.canonical) for n in sections.get("non_conflicts", [])],
+    ).with_objectives(_objective(o, base) for o in sections.get("objectives", []))
 
 
 def _unknown_metrics(

@@ -11,17 +11,19 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from interlock.cache import Store
 from interlock.config import Config
 from interlock.evaluate import Evaluator
-from interlock.facts import organization_facts
+from interlock.facts import Fact, organization_facts
 from interlock.findings import Finding, build_findings
 from interlock.loader import load_documents
 from interlock.model import Organization
 from interlock.rulebook import RuleBook, load_rulebook
+from interlock.static import CachedEvaluator
 from interlock.validate import validate
 
-#: One compiled engine per rule configuration, reused across runs in a process.
-_EVALUATORS: dict[str, Evaluator] = {}
+#: One compiled engine per rule configuration (and cache setting), reused across runs in a process.
+_EVALUATORS: dict[str, Evaluator | CachedEvaluator] = {}
 
 
 @dataclass(frozen=True)
@@ -41,13 +43,14 @@ def _in_a_sentence(name: str) -> str:
 
 def names(org: Organization) -> dict[str, str]:
     """Readable names for ids in messages: metrics, milestones, departments, objectives."""
-    table = {item.id: _in_a_sentence(item.name) for item in (*org.metrics, *org.milestones)}
+    table = {m.id: _in_a_sentence(m.name) for m in org.metrics}
+    table.update({m.id: _in_a_sentence(m.name) for m in org.milestones})
     table.update({d.id: d.name for d in org.departments})
     table.update({o.id: o.name for o in org.objectives})
     return table
 
 
-def facts_of(org: Organization, attainment: Mapping[str, float] | None = None) -> list[dict[str, object]]:
+def facts_of(org: Organization, attainment: Mapping[str, float] | None = None) -> list[Fact]:
     """Every fact the rules see: the organization's own, then the driver arithmetic,
     roll-ups and payout costs computed from it (engine/quant.py); ``attainment``
     prices a what-if payout scenario."""
@@ -56,30 +59,36 @@ def facts_of(org: Organization, attainment: Mapping[str, float] | None = None) -
     return organization_facts(org) + list(quantitative_facts(org, attainment))
 
 
-def evaluator(book: RuleBook, config: Config) -> Evaluator:
+def evaluator(book: RuleBook, config: Config, store: Store | None = None) -> Evaluator | CachedEvaluator:
+    """The compiled rules of this configuration; with a cache (``store``, default from the
+    configuration and environment), the knowledge-only derivations come from it (engine/static.py)."""
+    store = store if store is not None else Store.open(config.cache)
     options = config.rule_options(book)
     selected = sorted(config.selected(book))
     # What the compiled engine depends on: each rule's patterns, check and derivation (not only its
     # file: a rule pack edited between two runs in one process must not reuse the old engine).
     rules = [[r.file, repr(r.when), r.check, repr(r.derive), r.builtin] for r in book.rules]
-    key = json.dumps([rules, options, selected], sort_keys=True, default=str)
+    key = json.dumps([rules, options, selected, str(store.directory)], sort_keys=True, default=str)
     if key not in _EVALUATORS:
-        _EVALUATORS[key] = Evaluator(book.compile(options, selected))
+        compiled = book.compile(options, selected)
+        _EVALUATORS[key] = CachedEvaluator(compiled, store) if store.enabled else Evaluator(compiled)
     return _EVALUATORS[key]
 
 
 def lint(paths: Sequence[Path], config: Config, book: RuleBook | None = None) -> LintResult:
+    """Lint the policy files under ``paths``; the cache (``config.cache``) is never one of their folders."""
+    store = Store.open(config.cache).outside(paths)
     with _long_lived_objects():
-        book = book or load_rulebook(config.rule_packs)
+        book = book or load_rulebook(config.rule_packs, cache=store.enabled)
         config.validate(book)
         documents = load_documents(list(paths))
         gc.freeze()
-        organization = validate(documents)
+        organization = validate(documents, cache=store.enabled)
         files = tuple(d.path for d in documents)
         del documents  # the parsed files and their line maps: the model keeps the locations it needs
         facts = facts_of(organization)
         gc.freeze()
-        matches, derived = evaluator(book, config).run(facts)
+        matches, derived = evaluator(book, config, store).run(facts)
         del facts
         findings = build_findings(matches, book, config.rule_options(book), config.severities(book),
                                   names(organization))

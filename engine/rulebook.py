@@ -148,12 +148,13 @@ def builtin_rule_dir() -> Path:
     return Path(str(resources.rules_dir() / "catalog"))
 
 
-def load_rulebook(extra_dirs: Sequence[Path] = (), *, builtin: bool = True) -> RuleBook:
-    """Load the built-in catalog and any rule packs; raise InputError listing every problem."""
+def load_rulebook(extra_dirs: Sequence[Path] = (), *, builtin: bool = True, cache: bool = True) -> RuleBook:
+    """Load the built-in catalog and any rule packs; raise InputError listing every problem.
+
+    The built-in catalog, once parsed and validated, is kept in the on-disk cache (engine/cache.py)
+    under the digest of its files, unless ``cache`` is False; rule packs are always read afresh.
+    """
     sources: list[tuple[Path, str, bool]] = []
-    if builtin:
-        base = builtin_rule_dir()
-        sources += [(p, f"{BUILTIN_PREFIX}/{p.name}", True) for p in sorted(base.glob("*.yaml"))]
     for folder in extra_dirs:
         if not folder.is_dir():
             raise UsageError(f"rule pack {_shown(folder.as_posix())} is not a directory")
@@ -162,24 +163,94 @@ def load_rulebook(extra_dirs: Sequence[Path] = (), *, builtin: bool = True) -> R
             raise UsageError(f"rule pack {_shown(folder.as_posix())}: no rule files (*.yaml, *.yml) in this directory")
         sources += [(p, _shown(p.as_posix()), False) for p in found]
     problems: list[Problem] = []
-    rules: list[Rule] = []
+    rules, checked = _builtin_rules(problems, cache) if builtin else ([], False)
     for path, display, shipped in sources:
         rule = _load_rule(path, display, problems, builtin=shipped)
         if rule is not None:
             rules.append(rule)
-    problems += _cross_checks(rules)
-    if not problems:
-        try:
-            stratify([r.compile() for r in rules])
-        except CompileError as exc:
-            rule = next((r for r in rules if r.id in str(exc)), rules[0])
-            problems.append(Problem(rule.file, rule.line, 1, str(exc)))
+    if not (checked and not sources):  # the cached catalog alone was checked as a whole before it was stored
+        problems += _book_problems(rules, stratified=not problems)
     if problems:
         raise InputError(problems)
     return RuleBook(tuple(sorted(rules, key=lambda r: r.id)))
 
 
-def _load_rule(path: Path, display: str, problems: list[Problem], *, builtin: bool = False) -> Rule | None:
+def _book_problems(rules: Sequence[Rule], *, stratified: bool = True) -> list[Problem]:
+    """What is wrong with the rules as a set: duplicate ids or names, then (with ``stratified``, when
+    nothing else is wrong) negations that cannot be stratified."""
+    problems = _cross_checks(rules)
+    if stratified and not problems and rules:
+        try:
+            stratify([r.compile() for r in rules])
+        except CompileError as exc:
+            rule = next((r for r in rules if r.id in str(exc)), rules[0])
+            problems.append(Problem(rule.file, rule.line, 1, str(exc)))
+    return problems
+
+
+#: A valid rule file as parsed: its data, display name, id line and where each expression is.
+_Parsed = tuple[Mapping[str, Any], str, int, Mapping[DataPath, tuple[int, int]]]
+
+
+def _builtin_rules(problems: list[Problem], cache: bool) -> tuple[list[Rule], bool]:
+    """The shipped catalog, and whether it is known valid as a whole: from the cache when its files are
+    unchanged, else read, checked and stored.
+
+    Only a catalog that is valid file by file and as a set is stored, so a broken one is reported on every run.
+    """
+    from interlock.cache import Store, file_parts, key
+
+    base = builtin_rule_dir()
+    files = [(f"{BUILTIN_PREFIX}/{p.name}", p) for p in sorted(base.glob("*.yaml"))]
+    store = Store.open(cache)
+    entry_key: str | None = None
+    if store.enabled:
+        try:
+            schema_text = (resources.rules_dir() / "schema" / "rule.schema.json").read_bytes()
+            entry_key = key("rule-catalog", schema_text, *file_parts(files))
+        except OSError:  # an unreadable file: reported below, and nothing is cached
+            entry_key = None
+        if entry_key is not None:
+            cached = store.load("catalog", entry_key, _rules_from_json, tagged=True)
+            if cached is not None:
+                return cached, True
+    found = len(problems)
+    written: list[_Parsed] = []
+    rules = []
+    for display, path in files:
+        rule = _load_rule(path, display, problems, builtin=True, written=written)
+        if rule is not None:
+            rules.append(rule)
+    if entry_key is not None and len(problems) == found and not _book_problems(rules):
+        from interlock.cache import Unstorable
+
+        try:
+            store.save("catalog", entry_key, [_rule_to_json(*parsed) for parsed in written])
+        except Unstorable:  # a value JSON cannot hold exactly: read the catalog afresh each time
+            pass
+    return rules, False
+
+
+def _rules_from_json(entries: Any) -> list[Rule]:
+    """Rules rebuilt from stored entries (already untagged), exactly as ``_load_rule`` builds them from a file."""
+    rules = []
+    for entry in entries:
+        places = {tuple(path): (int(line), int(col)) for path, line, col in entry["places"]}
+        rules.append(_rule_from(entry["data"], entry["file"], int(entry["line"]), places, builtin=True))
+    return rules
+
+
+def _rule_to_json(data: Mapping[str, Any], display: str, line: int,
+                  places: Mapping[DataPath, tuple[int, int]]) -> dict[str, Any]:
+    from interlock.cache import to_json
+
+    return {"file": display, "line": line, "data": to_json(data),
+            "places": [[list(path), at[0], at[1]] for path, at in places.items()]}
+
+
+def _load_rule(path: Path, display: str, problems: list[Problem], *, builtin: bool = False,
+               written: list[_Parsed] | None = None) -> Rule | None:
+    """One rule file read and checked; with ``written``, a valid rule's parsed form is appended to it."""
     try:
         data, index = read_yaml(path, display)
     except InputError as exc:
@@ -213,17 +284,8 @@ def _load_rule(path: Path, display: str, problems: list[Problem], *, builtin: bo
         if issue:
             problems.append(Problem(display, *index.locate(("options", name, "default")), issue))
     places = _check_templates(data, index, display, problems)
-    rule = Rule(
-        id=rule_id, name=data["name"], family=data["family"], title=data["title"], summary=data["summary"].strip(),
-        rationale=data["rationale"].strip(), when=tuple(data["when"]), file=display, line=index.locate(("id",))[0],
-        severity=data.get("severity", "info"), message=data.get("message", "").strip(),
-        remediation=data.get("remediation", "").strip(), sources=tuple(data.get("sources", ())),
-        references=tuple(data.get("references", ())), options=options, check=data.get("check"),
-        derive=data.get("derive"), identity=tuple(data.get("identity", ())), prefer=tuple(data.get("prefer", ())),
-        departments=tuple(data.get("departments", ())), objectives=tuple(data.get("objectives", ())),
-        locations=tuple(data.get("locations", ())), examples=data.get("examples", {}),
-        waivable=data.get("waivable", True), builtin=builtin, places=places,
-    )
+    line = index.locate(("id",))[0]
+    rule = _rule_from(data, display, line, places, builtin=builtin)
     try:
         patterns = rule.compile().patterns
     except CompileError as exc:
@@ -235,7 +297,32 @@ def _load_rule(path: Path, display: str, problems: list[Problem], *, builtin: bo
             problems.append(Problem(display, *index.locate(("locations", i)), f"`locations` names {alias!r}, which `when` does not bind"))
     if data["family"] == "derivation" and "derive" not in data:
         problems.append(Problem(display, *index.locate(("family",)), "a derivation rule needs `derive`"))
-    return rule if len(problems) == found else None
+    if len(problems) != found:
+        return None
+    if written is not None:
+        written.append((data, display, line, places))
+    return rule
+
+
+def _rule_from(data: Mapping[str, Any], display: str, line: int, places: Mapping[DataPath, tuple[int, int]],
+               *, builtin: bool) -> Rule:
+    """The Rule a valid rule file's data describes."""
+    options = {
+        name: OptionSpec(name, spec["type"], spec["default"], " ".join(spec["description"].split()),
+                         spec.get("minimum"), spec.get("maximum"))
+        for name, spec in data.get("options", {}).items()
+    }
+    return Rule(
+        id=data["id"], name=data["name"], family=data["family"], title=data["title"], summary=data["summary"].strip(),
+        rationale=data["rationale"].strip(), when=tuple(data["when"]), file=display, line=line,
+        severity=data.get("severity", "info"), message=data.get("message", "").strip(),
+        remediation=data.get("remediation", "").strip(), sources=tuple(data.get("sources", ())),
+        references=tuple(data.get("references", ())), options=options, check=data.get("check"),
+        derive=data.get("derive"), identity=tuple(data.get("identity", ())), prefer=tuple(data.get("prefer", ())),
+        departments=tuple(data.get("departments", ())), objectives=tuple(data.get("objectives", ())),
+        locations=tuple(data.get("locations", ())), examples=data.get("examples", {}),
+        waivable=data.get("waivable", True), builtin=builtin, places=dict(places),
+    )
 
 
 def _check_templates(data: Mapping[str, Any], index: SourceIndex, display: str,

@@ -62,8 +62,10 @@ COMPANY = "company"
 DIRECTIONS = {"up": 1, "down": -1}
 
 
-def validate(documents: Sequence[Document]) -> Organization:
-    """The organization the documents describe; InputError with every problem if they are not valid."""
+def validate(documents: Sequence[Document], *, cache: bool = True) -> Organization:
+    """The organization the documents describe; InputError with every problem if they are not valid.
+
+    ``cache`` lets the built-in knowledge base come from the on-disk cache (engine/cache.py)."""
     documents = sorted(documents, key=lambda d: d.path)
     problems: list[Problem] = []
     invalid: set[tuple[str, DataPath]] = set()
@@ -74,7 +76,7 @@ def validate(documents: Sequence[Document]) -> Organization:
             invalid.add((doc.path, path))
     if any(doc.problems for doc in documents):
         raise InputError(problems)  # a file we could not read would make every reference to it look wrong
-    organization = _Builder(documents, knowledge.builtin(), problems, invalid).build()
+    organization = _Builder(documents, knowledge.builtin(cache), problems, invalid).build()
     if problems:
         raise InputError(problems)
     return organization
@@ -279,11 +281,96 @@ def standard(value: Any) -> bool:
     return True
 
 
+def fast_valid(view: Any) -> bool:
+    """True when jsonschema-rs finds the document valid under the policy language's own semantics:
+    the percent-aware verdict for documents whose numbers are all plain, else the standard one for
+    standard documents. False means "ask jsonschema", never "invalid"."""
+    if not _plain(view):
+        return False
+    verdict = _percent_verdict()
+    if verdict is not None:
+        try:
+            return bool(verdict.is_valid(view))
+        except Exception:  # a value jsonschema-rs cannot read: jsonschema judges it
+            return False
+    return standard(view) and _fast_verdict().passes(view)
+
+
+def _plain(value: Any) -> bool:
+    """No NaN, infinity or number too large for arithmetic (which the policy validator's types refuse)."""
+    if isinstance(value, dict):
+        return all(_plain(v) for v in value.values())
+    if isinstance(value, list):
+        return all(_plain(v) for v in value)
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return as_number(value) is not None
+    return True
+
+
+#: The keyword the percent-aware verdict adds next to every minimum and maximum of the policy schema.
+PERCENT_BOUNDS = "x-interlock-percent-bounds"
+_SCHEMA_MAPS = ("properties", "patternProperties", "$defs", "definitions", "dependentSchemas")
+_SCHEMA_VALUES = ("items", "additionalProperties", "not", "if", "then", "else", "contains", "propertyNames",
+                  "unevaluatedItems", "unevaluatedProperties")
+_SCHEMA_LISTS = ("allOf", "anyOf", "oneOf", "prefixItems")
+
+
+class _PercentBounds:
+    """jsonschema-rs keyword: a minimum or maximum also bounds percent text ('140%' is 1.4), as ``_bound`` does."""
+
+    def __init__(self, _parent: Mapping[str, Any], value: Mapping[str, float], _path: Sequence[str | int]) -> None:
+        self.minimum, self.maximum = value.get("minimum"), value.get("maximum")
+
+    def validate(self, instance: Any) -> None:
+        if not isinstance(instance, str):
+            return  # numbers: the standard minimum and maximum
+        value = parse_percent(instance)
+        if value is None:
+            return
+        if self.minimum is not None and value < self.minimum or self.maximum is not None and value > self.maximum:
+            raise ValueError(f"{instance} is out of bounds")
+
+
+def with_percent_bounds(schema: Any) -> Any:
+    """A copy of a JSON Schema where every subschema with a numeric minimum or maximum also carries
+    ``PERCENT_BOUNDS`` (keys of `properties` and `$defs` are names, not keywords, and stay as they are)."""
+    if isinstance(schema, list):
+        return [with_percent_bounds(s) for s in schema]
+    if not isinstance(schema, dict):
+        return schema
+    copy: dict[str, Any] = {}
+    for word, value in schema.items():
+        if word in _SCHEMA_MAPS and isinstance(value, dict):
+            copy[word] = {name: with_percent_bounds(sub) for name, sub in value.items()}
+        elif word in _SCHEMA_VALUES or word in _SCHEMA_LISTS:
+            copy[word] = with_percent_bounds(value)
+        else:
+            copy[word] = value
+    bounds = {word: schema[word] for word in ("minimum", "maximum")
+              if isinstance(schema.get(word), (int, float)) and not isinstance(schema.get(word), bool)}
+    if bounds:
+        copy[PERCENT_BOUNDS] = bounds
+    return copy
+
+
+@cache
+def _percent_verdict() -> Any:
+    """jsonschema-rs with the policy validator's extensions (percent-aware bounds, the plan-date
+    format), or None where jsonschema-rs cannot take custom keywords: then the standard verdict."""
+    try:
+        import jsonschema_rs
+
+        return jsonschema_rs.validator_for(with_percent_bounds(resources.schema("policy")), validate_formats=True,
+                                           formats={"date": _is_plan_date}, keywords={PERCENT_BOUNDS: _PercentBounds})
+    except Exception:  # not installed, too old for custom keywords, or a schema it refuses
+        return None
+
+
 def _schema_errors(doc: Document) -> list[tuple[DataPath, Problem]]:
     found: list[tuple[DataPath, Problem]] = []
     view = json_view(doc.data)
-    if standard(view) and _fast_verdict().passes(view):
-        return found  # valid: jsonschema would find nothing (tests/test_validate.py checks they agree)
+    if fast_valid(view):
+        return found  # valid: jsonschema would find nothing (tests/test_validate.py, test_fast_policy_verdict.py)
     for error in _validator().iter_errors(view):
         for path, message, at_key in _explain(error):
             line, col = doc.index.locate_key(path) if at_key else doc.index.locate(path)

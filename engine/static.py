@@ -1,0 +1,304 @@
+"""Derivations that depend on the knowledge base alone, computed once per knowledge base and cached.
+
+Every run used to derive the ~1,800 causal paths of the metric graph (rules D01, D02) and the
+metrics each path reaches (D19) in the engine, from facts that only the knowledge base supplies
+(issue 9). Those rules are found generically: a rule is *static* when every kind it reads, negates
+or derives is a knowledge kind (``KNOWLEDGE_KINDS``) or a kind that only static rules derive.
+Their results (derived facts, and the matches of any static check rule) are a function of the
+input facts of those kinds and of the rules, so they are stored in the on-disk cache under the
+digest of exactly those facts and rules: an organization that adds a metric or an influence edge
+gets its own entry. A run then asserts the stored facts as input and leaves the static rules out
+of the engine. The answers are the same as evaluating every rule together:
+
+* a static rule reads only static kinds, whose facts are the same in both runs;
+* a static kind has only static producers, so a kept kind (``one_per``) chooses among the same
+  candidates, and a negation of a static kind sees it complete either way (it is complete before
+  the dynamic rules' first stratum);
+* the derived kinds of the two sets are disjoint, and so are their check rules: the results are
+  merged, deduplicated and sorted the way ``Evaluator.run`` sorts them.
+
+Of the stored facts, only those that can join a fact of the run enter the engine (``joinable``):
+most paths start from metrics no plan pays, and each one stored costs the engine partial matches.
+
+tests/test_cache.py compares every output format with and without the cache.
+"""
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from interlock.adapter import RESERVED_FIELDS, Fact
+from interlock.cache import Store, key
+from interlock.compiler import Arith, CompiledRule, Pattern, Ref, Same, prefilter
+from interlock.evaluate import Evaluator, Match
+from interlock.rulebook import Rule
+
+#: The kinds of fact only the knowledge base (built in, plus an organization's additions) supplies (facts._catalog).
+KNOWLEDGE_KINDS = frozenset({"metric", "quality_pair", "influence", "non_conflict"})
+#: Results kept in memory: a process linting a few organizations (or rule examples) in a row reuses them.
+MEMORY_ENTRIES = 4
+#: The most recently used results, by entry key (the key covers the rules, so evaluators share them).
+_RECENT: dict[str, StaticResult] = {}
+
+Rules = Sequence[tuple[Rule, CompiledRule]]
+
+
+@dataclass(frozen=True)
+class Split:
+    """The rules whose results depend on knowledge kinds alone, the others, and the static kinds."""
+
+    static: tuple[tuple[Rule, CompiledRule], ...]
+    dynamic: tuple[tuple[Rule, CompiledRule], ...]
+    kinds: frozenset[str]
+
+
+def split(rules: Rules, base_kinds: Collection[str] = KNOWLEDGE_KINDS) -> Split:
+    """Partition ``rules``: a rule is dynamic when it reads, negates or derives a dynamic kind; a kind is
+    dynamic when it is neither a base kind nor derived by a rule, or when a dynamic rule derives it."""
+    derived = {compiled.derives for _rule, compiled in rules if compiled.derives}
+
+    def touched(compiled: CompiledRule) -> frozenset[str]:
+        return compiled.uses | compiled.negates | ({compiled.derives} if compiled.derives else set())
+
+    dynamic_kinds = {kind for _rule, compiled in rules for kind in touched(compiled)
+                     if kind not in base_kinds and kind not in derived}
+    dynamic: set[int] = set()
+    changed = True
+    while changed:
+        changed = False
+        for index, (_rule, compiled) in enumerate(rules):
+            if index not in dynamic and touched(compiled) & dynamic_kinds:
+                dynamic.add(index)
+                if compiled.derives:
+                    dynamic_kinds.add(compiled.derives)
+                changed = True
+    static = tuple(pair for index, pair in enumerate(rules) if index not in dynamic)
+    kinds = frozenset(base_kinds) | {kind for _rule, compiled in static for kind in touched(compiled)}
+    return Split(static, tuple(pair for index, pair in enumerate(rules) if index in dynamic), kinds - dynamic_kinds)
+
+
+@dataclass(frozen=True)
+class StaticResult:
+    """What the static rules produce: derived facts (sorted by ``keys``, their canonical text) and matches."""
+
+    derived: tuple[Fact, ...]
+    keys: tuple[str, ...]
+    matches: tuple[Match, ...]
+
+    @staticmethod
+    def of(matches: Sequence[Match], derived: Sequence[Fact]) -> StaticResult:
+        return StaticResult(tuple(derived), tuple(sort_key(f) for f in derived), tuple(matches))
+
+    def to_json(self) -> dict[str, Any]:
+        return {"derived": list(self.derived), "keys": list(self.keys),
+                "matches": [[m.rule_id, m.bindings] for m in self.matches]}
+
+    @staticmethod
+    def from_json(value: Any) -> StaticResult:
+        """A stored result, refused (ValueError) unless every fact is a flat mapping of scalars."""
+        derived = tuple(_fact(f) for f in value["derived"])
+        keys = tuple(value["keys"])
+        if len(keys) != len(derived) or not all(isinstance(k, str) for k in keys):
+            raise ValueError("not the facts' keys")
+        matches = []
+        for rule_id, bindings in value["matches"]:
+            if not isinstance(rule_id, str) or not isinstance(bindings, dict):
+                raise ValueError("not a match")
+            matches.append(Match(rule_id, {str(alias): _fact(f) for alias, f in bindings.items()}))
+        return StaticResult(derived, keys, tuple(matches))
+
+
+def sort_key(fact: Fact) -> str:
+    """How ``Evaluator.run`` orders (and deduplicates) derived facts."""
+    return json.dumps(fact, sort_keys=True)
+
+
+def _fact(value: Any) -> Fact:
+    if not (type(value) is dict and type(value.get("kind")) is str and not RESERVED_FIELDS & value.keys()
+            and all(type(v) in _SCALARS for v in value.values())):
+        raise ValueError("not a fact")
+    return value
+
+
+_SCALARS = (str, int, float, bool)
+
+
+class CachedEvaluator:
+    """``Evaluator(rules).run`` with the static rules' results taken from the cache when it has them."""
+
+    def __init__(self, rules: Rules, store: Store) -> None:
+        self._split = split(rules)
+        self._store = store
+        self._dynamic = Evaluator(self._split.dynamic)
+        self._static: Evaluator | None = None  # compiled on the first miss only
+        self._rules_text = json.dumps([_describe(rule, compiled) for rule, compiled in self._split.static])
+        self._derived = frozenset(compiled.derives for _rule, compiled in rules if compiled.derives)
+
+    def close(self) -> None:
+        self._dynamic.close()
+        if self._static is not None:
+            self._static.close()
+
+    def __enter__(self) -> CachedEvaluator:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def run(self, facts: Iterable[Fact]) -> tuple[list[Match], list[Fact]]:
+        """Matches of the check rules, and the facts the derivation rules added (as ``Evaluator.run``)."""
+        facts = list(facts)
+        if not self._split.static:
+            return self._dynamic.run(facts)
+        kinds = self._split.kinds
+        static = self._static_result([f for f in facts if f.get("kind") in kinds])
+        others = [f for f in facts if f.get("kind") not in kinds]
+        matches, derived = self._dynamic.run(
+            [*others, *joinable(self._split.dynamic, [*facts, *static.derived], kinds, self._derived)])
+        # copies: the caller owns what it gets; the results kept in memory stay as they were stored
+        kept = [Match(m.rule_id, {alias: dict(f) for alias, f in m.bindings.items()}) for m in static.matches]
+        every_match = {m.sort_key(): m for m in (*kept, *matches)}
+        every_fact = dict(zip(static.keys, map(dict, static.derived)))
+        every_fact.update((sort_key(f), f) for f in derived)
+        return [every_match[k] for k in sorted(every_match)], [every_fact[k] for k in sorted(every_fact)]
+
+    def _static_result(self, inputs: list[Fact]) -> StaticResult:
+        entry = self._key(inputs)
+        if entry is not None:
+            found = _RECENT.get(entry) or self._store.load("static", entry, StaticResult.from_json)
+            if found is not None:
+                _remember(entry, found)
+                return found
+        if self._static is None:
+            self._static = Evaluator(self._split.static)
+        result = StaticResult.of(*self._static.run(inputs))
+        if entry is not None:
+            _remember(entry, result)
+            self._store.save("static", entry, result.to_json())
+        return result
+
+    def _key(self, inputs: list[Fact]) -> str | None:
+        """The digest of the static rules and of exactly their input facts (in any order), or None."""
+        try:
+            text = "\n".join(sorted(json.dumps(f, sort_keys=True, separators=(",", ":"), allow_nan=False)
+                                    for f in inputs))
+        except (TypeError, ValueError):  # a value JSON cannot hold exactly: computed, not cached
+            return None
+        return key("static-derivations", self._rules_text, text)
+
+
+
+def _remember(entry: str, result: StaticResult) -> None:
+    """Keep ``result`` as the most recently used, dropping the least recently used beyond MEMORY_ENTRIES."""
+    _RECENT.pop(entry, None)
+    _RECENT[entry] = result
+    while len(_RECENT) > MEMORY_ENTRIES:
+        del _RECENT[next(iter(_RECENT))]
+
+
+#: A pattern's constant tests, and the text values each of its joined fields must take.
+_Need = tuple[Callable[[Fact], bool], tuple[tuple[str, frozenset[str]], ...]]
+
+
+def joinable(rules: Rules, facts: Sequence[Fact], kinds: Collection[str], derived: Collection[str] = ()) -> list[Fact]:
+    """The facts of ``kinds`` that can take part in a match of ``rules`` (a semi-join), in order.
+
+    The causal paths are many, and most start from metrics no plan pays; every one the engine
+    stores costs it partial matches in each rule that starts from the metric graph. A fact can
+    fill a pattern (or block a negated one) only if it passes the pattern's constant tests and,
+    for each equality with another positive pattern (``{ref: alias.field}``, either way), some
+    fact of that pattern's kind passing its constant tests holds the same value. Only the facts of
+    kinds that no rule derives (neither in ``rules`` nor in ``derived``: not the many causal paths)
+    are known in advance, few, and scanned for those values; a join on anything else, or on a value
+    that is not text, is taken as possible, so no fact the engine would use is refused.
+    """
+    by_kind: dict[str, list[Fact]] = {}
+    for fact in facts:
+        by_kind.setdefault(str(fact.get("kind")), []).append(fact)
+    needs = _needs(rules, by_kind, kinds, derived)
+    chosen: set[int] = set()
+    indexes: dict[tuple[str, str], tuple[dict[str, list[Fact]], list[Fact]]] = {}
+    for kind, kind_needs in needs.items():
+        candidates = by_kind.get(kind, [])
+        for screen, joins in kind_needs:
+            if joins:  # start from the facts whose most selective joined field holds an allowed value
+                name, allowed = min(joins, key=lambda join: len(join[1]))
+                if (kind, name) not in indexes:
+                    indexes[(kind, name)] = _index(candidates, name)
+                by_value, untyped = indexes[(kind, name)]
+                start: Iterable[Fact] = [*untyped, *(f for v in allowed for f in by_value.get(v, ()))]
+            else:
+                start = candidates
+            for fact in start:
+                if id(fact) in chosen:
+                    continue
+                for name, allowed in joins:
+                    value = fact.get(name)
+                    if isinstance(value, str) and value not in allowed:
+                        break
+                else:
+                    if screen(fact):
+                        chosen.add(id(fact))
+    return [fact for fact in facts if fact.get("kind") in kinds and id(fact) in chosen]
+
+
+def _index(facts: Sequence[Fact], name: str) -> tuple[dict[str, list[Fact]], list[Fact]]:
+    """``facts`` by their text value of ``name``, and those without one (candidates whatever is allowed)."""
+    by_value: dict[str, list[Fact]] = {}
+    untyped: list[Fact] = []
+    for fact in facts:
+        value = fact.get(name)
+        if isinstance(value, str):
+            by_value.setdefault(value, []).append(fact)
+        else:
+            untyped.append(fact)
+    return by_value, untyped
+
+
+def _needs(rules: Rules, by_kind: Mapping[str, Sequence[Fact]], kinds: Collection[str],
+           derived: Collection[str]) -> dict[str, list[_Need]]:
+    """For every pattern over ``kinds``: its constant tests and the values each joined field may take."""
+    produced = {compiled.derives for _rule, compiled in rules if compiled.derives} | set(derived)
+    held: dict[tuple[str, str, str], frozenset[str] | None] = {}
+
+    def values(pattern: Pattern, name: str) -> frozenset[str] | None:
+        """The text values of ``name`` among facts passing ``pattern``'s constant tests (None: any value)."""
+        constant = [t for t in pattern.tests if not isinstance(t.value, (Ref, Same, Arith))]
+        slot = (pattern.kind, repr((constant, pattern.any_of)), name)  # patterns testing the same constants alike
+        if slot not in held:
+            found: set[str] | None = None
+            if pattern.kind not in produced:
+                screen = prefilter([CompiledRule("", (pattern,))])
+                texts = [fact.get(name) for fact in by_kind.get(pattern.kind, ()) if screen(fact)]
+                found = set(texts) if all(isinstance(t, str) for t in texts) else None  # type: ignore[arg-type]
+            held[slot] = None if found is None else frozenset(found)
+        return held[slot]
+
+    needs: dict[str, list[_Need]] = {}
+    for _rule, compiled in rules:
+        for index, pattern in enumerate(compiled.patterns):
+            if pattern.kind not in kinds:
+                continue
+            joins: list[tuple[str, frozenset[str] | None]] = []
+            bound = {p.alias: p for p in compiled.patterns[:index] if p.alias}
+            for test in pattern.tests:  # this pattern's field equals an earlier fact's, or a text constant
+                if test.op == "eq" and isinstance(test.value, Ref) and test.value.alias in bound:
+                    joins.append((test.field, values(bound[test.value.alias], test.value.field)))
+                elif test.op == "eq" and isinstance(test.value, str):
+                    joins.append((test.field, frozenset({test.value})))
+            for later in compiled.patterns[index + 1:] if pattern.alias else ():  # a later fact's equals this one's
+                for test in later.tests if later.alias is not None else ():  # a negation needs no fact at all
+                    if test.op == "eq" and isinstance(test.value, Ref) and test.value.alias == pattern.alias:
+                        joins.append((test.value.field, values(later, test.field)))
+            constrained = tuple((name, found) for name, found in joins if found is not None)
+            needs.setdefault(pattern.kind, []).append((prefilter([CompiledRule("", (pattern,))]), constrained))
+    return needs
+
+
+def _describe(rule: Rule, compiled: CompiledRule) -> list[Any]:
+    """Everything a static rule's results depend on: its patterns (options resolved), stratum, check and fields."""
+    derive: Mapping[str, Any] | None = rule.derive
+    return [rule.id, rule.file, rule.builtin, repr(compiled), rule.check,
+            json.dumps(derive, sort_keys=True, default=repr)]
