@@ -65,20 +65,22 @@ class SourceIndex:
     """Where each value (and each mapping key) of a file starts, 1-based."""
 
     file: str
-    values: dict[DataPath, tuple[int, int]] = field(default_factory=dict)
-    keys: dict[DataPath, tuple[int, int]] = field(default_factory=dict)
+    #: Positions packed into one int (``_packed``): a loaded organization holds one per value
+    #: and key of every file until validation ends, and a (line, col) tuple costs three objects.
+    values: dict[DataPath, int] = field(default_factory=dict)
+    keys: dict[DataPath, int] = field(default_factory=dict)
 
     def locate(self, path: DataPath) -> tuple[int, int]:
         """The value at ``path``, or its nearest recorded ancestor (an error may name a missing key)."""
         path = tuple(path)
         while path not in self.values and path:
             path = path[:-1]
-        return self.values.get(path, (1, 1))
+        return _unpacked(self.values[path]) if path in self.values else (1, 1)
 
     def locate_key(self, path: DataPath) -> tuple[int, int]:
         """The key that introduces ``path`` (for unknown or duplicate keys), else its value."""
         path = tuple(path)
-        return self.keys[path] if path in self.keys else self.locate(path)
+        return _unpacked(self.keys[path]) if path in self.keys else self.locate(path)
 
     def where(self, path: DataPath) -> str:
         """``file:line:col`` of the value at ``path``."""
@@ -348,6 +350,17 @@ def _pos(node: Node) -> tuple[int, int]:
     return node.start_mark.line + 1, node.start_mark.column + 1
 
 
+_COLUMN_BITS = 24  # columns below 16,777,216: a file is at most 5 MB
+
+
+def _packed(node: Node) -> int:
+    return (node.start_mark.line + 1) << _COLUMN_BITS | (node.start_mark.column + 1)
+
+
+def _unpacked(position: int) -> tuple[int, int]:
+    return position >> _COLUMN_BITS, position & ((1 << _COLUMN_BITS) - 1)
+
+
 def _tag(node: Node) -> str:
     return str(node.tag).replace(_TAG, "!!", 1)
 
@@ -378,7 +391,7 @@ class _Builder:
         self.problems.append(Problem(self.file, *_pos(node), message))
 
     def build(self, node: Node, path: DataPath) -> Any:
-        self.index.values.setdefault(path, _pos(node))
+        self.index.values.setdefault(path, _packed(node))
         self._count += 1
         if self._count > MAX_NODES:
             if self._count == MAX_NODES + 1:
@@ -422,13 +435,14 @@ class _Builder:
             key = str(key_node.value)
             if self._check_text and self._refused(key_node, key, f"{_where(path)}the key {clip(key)!r}"):
                 continue
+            child = (*path, key)  # one tuple for both tables
             if key in result:
-                first = self.index.keys[(*path, key)]
+                first = _unpacked(self.index.keys[child])
                 where = _where(path)
                 self.problem(key_node, f"{where}duplicate key {clip(key)!r} (first defined at {self.file}:{first[0]}:{first[1]})")
                 continue
-            self.index.keys[(*path, key)] = _pos(key_node)
-            result[key] = self.build(value_node, (*path, key))
+            self.index.keys[child] = _packed(key_node)
+            result[key] = self.build(value_node, child)
         for source in merged:  # YAML merge keys (`<<: *defaults`): explicit keys, then earlier sources, win
             for item in source.value if isinstance(source, SequenceNode) else [source]:
                 if not isinstance(item, MappingNode):
