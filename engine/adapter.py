@@ -228,43 +228,54 @@ class DurableEngine:
                 self._assert_batch(session, self._admit(session, facts))
                 for stratum in range(1, self._strata + 1):
                     self._assert_batch(session, self._admit(session, self._between_strata(stratum)))
-                    self._assert_batch(session, [self._identify(session, {"kind": PHASE_KIND, "n": stratum})])
+                    phase = self._identify(session, {"kind": PHASE_KIND, "n": stratum})
+                    self._assert_batch(session, [phase] if phase is not None else [])
                 self._raise_errors(session)
                 return session.stored
             finally:
                 self._end(session)
                 self._session = None
 
-    def _admit(self, session: _Session, facts: Iterable[Fact]) -> list[Fact]:
-        """The new facts some pattern can match, each with its engine identity."""
+    def _admit(self, session: _Session, facts: Iterable[Fact]) -> list[str]:
+        """The new facts some pattern can match, as the engine's JSON with their identity."""
         admitted = (self._identify(session, fact) for fact in facts if self._matchable(fact))
-        return [fact for fact in admitted if fact is not None]
+        return [text for text in admitted if text is not None]
 
-    def _identify(self, session: _Session, fact: Mapping[str, Any]) -> Fact | None:
+    def _identify(self, session: _Session, fact: Mapping[str, Any]) -> str | None:
+        """The fact's JSON for the engine, with its ``id`` and ``sid``; None when already known.
+
+        One canonical text serves as identity (its 16-byte digest: a run keeps one per fact, not
+        the text) and, with the two engine fields spliced in, as what the engine parses."""
         for field in RESERVED_FIELDS:
             if field in fact:
                 raise EngineError(f"fact {canonical(fact)[:80]} uses the reserved field {field!r}")
         if len(fact) > MAX_FACT_FIELDS:
             raise EngineError(f"a {fact.get('kind')!r} fact has {len(fact)} fields; the rules engine holds at most "
                               f"{MAX_FACT_FIELDS} per fact")
-        # A 16-byte digest of the fact's sorted items (a run keeps one per fact, so not the text).
-        key = hashlib.blake2b(repr(sorted(fact.items())).encode(), digest_size=16).digest()
+        text = json.dumps(fact, sort_keys=True, ensure_ascii=False)
+        key = hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).digest()
         if key in session.ids:
             return None
-        return {**fact, "id": session.ids(key), "sid": session.sid}
+        engine_fields = f'"id":"{session.ids(key)}","sid":"{session.sid}"}}'
+        return f"{text[:-1]},{engine_fields}" if len(fact) else "{" + engine_fields
 
-    def _assert_batch(self, session: _Session, facts: list[Fact]) -> None:
-        """Assert ``facts`` in chunks: the JSON text of a whole run would be a second copy of it."""
-        for start in range(0, len(facts), ASSERT_CHUNK):
-            chunk = facts[start:start + ASSERT_CHUNK]
-            code, state = _dre.assert_facts(self._ruleset._handle, json.dumps(chunk, ensure_ascii=False))
-            # code 1: some fact matched no pattern and was not stored (harmless);
-            # code 2: a duplicate identity, impossible after _identify unless the
-            # engine's hash collided, which IdAllocator rules out.
-            if code == 2:
-                raise EngineError("the rules engine rejected a fact as a duplicate (identity collision)")
+    def _assert_batch(self, session: _Session, texts: list[str]) -> None:
+        """Assert facts in chunks: the JSON text of a whole run would be a second copy of it."""
+        for start in range(0, len(texts), ASSERT_CHUNK):
+            chunk = texts[start:start + ASSERT_CHUNK]
+            state = self._assert_texts(chunk)
             session.stored += len(chunk)
             self._do_actions(session, state)
+
+    def _assert_texts(self, texts: list[str]) -> int:
+        """Assert facts given as the engine's JSON; the session state handle for their actions."""
+        code, state = _dre.assert_facts(self._ruleset._handle, f"[{','.join(texts)}]")
+        # code 1: some fact matched no pattern and was not stored (harmless);
+        # code 2: a duplicate identity, impossible after _identify unless the
+        # engine's hash collided, which IdAllocator rules out.
+        if code == 2:
+            raise EngineError("the rules engine rejected a fact as a duplicate (identity collision)")
+        return int(state)
 
     def _do_actions(self, session: _Session, state: int) -> None:
         failure: list[BaseException] = []
@@ -314,26 +325,27 @@ class DurableEngine:
             if session.errors:
                 return
             try:
-                emit = lambda fact: self._emit(session, c, fact)  # noqa: E731
+                # Derived facts are asserted together when the batch of matches is done: one
+                # engine call (and one JSON text) per action instead of one per fact.
+                derived: list[str] = []
+                emit = lambda fact: self._emit(session, derived, fact)  # noqa: E731
                 for message in _messages(c, aliases):
                     bindings = {alias: _strip(fact) for alias, fact in message.items() if alias != PHASE_ALIAS}
                     self._dispatch(name, bindings, emit)
+                if derived:
+                    session.stored += len(derived)
+                    self._assert_texts(derived)  # its actions join this session's queue
             except BaseException as error:  # re-raised by _raise_errors; durable would swallow it
                 session.errors.append(error)
 
         return act
 
-    def _emit(self, session: _Session, c: Any, fact: Fact) -> None:
+    def _emit(self, session: _Session, derived: list[str], fact: Fact) -> None:
         if not self._matchable(fact):
             return
-        identified = self._identify(session, fact)
-        if identified is None:
-            return  # already known: the forward-chaining fixpoint
-        session.stored += 1
-        try:
-            c.assert_fact(identified)
-        except _engine.MessageNotHandledException:
-            pass  # no rule consumes this kind; the engine does not store it
+        text = self._identify(session, fact)
+        if text is not None:  # None: already known, the forward-chaining fixpoint
+            derived.append(text)
 
 
 def _aliases(rule: Mapping[str, Any]) -> frozenset[str]:
@@ -353,8 +365,12 @@ def _messages(c: Any, aliases: frozenset[str]) -> list[Mapping[str, Any]]:
     return [{"m": content._d} if unwrapped else content._d for content in c.m]
 
 
-def _strip(fact: Mapping[str, Any]) -> Fact:
-    return {k: v for k, v in fact.items() if k not in RESERVED_FIELDS}
+def _strip(fact: Fact) -> Fact:
+    """The fact without the engine's fields. ``fact`` is decoded afresh for this action (no one
+    else holds it), so it is trimmed in place rather than copied."""
+    for field in RESERVED_FIELDS:
+        fact.pop(field, None)
+    return fact
 
 
 def _refuse_id_joins(name: str, rule: Mapping[str, Any]) -> None:
