@@ -21,6 +21,9 @@ small change in the released source:
    ``MAX_OBJECT_PROPERTIES`` slots (255 stock: ~6.8 KB per fact, whatever its
    width). Interlock's widest fact has 28 fields with ``id`` and ``sid``; the
    table is cut to 31 slots (~0.8 KB) and the adapter refuses wider facts.
+   Likewise every partial match embeds room for 16 facts (12 kept: the
+   compiler refuses longer rules) and every fact starts with room for 16
+   references from partial matches (4 kept; the list grows when full).
 4. Speed: every index (facts, and partial matches left and right of each join)
    has a fixed 512 hash buckets, so chains grow with the facts stored and the
    cost turns quadratic past ~1e5 facts; the buckets are raised to 4,096.
@@ -32,7 +35,7 @@ small change in the released source:
    pattern without an equality join that is all of them (quadratic). The
    fact's own list of frames answers the same question in a few steps.
 
-The wheel gets the local version ``2.0.28+interlock.7`` (it still satisfies
+The wheel gets the local version ``2.0.28+interlock.8`` (it still satisfies
 ``durable-rules==2.0.28``), so a wheel built before a patch changed is never
 reused. It is built with the *running* interpreter, on every Python version
 alike, so ``pip install --find-links DEST durable-rules`` then needs no
@@ -51,7 +54,7 @@ import tarfile
 import tempfile
 
 VERSION = "2.0.28"
-LOCAL_VERSION = f"{VERSION}+interlock.7"
+LOCAL_VERSION = f"{VERSION}+interlock.8"
 SDIST = f"durable_rules-{VERSION}.tar.gz"
 OLD_CALL = "PyEval_CallObject("
 NEW_CALL = "PyObject_CallObject("
@@ -65,6 +68,13 @@ INDEXES = ("MAX_MESSAGE_INDEX_LENGTH", "MAX_LEFT_FRAME_INDEX_LENGTH", "MAX_RIGHT
 #: Property slots per stored fact (stock 255). A fact may have at most PROPERTY_SLOTS - 1
 #: properties, ``id`` and ``sid`` included; the adapter's MAX_FACT_FIELDS stays below that.
 PROPERTY_SLOTS = 31
+#: Facts one partial match can hold (stock 16; every partial match of every join embeds the table:
+#: 244 -> 188 bytes). The compiler refuses a rule with more patterns (compiler.MAX_PATTERNS).
+FRAME_SLOTS = 12
+#: Frame references each stored fact starts with (stock 16, 448 bytes per fact; the list grows
+#: by half when full, as every pool in the engine does).
+LOCATION_SLOTS = 4
+STATE_FILE = os.path.join("src", "rules", "state.c")
 SEQUENCE_FILE = os.path.join("src", "rules", "events.c")
 #: A group of a join's tests ends on its closing marker: consume it, so the enclosing group
 #: goes on with the tests after it (stock returns with the marker unread, and the enclosing
@@ -147,6 +157,8 @@ PATCHES = (
     (SEQUENCE_FILE, OLD_SKIP, NEW_SKIP),
     (SEQUENCE_FILE, OLD_RIGHT_DUPLICATE, NEW_RIGHT_DUPLICATE),
     (PROPERTIES_FILE, "#define MAX_OBJECT_PROPERTIES 255", f"#define MAX_OBJECT_PROPERTIES {PROPERTY_SLOTS}"),
+    (PROPERTIES_FILE, "#define MAX_MESSAGE_FRAMES 16", f"#define MAX_MESSAGE_FRAMES {FRAME_SLOTS}"),
+    (STATE_FILE, "#define MAX_LOCATION_NODES 16", f"#define MAX_LOCATION_NODES {LOCATION_SLOTS}"),
     ("setup.py", "'-std=c99 -D_GNU_SOURCE'", "'-std=c99 -O2 -D_GNU_SOURCE'"),
     ("setup.py", "'-std=c99 -D_GNU_SOURCE -fcommon'", "'-std=c99 -O2 -D_GNU_SOURCE -fcommon'"),
     *((PROPERTIES_FILE, f"#define {name} 512", f"#define {name} {INDEX_BUCKETS}") for name in INDEXES),

@@ -70,6 +70,10 @@ RESERVED_FIELDS = frozenset({"id", "sid", "$s"})
 MATCHES_PER_ACTION = 1000
 #: Facts per assert call.
 ASSERT_CHUNK = 2000
+#: Facts one (partial) match can bind, a phase gate included: our build's MAX_MESSAGE_FRAMES (stock
+#: 16; see .ci/build_durable_wheel.py). One more is an engine error (304) at assert time, so rules
+#: that bind more are refused when registered.
+FRAME_SLOTS = 12
 #: Fields a fact may carry (plus ``id`` and ``sid``): the engine's per-fact property table has
 #: 31 slots in our build (255 stock), and a fact that overflows it crashes the process (no error
 #: code). ``id`` and ``sid`` take two and the table must keep one free: 28 fields. The widest
@@ -186,6 +190,7 @@ class DurableEngine:
         actions: dict[str, Callable[[Any], None]] = {}
         for name, rule in rules.items():
             _refuse_id_joins(name, rule)
+            _refuse_long_rules(name, rule)
             definition[name] = {**copy.deepcopy(dict(rule)), "run": name, "cap": MATCHES_PER_ACTION}
             actions[name] = self._action(name, _aliases(rule))
         # phase_ack guarantees at least one action per session: delete_state
@@ -225,7 +230,7 @@ class DurableEngine:
             session = _Session(str(next(self._sids)))
             self._session = session
             try:
-                self._assert_batch(session, self._admit(session, facts))
+                self._assert_batch(session, self._admit(session, facts))  # streamed: one chunk at a time
                 for stratum in range(1, self._strata + 1):
                     self._assert_batch(session, self._admit(session, self._between_strata(stratum)))
                     phase = self._identify(session, {"kind": PHASE_KIND, "n": stratum})
@@ -236,10 +241,11 @@ class DurableEngine:
                 self._end(session)
                 self._session = None
 
-    def _admit(self, session: _Session, facts: Iterable[Fact]) -> list[str]:
-        """The new facts some pattern can match, as the engine's JSON with their identity."""
+    def _admit(self, session: _Session, facts: Iterable[Fact]) -> Iterator[str]:
+        """The new facts some pattern can match, as the engine's JSON with their identity (lazily:
+        a run never holds the JSON of all its facts at once)."""
         admitted = (self._identify(session, fact) for fact in facts if self._matchable(fact))
-        return [text for text in admitted if text is not None]
+        return (text for text in admitted if text is not None)
 
     def _identify(self, session: _Session, fact: Mapping[str, Any]) -> str | None:
         """The fact's JSON for the engine, with its ``id`` and ``sid``; None when already known.
@@ -259,10 +265,10 @@ class DurableEngine:
         engine_fields = f'"id":"{session.ids(key)}","sid":"{session.sid}"}}'
         return f"{text[:-1]},{engine_fields}" if len(fact) else "{" + engine_fields
 
-    def _assert_batch(self, session: _Session, texts: list[str]) -> None:
+    def _assert_batch(self, session: _Session, texts: Iterable[str]) -> None:
         """Assert facts in chunks: the JSON text of a whole run would be a second copy of it."""
-        for start in range(0, len(texts), ASSERT_CHUNK):
-            chunk = texts[start:start + ASSERT_CHUNK]
+        pending = iter(texts)
+        while chunk := list(itertools.islice(pending, ASSERT_CHUNK)):
             state = self._assert_texts(chunk)
             session.stored += len(chunk)
             self._do_actions(session, state)
@@ -371,6 +377,13 @@ def _strip(fact: Fact) -> Fact:
     for field in RESERVED_FIELDS:
         fact.pop(field, None)
     return fact
+
+
+def _refuse_long_rules(name: str, rule: Mapping[str, Any]) -> None:
+    """A match binding more facts than a frame holds fails inside the engine: refuse the rule."""
+    binds = sum(1 for alias in _aliases(rule) if not alias.endswith("$not"))
+    if binds > FRAME_SLOTS:
+        raise EngineError(f"rule {name} binds {binds} facts; the rules engine holds at most {FRAME_SLOTS} per match")
 
 
 def _refuse_id_joins(name: str, rule: Mapping[str, Any]) -> None:

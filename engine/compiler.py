@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Union
 
-from interlock.adapter import gate
+from interlock.adapter import FRAME_SLOTS, gate
 
 Scalar = Union[str, int, float, bool]
 
@@ -97,6 +97,11 @@ class CompileError(ValueError):
         self.path = path
 
 
+#: Facts one match may bind, a negating rule's phase gate included (adapter.FRAME_SLOTS). The
+#: longest built-in rule binds 11.
+MAX_BOUND = FRAME_SLOTS
+
+
 # -- YAML -> typed form ---------------------------------------------------
 
 def compile_when(steps: Sequence[Mapping[str, Any]], options: Mapping[str, Any]) -> tuple[Pattern, ...]:
@@ -127,6 +132,10 @@ def compile_when(steps: Sequence[Mapping[str, Any]], options: Mapping[str, Any])
             bound.add(alias)
     if patterns and patterns[0].negated:
         raise CompileError("a rule cannot start with `not`: bind a fact first", ("when", 0))
+    binds = len(bound) + any(p.negated for p in patterns)
+    if binds > MAX_BOUND:
+        raise CompileError(f"a rule may bind at most {MAX_BOUND} facts (a rule with `not` uses one more for its "
+                           f"phase gate); this one binds {binds}: split it, or derive an intermediate fact", ("when",))
     return tuple(patterns)
 
 

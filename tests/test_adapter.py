@@ -336,8 +336,10 @@ def test_every_patch_applies_to_its_file() -> None:
                "setup.py": "  environ['CFLAGS'] = '-std=c99 -D_GNU_SOURCE -_WIN32'\n"
                            "    environ['CFLAGS'] = '-std=c99 -D_GNU_SOURCE -fcommon'\n"
                            "  environ['CFLAGS'] = '-std=c99 -D_GNU_SOURCE'\n    version = '2.0.28',",
-               "src/rules/state.h": "#define MAX_OBJECT_PROPERTIES 255\n#define MAX_MESSAGE_INDEX_LENGTH 512\n"
+               "src/rules/state.h": "#define MAX_OBJECT_PROPERTIES 255\n#define MAX_MESSAGE_FRAMES 16\n"
+                                    "#define MAX_MESSAGE_INDEX_LENGTH 512\n"
                                     "#define MAX_LEFT_FRAME_INDEX_LENGTH 512\n#define MAX_RIGHT_FRAME_INDEX_LENGTH 512\n",
+               "src/rules/state.c": "#define MAX_LOCATION_NODES 16\n",
                "src/rules/events.c": script.OLD_GROUP_END + script.OLD_SKIP + script.OLD_RIGHT_DUPLICATE}
     for relative, old, new in script.PATCHES:
         patched, count = script.patch_source(sources[relative.replace("\\", "/")], old, new)
@@ -530,3 +532,61 @@ def test_matches_arrive_in_batches_each_bound_to_its_alias() -> None:
         found = _collect({"r": {"all": [{"m": {"kind": "m"}}]}}, facts)
     assert found == sorted(("r", f"m={n}") for n in range(500))
     assert len(calls) < 10  # 500 matches, a handful of actions (one per batch, plus phase_ack)
+
+
+# -- partial matches hold at most FRAME_SLOTS facts -------------------------------------
+
+def _long_rule(positive: int, negated: int = 0) -> dict[str, Any]:
+    patterns = [{f"a{i}": {"$and": [{"kind": f"k{i}"}]}} for i in range(positive)]
+    patterns += [{f"n{j}$not": {"$and": [{"kind": "other"}, {"x": j}]}} for j in range(negated)]
+    return {"all": patterns}
+
+
+def test_raw_engine_fails_on_a_match_binding_more_facts_than_a_frame_holds() -> None:
+    from interlock.adapter import FRAME_SLOTS
+
+    def raw(positive: int) -> int:
+        class Host(durable_engine.Host):  # type: ignore[misc]
+            def _run(self) -> None:
+                return None
+
+            def get_action(self, name: str) -> Any:
+                return lambda c: None
+
+        host = Host()
+        host.register_rulesets({f"long{positive}": {"r": {**_long_rule(positive), "run": "a"}}})
+        ruleset = host.get_ruleset(f"long{positive}")
+        facts = [{"id": f"f{i}", "sid": "1", "kind": f"k{i}"} for i in range(positive)]
+        try:
+            dre.assert_facts(ruleset._handle, json.dumps(facts))
+            return 0
+        except Exception as error:  # durable raises a bare error carrying the engine's code
+            return int(str(error).rsplit(" ", 1)[-1])
+        finally:
+            dre.delete_ruleset(ruleset._handle)
+
+    assert raw(FRAME_SLOTS) == 0
+    assert raw(FRAME_SLOTS + 1) == 304  # ERR_MAX_MESSAGES_IN_FRAME
+
+
+def test_adapter_and_compiler_refuse_a_rule_binding_too_many_facts() -> None:
+    from interlock.adapter import FRAME_SLOTS
+
+    found: list[int] = []
+    with DurableEngine({"r": _long_rule(FRAME_SLOTS, negated=3)}, lambda n, b, e: found.append(len(b)), 1) as engine:
+        engine.run([{"kind": f"k{i}"} for i in range(FRAME_SLOTS)])  # negations take no slot
+    assert found == [FRAME_SLOTS]
+    with pytest.raises(EngineError, match=f"binds {FRAME_SLOTS + 1} facts; the rules engine holds at most {FRAME_SLOTS}"):
+        DurableEngine({"r": _long_rule(FRAME_SLOTS + 1)}, lambda *a: None, 1)
+    steps = [{f"a{i}": {"kind": f"k{i}"}} for i in range(FRAME_SLOTS)]
+    compile_when(steps, {})
+    with pytest.raises(CompileError, match=f"bind at most {FRAME_SLOTS} facts.*this one binds {FRAME_SLOTS + 1}"):
+        compile_when([*steps, {"not": {"kind": "other"}}], {})  # the phase gate is one more
+
+
+def test_the_adapter_limits_match_the_build() -> None:
+    from interlock.adapter import FRAME_SLOTS, MAX_FACT_FIELDS
+
+    script = _build_script()
+    assert script.FRAME_SLOTS == FRAME_SLOTS
+    assert MAX_FACT_FIELDS + 2 < script.PROPERTY_SLOTS  # id and sid, and one slot the table keeps free
