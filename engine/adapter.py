@@ -343,6 +343,8 @@ class DurableEngine:
                     self._assert_texts(derived)  # its actions join this session's queue
             except BaseException as error:  # re-raised by _raise_errors; durable would swallow it
                 session.errors.append(error)
+            finally:
+                _release_matches(c)
 
         return act
 
@@ -369,6 +371,18 @@ def _messages(c: Any, aliases: frozenset[str]) -> list[Mapping[str, Any]]:
         return [single]
     unwrapped = aliases == {"m"}
     return [{"m": content._d} if unwrapped else content._d for content in c.m]
+
+
+def _release_matches(c: Any) -> None:
+    """durable keeps every action's closure in a reference cycle (its completion callback), so
+    the decoded matches it holds would wait for the cyclic collector: at 3,000 departments ~130 MB
+    of them when the collector is paused. Dropping them here frees them as soon as the action is
+    done; durable reads only the closure's state and handle afterwards."""
+    found = vars(c)
+    if "m" in found:
+        c.m = []
+    if "_m" in found:
+        c._m = {}
 
 
 def _strip(fact: Fact) -> Fact:

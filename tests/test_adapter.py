@@ -338,7 +338,8 @@ def test_every_patch_applies_to_its_file() -> None:
                            "  environ['CFLAGS'] = '-std=c99 -D_GNU_SOURCE'\n    version = '2.0.28',",
                "src/rules/state.h": "#define MAX_OBJECT_PROPERTIES 255\n#define MAX_MESSAGE_FRAMES 16\n"
                                     "#define MAX_MESSAGE_INDEX_LENGTH 512\n"
-                                    "#define MAX_LEFT_FRAME_INDEX_LENGTH 512\n#define MAX_RIGHT_FRAME_INDEX_LENGTH 512\n",
+                                    "#define MAX_LEFT_FRAME_INDEX_LENGTH 512\n#define MAX_RIGHT_FRAME_INDEX_LENGTH 512\n"
+                                    "#define MAX_LOCATION_INDEX_LENGTH 16\n",
                "src/rules/state.c": "#define MAX_LOCATION_NODES 16\n",
                "src/rules/events.c": script.OLD_GROUP_END + script.OLD_SKIP + script.OLD_RIGHT_DUPLICATE}
     for relative, old, new in script.PATCHES:
@@ -590,3 +591,4 @@ def test_the_adapter_limits_match_the_build() -> None:
     script = _build_script()
     assert script.FRAME_SLOTS == FRAME_SLOTS
     assert MAX_FACT_FIELDS + 2 < script.PROPERTY_SLOTS  # id and sid, and one slot the table keeps free
+
