@@ -280,6 +280,11 @@ KINDS: dict[str, KindDoc] = {
         "after": f("float", "payout per unit of attainment just above the point", True),
         "jump": f("float", "payout that appears at once at the point (a threshold step), else 0"), "at": AT},
         derived_by="D22, D23"),
+    "assumption_value": KindDoc("A value some department assumes for a named driver (one fact per name and value).", {
+        "name": f("str", "driver (usually a metric id)"), "value": f("float", "value")}, derived_by="D27"),
+    "definition_variant": KindDoc("A text some department defines a metric by (one fact per metric and text).", {
+        "metric": f("str", "metric"), "text_hash": f("str", "hash of the normalized definition text")},
+        derived_by="D28"),
     "seller_plan": KindDoc("A plan whose participants sell: it lists a deal lever or pays a sales metric.", {
         "plan": f("str", "plan id"), "how": f("str", "lever or measure")}, derived_by="D24, D25"),
 }
