@@ -159,6 +159,9 @@ class _Session:
     def __init__(self, sid: str) -> None:
         self.sid = sid
         self.ids = IdAllocator(_id_candidates())
+        #: id -> the fact as the caller built it: matches bind these, not the engine's JSON copies
+        #: (which have whole floats as ints and cost a decoded dict per binding).
+        self.facts: dict[str, Fact] = {}
         self.errors: list[BaseException] = []
         self.acted = False
         self.stored = 0
@@ -258,11 +261,13 @@ class DurableEngine:
         if len(fact) > MAX_FACT_FIELDS:
             raise EngineError(f"a {fact.get('kind')!r} fact has {len(fact)} fields; the rules engine holds at most "
                               f"{MAX_FACT_FIELDS} per fact")
-        text = json.dumps(fact, sort_keys=True, ensure_ascii=False)
+        text = json.dumps(_whole_numbers_as_int(fact), sort_keys=True, ensure_ascii=False)
         key = hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).digest()
         if key in session.ids:
             return None
-        engine_fields = f'"id":"{session.ids(key)}","sid":"{session.sid}"}}'
+        ident = session.ids(key)
+        session.facts[ident] = fact  # type: ignore[assignment]
+        engine_fields = f'"id":"{ident}","sid":"{session.sid}"}}'
         return f"{text[:-1]},{engine_fields}" if len(fact) else "{" + engine_fields
 
     def _assert_batch(self, session: _Session, texts: Iterable[str]) -> None:
@@ -336,7 +341,8 @@ class DurableEngine:
                 derived: list[str] = []
                 emit = lambda fact: self._emit(session, derived, fact)  # noqa: E731
                 for message in _messages(c, aliases):
-                    bindings = {alias: _strip(fact) for alias, fact in message.items() if alias != PHASE_ALIAS}
+                    bindings = {alias: session.facts[fact["id"]] for alias, fact in message.items()
+                                if alias != PHASE_ALIAS}
                     self._dispatch(name, bindings, emit)
                 if derived:
                     session.stored += len(derived)
@@ -373,6 +379,19 @@ def _messages(c: Any, aliases: frozenset[str]) -> list[Mapping[str, Any]]:
     return [{"m": content._d} if unwrapped else content._d for content in c.m]
 
 
+#: Integral floats below this become ints for the engine (exact in a double, and in a long long).
+_EXACT = 2.0 ** 53
+
+
+def _whole_numbers_as_int(fact: Mapping[str, Any]) -> Mapping[str, Any]:
+    """The engine hashes a number by its text ("%lld" for an int, "%f" for a double), so an
+    equality join never pairs 40000 with 40000.0: whole floats are given to it as ints (Python
+    holds them equal, and so does the reference evaluator)."""
+    if not any(type(v) is float and v.is_integer() for v in fact.values()):
+        return fact
+    return {k: int(v) if type(v) is float and v.is_integer() and abs(v) < _EXACT else v for k, v in fact.items()}
+
+
 def _release_matches(c: Any) -> None:
     """durable keeps every action's closure in a reference cycle (its completion callback), so
     the decoded matches it holds would wait for the cyclic collector: at 3,000 departments ~130 MB
@@ -383,14 +402,6 @@ def _release_matches(c: Any) -> None:
         c.m = []
     if "_m" in found:
         c._m = {}
-
-
-def _strip(fact: Fact) -> Fact:
-    """The fact without the engine's fields. ``fact`` is decoded afresh for this action (no one
-    else holds it), so it is trimmed in place rather than copied."""
-    for field in RESERVED_FIELDS:
-        fact.pop(field, None)
-    return fact
 
 
 def _refuse_long_rules(name: str, rule: Mapping[str, Any]) -> None:

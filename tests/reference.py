@@ -129,7 +129,9 @@ def _bindings(patterns: Sequence[Pattern], facts: Index,
 
 
 def _key(fact: Mapping[str, Any]) -> str:
-    return json.dumps(fact, sort_keys=True)
+    """Fact identity as Python equality has it: {x: 1} and {x: 1.0} are one fact (so in the engine)."""
+    return json.dumps({k: int(v) if type(v) is float and v.is_integer() and abs(v) < 2.0 ** 53 else v
+                       for k, v in fact.items()}, sort_keys=True)
 
 
 def evaluate(rules: Sequence[tuple[Rule, CompiledRule]], facts: Iterable[Mapping[str, Any]]) -> list[Match]:

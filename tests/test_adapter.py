@@ -592,3 +592,40 @@ def test_the_adapter_limits_match_the_build() -> None:
     assert script.FRAME_SLOTS == FRAME_SLOTS
     assert MAX_FACT_FIELDS + 2 < script.PROPERTY_SLOTS  # id and sid, and one slot the table keeps free
 
+
+
+# -- numbers of two types ----------------------------------------------------------------
+
+NUMBER_JOIN = {"all": [{"a": {"$and": [{"kind": "A"}]}}, {"b": {"$and": [{"kind": "B"}, {"x": {"a": "x"}}]}}]}
+
+
+def test_raw_engine_never_joins_an_int_with_an_equal_float() -> None:
+    """The defect: a join's hash is the number's text ("%lld" or "%f"), so 1 and 1.0 never meet."""
+    def raw(a: object, b: object) -> int:
+        class Host(durable_engine.Host):  # type: ignore[misc]
+            def _run(self) -> None:
+                return None
+
+            def get_action(self, name: str) -> Any:
+                return lambda c: found.append(1)
+
+        found: list[int] = []
+        host = Host()
+        host.register_rulesets({f"num{id(found)}": {"r": {**NUMBER_JOIN, "run": "a"}}})
+        ruleset = host.get_ruleset(f"num{id(found)}")
+        facts = [{"id": "f1", "sid": "1", "kind": "A", "x": a}, {"id": "f2", "sid": "1", "kind": "B", "x": b}]
+        _code, state = dre.assert_facts(ruleset._handle, json.dumps(facts))
+        ruleset.do_actions(state, lambda e, s: None)
+        ruleset.delete_state("1")
+        dre.delete_ruleset(ruleset._handle)
+        return len(found)
+
+    assert raw(1.0, 1.0) == 1 and raw(1, 1) == 1
+    assert raw(1, 1.0) == 0 and raw(1.0, 1) == 0
+
+
+def test_adapter_joins_equal_numbers_of_either_type() -> None:
+    for a, b, joined in ((1, 1.0, True), (40000.0, 40000, True), (0.5, 0.5, True), (0.1, 0.1000001, False),
+                         (True, 1, False), (2.0 ** 60, 2 ** 60, False)):
+        got = _collect({"r": NUMBER_JOIN}, [{"kind": "A", "key": "a", "x": a}, {"kind": "B", "key": "b", "x": b}])
+        assert (got == [("r", "a=a,b=b")]) is joined, (a, b)
