@@ -19,8 +19,9 @@ small change in the released source:
    short-circuit skips to the group's matching marker within the sequence.
 3. Memory: every stored fact embeds a property table of
    ``MAX_OBJECT_PROPERTIES`` slots (255 stock: ~6.8 KB per fact, whatever its
-   width). Interlock's widest fact has 28 fields with ``id`` and ``sid``; the
-   table is cut to 31 slots (~0.8 KB) and the adapter refuses wider facts.
+   width). The engine's copy of a fact carries only the fields some pattern
+   reads (14 at most for the built-in rules, plus ``id`` and ``sid``); the
+   table is cut to 23 slots (~0.6 KB) and the adapter refuses wider facts.
    Likewise every partial match embeds room for 16 facts (12 kept: the
    compiler refuses longer rules) and every fact starts with room for 16
    references from partial matches (4 kept; the list grows when full).
@@ -37,7 +38,7 @@ small change in the released source:
    pattern without an equality join that is all of them (quadratic). The
    fact's own list of frames answers the same question in a few steps.
 
-The wheel gets the local version ``2.0.28+interlock.9`` (it still satisfies
+The wheel gets the local version ``2.0.28+interlock.10`` (it still satisfies
 ``durable-rules==2.0.28``), so a wheel built before a patch changed is never
 reused. It is built with the *running* interpreter, on every Python version
 alike, so ``pip install --find-links DEST durable-rules`` then needs no
@@ -56,7 +57,7 @@ import tarfile
 import tempfile
 
 VERSION = "2.0.28"
-LOCAL_VERSION = f"{VERSION}+interlock.9"
+LOCAL_VERSION = f"{VERSION}+interlock.10"
 SDIST = f"durable_rules-{VERSION}.tar.gz"
 OLD_CALL = "PyEval_CallObject("
 NEW_CALL = "PyObject_CallObject("
@@ -72,7 +73,7 @@ INDEX_BUCKETS = {"MAX_MESSAGE_INDEX_LENGTH": 65536, "MAX_LEFT_FRAME_INDEX_LENGTH
 LOCATION_INDEX_BUCKETS = 4
 #: Property slots per stored fact (stock 255). A fact may have at most PROPERTY_SLOTS - 1
 #: properties, ``id`` and ``sid`` included; the adapter's MAX_FACT_FIELDS stays below that.
-PROPERTY_SLOTS = 31
+PROPERTY_SLOTS = 23
 #: Facts one partial match can hold (stock 16; every partial match of every join embeds the table:
 #: 244 -> 188 bytes). The compiler refuses a rule with more patterns (compiler.MAX_PATTERNS).
 FRAME_SLOTS = 12

@@ -9,7 +9,7 @@ by a test in tests/test_adapter.py:
   asserted first, then the phase facts, stratum by stratum;
 * a join on the reserved ``id`` field dangles across assert calls: facts may
   not carry domain data in ``id``, and the compiler refuses ``id`` references;
-* every stored fact embeds a fixed property table (255 slots stock, 31 in our
+* every stored fact embeds a fixed property table (255 slots stock, 23 in our
   build: see .ci/build_durable_wheel.py), and a wider fact crashes the
   process: facts with more than ``MAX_FACT_FIELDS``
   fields are refused here;
@@ -74,11 +74,11 @@ ASSERT_CHUNK = 2000
 #: 16; see .ci/build_durable_wheel.py). One more is an engine error (304) at assert time, so rules
 #: that bind more are refused when registered.
 FRAME_SLOTS = 12
-#: Fields a fact may carry (plus ``id`` and ``sid``): the engine's per-fact property table has
-#: 31 slots in our build (255 stock), and a fact that overflows it crashes the process (no error
-#: code). ``id`` and ``sid`` take two and the table must keep one free: 28 fields. The widest
-#: built-in fact has 26 (tests/test_adapter.py keeps the margin).
-MAX_FACT_FIELDS = 28
+#: Fields a fact may carry in the engine (plus ``id`` and ``sid``): the engine's per-fact property
+#: table has 23 slots in our build (255 stock), and a fact that overflows it crashes the process (no
+#: error code). ``id`` and ``sid`` take two and the table must keep one free: 20 fields. The
+#: engine's copy carries only the fields patterns read (at most 14 for the built-in rules).
+MAX_FACT_FIELDS = 20
 
 _FNV_OFFSET = 0x811C9DC5
 _FNV_PRIME = 0x01000193
@@ -179,8 +179,16 @@ class DurableEngine:
 
     def __init__(self, rules: Mapping[str, Mapping[str, Any]], dispatch: Dispatcher, strata: int,
                  matchable: Callable[[Fact], bool] | None = None,
-                 between_strata: Callable[[int], Iterable[Fact]] | None = None) -> None:
+                 between_strata: Callable[[int], Iterable[Fact]] | None = None,
+                 fields: Mapping[str, frozenset[str]] | None = None) -> None:
         self._dispatch = dispatch
+        # Per kind, the fields patterns read (compiler.fields_read): the engine's copy of a fact
+        # carries only those (matches bind the caller's own facts). None: every field.
+        self._fields = dict(fields) if fields is not None else None
+        widest = max((len(f - {"kind"}) for f in (self._fields or {}).values()), default=0)
+        if widest + 1 > MAX_FACT_FIELDS:
+            raise EngineError(f"the rules read {widest + 1} fields of one kind of fact; the rules engine holds at "
+                              f"most {MAX_FACT_FIELDS} per fact")
         # Facts no pattern can match are kept out: every stored fact costs memory and hash-chain time.
         self._matchable = matchable or (lambda fact: True)
         # Facts that become final when a stratum ends (a derivation keeping one fact per key).
@@ -258,17 +266,21 @@ class DurableEngine:
         for field in RESERVED_FIELDS:
             if field in fact:
                 raise EngineError(f"fact {canonical(fact)[:80]} uses the reserved field {field!r}")
-        if len(fact) > MAX_FACT_FIELDS:
-            raise EngineError(f"a {fact.get('kind')!r} fact has {len(fact)} fields; the rules engine holds at most "
-                              f"{MAX_FACT_FIELDS} per fact")
-        text = json.dumps(_whole_numbers_as_int(fact), sort_keys=True, ensure_ascii=False)
+        whole = _whole_numbers_as_int(fact)
+        text = json.dumps(whole, sort_keys=True, ensure_ascii=False)
         key = hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).digest()
         if key in session.ids:
             return None
+        read = self._fields.get(fact.get("kind")) if self._fields is not None else None  # type: ignore[arg-type]
+        if read is not None:
+            text = json.dumps({k: v for k, v in whole.items() if k in read}, sort_keys=True, ensure_ascii=False)
+        elif len(fact) > MAX_FACT_FIELDS:
+            raise EngineError(f"a {fact.get('kind')!r} fact has {len(fact)} fields; the rules engine holds at most "
+                              f"{MAX_FACT_FIELDS} per fact")
         ident = session.ids(key)
         session.facts[ident] = fact  # type: ignore[assignment]
         engine_fields = f'"id":"{ident}","sid":"{session.sid}"}}'
-        return f"{text[:-1]},{engine_fields}" if len(fact) else "{" + engine_fields
+        return f"{text[:-1]},{engine_fields}" if text != "{}" else "{" + engine_fields
 
     def _assert_batch(self, session: _Session, texts: Iterable[str]) -> None:
         """Assert facts in chunks: the JSON text of a whole run would be a second copy of it."""

@@ -8,7 +8,7 @@ that negates a kind runs only after every rule that can produce that kind.
 """
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Union
 
@@ -373,3 +373,35 @@ _COMPARE: dict[str, Callable[[Any, Any], bool]] = {
     "gt": lambda a, b: a > b - _tolerance(b),
     "gte": lambda a, b: a >= b - _tolerance(b),
 }
+
+
+# -- which fields the engine needs ---------------------------------------------
+
+def fields_read(rules: Sequence[CompiledRule]) -> dict[str, frozenset[str]]:
+    """Per kind, the fields some pattern tests or some join reads: all the engine needs of a fact.
+
+    Matches bind the facts as Interlock built them (the adapter maps each back by its id), so the
+    engine's copy can leave out everything else (locations, names, amounts no pattern looks at):
+    every stored fact costs its JSON text and a property table in the engine.
+    """
+    needed: dict[str, set[str]] = {}
+    for rule in rules:
+        kinds = {p.alias: p.kind for p in rule.patterns if p.alias}
+        for pattern in rule.patterns:
+            own = needed.setdefault(pattern.kind, {"kind"})
+            for test in (*pattern.tests, *(t for alt in pattern.any_of for t in alt)):
+                own.add(test.field)
+                for field, alias in _reads(test.value):
+                    needed.setdefault(kinds[alias], {"kind"}).add(field) if alias else own.add(field)
+    return {kind: frozenset(fields) for kind, fields in needed.items()}
+
+
+def _reads(value: object) -> Iterator[tuple[str, str | None]]:
+    """(field, alias) pairs a test value reads; alias None for the fact's own field."""
+    if isinstance(value, Ref):
+        yield value.field, value.alias
+    elif isinstance(value, Same):
+        yield value.field, None
+    elif isinstance(value, Arith):
+        for arg in value.args:
+            yield from _reads(arg)

@@ -13,7 +13,7 @@ from typing import Any
 
 from interlock import expressions
 from interlock.adapter import Bindings, DurableEngine, Fact
-from interlock.compiler import CompiledRule, CompileError, prefilter, split_alternatives, to_durable
+from interlock.compiler import CompiledRule, CompileError, fields_read, prefilter, split_alternatives, to_durable
 from interlock.errors import InputError
 from interlock.rulebook import Rule
 
@@ -128,6 +128,7 @@ class Evaluator:
             self._dispatch,
             strata=max([c.stratum for _r, c in rules] + [1]),
             matchable=prefilter([compiled for _rule, compiled in self._rules.values()]),
+            fields=fields_read([compiled for _rule, compiled in self._rules.values()]),
             between_strata=self._release_kept,
         )
 

@@ -381,7 +381,7 @@ def _raw_assert_in_a_child(properties: int) -> int:
 
 def test_raw_engine_crashes_on_a_fact_wider_than_its_property_table() -> None:
     slots = _build_script().PROPERTY_SLOTS
-    assert _raw_assert_in_a_child(slots - 1) == 0  # id, sid, kind and 27 more: fits the 31-slot table
+    assert _raw_assert_in_a_child(slots - 1) == 0  # id, sid, kind and 19 more: fits the 23-slot table
     assert _raw_assert_in_a_child(slots) < 0  # killed by a signal (segmentation fault), no error code
     assert _raw_assert_in_a_child(300) < 0
 
@@ -391,7 +391,7 @@ def test_adapter_refuses_a_fact_too_wide_for_the_engine() -> None:
 
     wide = {"kind": "m", **{f"p{n}": n for n in range(MAX_FACT_FIELDS)}}
     with DurableEngine({"r": {"all": [{"m": {"kind": "m"}}]}}, lambda *a: None, 1) as engine:
-        with pytest.raises(EngineError, match="fields; the rules engine holds at most 28"):
+        with pytest.raises(EngineError, match="fields; the rules engine holds at most 20"):
             engine.run([wide])
         engine.run([{"kind": "m", **{f"p{n}": n for n in range(MAX_FACT_FIELDS - 1)}}])  # the widest allowed
 
@@ -629,3 +629,32 @@ def test_adapter_joins_equal_numbers_of_either_type() -> None:
                          (True, 1, False), (2.0 ** 60, 2 ** 60, False)):
         got = _collect({"r": NUMBER_JOIN}, [{"kind": "A", "key": "a", "x": a}, {"kind": "B", "key": "b", "x": b}])
         assert (got == [("r", "a=a,b=b")]) is joined, (a, b)
+
+
+# -- the engine's copy carries only the fields patterns read --------------------------------
+
+def test_matches_bind_the_full_facts_while_the_engine_holds_only_what_patterns_read() -> None:
+    from interlock.adapter import MAX_FACT_FIELDS
+
+    rule = {"all": [{"a": {"$and": [{"kind": "A"}]}}, {"b": {"$and": [{"kind": "B"}, {"x": {"a": "x"}}]}}]}
+    wide = {"kind": "A", "key": "a", "x": 1, **{f"note{n}": "not read" for n in range(MAX_FACT_FIELDS + 5)}}
+    narrow = {"kind": "B", "key": "b", "x": 1.0, "at": "org.yml:3:5"}
+    seen: list[dict[str, Any]] = []
+    sent: list[str] = []
+    engine = DurableEngine({"r": rule}, lambda n, b, e: seen.append(b), 1,
+                           fields={"A": frozenset({"kind", "x"}), "B": frozenset({"kind", "x"})})
+    with engine:
+        assert_texts = engine._assert_texts
+        engine._assert_texts = lambda texts: (sent.extend(texts), assert_texts(texts))[1]  # type: ignore[method-assign]
+        engine.run([wide, narrow])
+    assert seen == [{"a": wide, "b": narrow}] and seen[0]["a"] is wide  # the caller's own facts
+    facts = [json.loads(text) for text in sent if '"$phase"' not in text]
+    assert [sorted(f) for f in facts] == [["id", "kind", "sid", "x"]] * 2
+
+
+def test_adapter_refuses_rules_reading_more_fields_of_a_kind_than_the_engine_holds() -> None:
+    from interlock.adapter import MAX_FACT_FIELDS
+
+    many = frozenset({"kind", *(f"f{n}" for n in range(MAX_FACT_FIELDS))})
+    with pytest.raises(EngineError, match=f"read {MAX_FACT_FIELDS + 1} fields of one kind"):
+        DurableEngine({"r": {"all": [{"m": {"kind": "m"}}]}}, lambda *a: None, 1, fields={"m": many})

@@ -85,3 +85,19 @@ def test_groups_come_after_the_plain_tests_of_a_pattern() -> None:
     terms = to_durable(CompiledRule("R", patterns))["all"][1]["b"]["$and"]
     groups = [i for i, term in enumerate(terms) if "$or" in term]
     assert len(groups) == 2 and groups == [len(terms) - 2, len(terms) - 1]
+
+
+def test_fields_read_collects_tests_joins_and_alternatives() -> None:
+    from interlock.compiler import fields_read
+
+    patterns = compile_when([
+        {"m": {"kind": "measure", "weight": {"gte": 0.2}, "any": [{"basis": "cash"}, {"team": True}]}},
+        {"p": {"kind": "path", "src": {"ref": "m.metric"}, "sign": {"mul": [{"ref": "m.dir"}, -1]},
+               "dst": {"field": "via"}}},
+        {"not": {"kind": "guard", "plan": {"ref": "m.plan"}}},
+    ], {})
+    assert fields_read([CompiledRule("R", patterns)]) == {
+        "measure": frozenset({"kind", "weight", "basis", "team", "metric", "dir", "plan"}),
+        "path": frozenset({"kind", "src", "sign", "dst", "via"}),
+        "guard": frozenset({"kind", "plan"}),
+    }
