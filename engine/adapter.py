@@ -30,7 +30,6 @@ by a test in tests/test_adapter.py:
 from __future__ import annotations
 
 import copy
-import hashlib
 import itertools
 import json
 import threading
@@ -107,14 +106,18 @@ class IdAllocator:
         self._candidates = candidates if candidates is not None else _id_candidates()
 
     def __call__(self, key: str | bytes) -> str:
+        """The id of the fact known by ``key`` (a new one for a new key)."""
         found = self._by_key.get(key)
-        if found is not None:
-            return found
+        if found is None:
+            found = self._by_key[key] = self.fresh()
+        return found
+
+    def fresh(self) -> str:
+        """A new id, for a fact the caller has already found to be new."""
         for candidate in self._candidates:
             digest = fnv1a32(candidate)
             if digest not in self._used:
                 self._used.add(digest)
-                self._by_key[key] = candidate
                 return candidate
         raise EngineError("fact ids are exhausted")  # pragma: no cover - the default sequence is endless
 
@@ -162,6 +165,8 @@ class _Session:
         #: id -> the fact as the caller built it: matches bind these, not the engine's JSON copies
         #: (which have whole floats as ints and cost a decoded dict per binding).
         self.facts: dict[str, Fact] = {}
+        #: hash of a fact's items -> its id (a list of ids when distinct facts share a hash).
+        self.known: dict[int, str | list[str]] = {}
         self.errors: list[BaseException] = []
         self.acted = False
         self.stored = 0
@@ -261,23 +266,27 @@ class DurableEngine:
     def _identify(self, session: _Session, fact: Mapping[str, Any]) -> str | None:
         """The fact's JSON for the engine, with its ``id`` and ``sid``; None when already known.
 
-        One canonical text serves as identity (its 16-byte digest: a run keeps one per fact, not
-        the text) and, with the two engine fields spliced in, as what the engine parses."""
-        for field in RESERVED_FIELDS:
-            if field in fact:
-                raise EngineError(f"fact {canonical(fact)[:80]} uses the reserved field {field!r}")
-        whole = _whole_numbers_as_int(fact)
-        text = json.dumps(whole, sort_keys=True, ensure_ascii=False)
-        key = hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).digest()
-        if key in session.ids:
-            return None
+        A fact is known when an equal one (Python equality: 1 and 1.0 are one value, True and 1
+        are not) was identified in this session; the hash of its items finds the candidates."""
+        if not RESERVED_FIELDS.isdisjoint(fact):
+            field = sorted(RESERVED_FIELDS.intersection(fact))[0]
+            raise EngineError(f"fact {canonical(fact)[:80]} uses the reserved field {field!r}")
+        try:
+            key = hash(frozenset(fact.items()))
+        except TypeError:  # a value that cannot be hashed (facts are flat, but a caller may err)
+            key = hash(canonical(fact))
+        prior = session.known.get(key)
+        if prior is not None:
+            same = prior if isinstance(prior, list) else [prior]
+            if any(_same_fact(session.facts[ident], fact) for ident in same):
+                return None
         read = self._fields.get(fact.get("kind")) if self._fields is not None else None  # type: ignore[arg-type]
-        if read is not None:
-            text = json.dumps({k: v for k, v in whole.items() if k in read}, sort_keys=True, ensure_ascii=False)
-        elif len(fact) > MAX_FACT_FIELDS:
+        if read is None and len(fact) > MAX_FACT_FIELDS:
             raise EngineError(f"a {fact.get('kind')!r} fact has {len(fact)} fields; the rules engine holds at most "
                               f"{MAX_FACT_FIELDS} per fact")
-        ident = session.ids(key)
+        text = _PLAIN.encode({k: _engine_value(v) for k, v in fact.items() if read is None or k in read})
+        ident = session.ids.fresh()
+        session.known[key] = ident if prior is None else [*same, ident]
         session.facts[ident] = fact  # type: ignore[assignment]
         engine_fields = f'"id":"{ident}","sid":"{session.sid}"}}'
         return f"{text[:-1]},{engine_fields}" if text != "{}" else "{" + engine_fields
@@ -391,17 +400,24 @@ def _messages(c: Any, aliases: frozenset[str]) -> list[Mapping[str, Any]]:
     return [{"m": content._d} if unwrapped else content._d for content in c.m]
 
 
+#: The engine's copy of a fact (any key order does; facts are flat).
+_PLAIN = json.JSONEncoder(ensure_ascii=False, check_circular=False)
 #: Integral floats below this become ints for the engine (exact in a double, and in a long long).
 _EXACT = 2.0 ** 53
 
 
-def _whole_numbers_as_int(fact: Mapping[str, Any]) -> Mapping[str, Any]:
+def _engine_value(value: Any) -> Any:
     """The engine hashes a number by its text ("%lld" for an int, "%f" for a double), so an
     equality join never pairs 40000 with 40000.0: whole floats are given to it as ints (Python
     holds them equal, and so does the reference evaluator)."""
-    if not any(type(v) is float and v.is_integer() for v in fact.values()):
-        return fact
-    return {k: int(v) if type(v) is float and v.is_integer() and abs(v) < _EXACT else v for k, v in fact.items()}
+    if type(value) is float and value.is_integer() and abs(value) < _EXACT:
+        return int(value)
+    return value
+
+
+def _same_fact(known: Mapping[str, Any], fact: Mapping[str, Any]) -> bool:
+    """Equal as Python has it, except that a flag is never the same as a number (True == 1)."""
+    return known == fact and all((type(known[k]) is bool) == (type(v) is bool) for k, v in fact.items())
 
 
 def _release_matches(c: Any) -> None:

@@ -658,3 +658,18 @@ def test_adapter_refuses_rules_reading_more_fields_of_a_kind_than_the_engine_hol
     many = frozenset({"kind", *(f"f{n}" for n in range(MAX_FACT_FIELDS))})
     with pytest.raises(EngineError, match=f"read {MAX_FACT_FIELDS + 1} fields of one kind"):
         DurableEngine({"r": {"all": [{"m": {"kind": "m"}}]}}, lambda *a: None, 1, fields={"m": many})
+
+
+def test_fact_identity_is_python_equality_except_flags() -> None:
+    facts = [{"kind": "m", "key": "a", "x": 1}, {"kind": "m", "key": "a", "x": 1.0},  # one fact
+             {"kind": "m", "key": "b", "x": True}, {"kind": "m", "key": "b", "x": 1}]  # two facts
+    found = _collect({"r": {"all": [{"m": {"kind": "m"}}]}}, facts)
+    assert found == [("r", "m=a"), ("r", "m=b"), ("r", "m=b")]
+
+
+def test_distinct_facts_sharing_a_hash_are_all_kept(monkeypatch: pytest.MonkeyPatch) -> None:
+    import interlock.adapter as adapter
+
+    monkeypatch.setattr(adapter, "hash", lambda value: 7, raising=False)  # every fact in one bucket
+    facts = [{"kind": "m", "key": str(n % 5)} for n in range(20)]
+    assert _collect({"r": {"all": [{"m": {"kind": "m"}}]}}, facts) == [("r", f"m={n}") for n in range(5)]
