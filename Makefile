@@ -18,6 +18,9 @@ $(VENV)/.installed: pyproject.toml .ci/build_durable_wheel.py
 	$(PY) -m pip install --quiet --disable-pip-version-check --upgrade pip setuptools wheel
 	$(PY) -m pip install --quiet --disable-pip-version-check --force-reinstall --no-deps "$$($(PY) .ci/build_durable_wheel.py $(WHEELS))"
 	$(PY) -m pip install --quiet --disable-pip-version-check --find-links $(WHEELS) -e '.[test]'
+	@# pip writes bytecode for a regular install, not for an editable one: compile engine/ the same way
+	@# (without it every run compiles Interlock from source when PYTHONDONTWRITEBYTECODE is set).
+	$(PY) -m compileall -q engine
 	@touch $@
 
 # Exit status 1 means "error findings", which the example organization has on purpose.

@@ -17,8 +17,11 @@ import difflib
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+import jinja2
 
 from interlock import expressions, resources
 from interlock.compiler import CompiledRule, CompileError, compile_when, stratify
@@ -122,12 +125,23 @@ class RuleBook:
     def derivations(self) -> tuple[Rule, ...]:
         return tuple(r for r in self.rules if not r.is_check)
 
+    @cached_property
+    def _positions(self) -> tuple[dict[str, int], dict[str, int]]:
+        """The position of the first rule with each id, and with each name: a run looks rules up hundreds of times."""
+        ids: dict[str, int] = {}
+        names: dict[str, int] = {}
+        for position, rule in enumerate(self.rules):
+            ids.setdefault(rule.id, position)
+            names.setdefault(rule.name, position)
+        return ids, names
+
     def find(self, ident: str) -> Rule | None:
+        """The first rule whose id is ``ident`` in upper case or whose name is ``ident`` in lower case."""
         wanted = ident.strip()
-        for rule in self.rules:
-            if wanted.upper() == rule.id or wanted.lower() == rule.name:
-                return rule
-        return None
+        ids, names = self._positions
+        none = len(self.rules)
+        position = min(ids.get(wanted.upper(), none), names.get(wanted.lower(), none))
+        return self.rules[position] if position < none else None
 
     def get(self, ident: str) -> Rule:
         rule = self.find(ident)
@@ -207,7 +221,8 @@ def _builtin_rules(problems: list[Problem], cache: bool) -> tuple[list[Rule], bo
     if store.enabled:
         try:
             schema_text = (resources.rules_dir() / "schema" / "rule.schema.json").read_bytes()
-            entry_key = key("rule-catalog", schema_text, *file_parts(files))
+            # the entry holds Jinja parse trees too: they are only as good as the Jinja that parsed them
+            entry_key = key("rule-catalog", schema_text, f"jinja2 {jinja2.__version__}", *file_parts(files))
         except OSError:  # an unreadable file: reported below, and nothing is cached
             entry_key = None
         if entry_key is not None:
@@ -225,18 +240,22 @@ def _builtin_rules(problems: list[Problem], cache: bool) -> tuple[list[Rule], bo
         from interlock.cache import Unstorable
 
         try:
-            store.save("catalog", entry_key, [_rule_to_json(*parsed) for parsed in written])
+            sources = {(source, template) for parsed in written for source, template in _stored_sources(parsed[0])}
+            store.save("catalog", entry_key, {"rules": [_rule_to_json(*parsed) for parsed in written],
+                                              "trees": expressions.stored_trees(sorted(sources))})
         except Unstorable:  # a value JSON cannot hold exactly: read the catalog afresh each time
             pass
     return rules, False
 
 
-def _rules_from_json(entries: Any) -> list[Rule]:
-    """Rules rebuilt from stored entries (already untagged), exactly as ``_load_rule`` builds them from a file."""
+def _rules_from_json(stored: Any) -> list[Rule]:
+    """Rules rebuilt from a stored catalog (already untagged), exactly as ``_load_rule`` builds them from a
+    file; the Jinja parse trees of their expressions are handed to ``expressions``, to be rebuilt when used."""
     rules = []
-    for entry in entries:
+    for entry in stored["rules"]:
         places = {tuple(path): (int(line), int(col)) for path, line, col in entry["places"]}
         rules.append(_rule_from(entry["data"], entry["file"], int(entry["line"]), places, builtin=True))
+    expressions.remember_trees(stored["trees"])
     return rules
 
 
@@ -332,6 +351,18 @@ def _check_templates(data: Mapping[str, Any], index: SourceIndex, display: str,
     Each source is checked as the rule will run it (the message stripped, as Rule keeps it), so the
     parse done here is the one evaluation reuses (expressions caches it by source).
     """
+    found = _jinja_sources(data)
+    places: dict[DataPath, tuple[int, int]] = {("prefer",): index.locate(("prefer",))} if "prefer" in data else {}
+    for path, source, is_template in found:
+        places[path] = index.locate(path)
+        error = expressions.syntax_error(source, template=is_template)
+        if error:
+            problems.append(Problem(display, *places[path], f"{_where(path)}Jinja syntax error: {error}"))
+    return places
+
+
+def _jinja_sources(data: Mapping[str, Any]) -> list[tuple[DataPath, str, bool]]:
+    """Every expression and template of a rule file: where it is, its source as it runs, whether a template."""
     found: list[tuple[DataPath, str, bool]] = []
     if "message" in data:
         found.append((("message",), data["message"].strip(), True))
@@ -341,13 +372,14 @@ def _check_templates(data: Mapping[str, Any], index: SourceIndex, display: str,
         found += [((key, i), src, False) for i, src in enumerate(data.get(key, ()))]
     for name, src in data.get("derive", {}).get("fields", {}).items():
         found.append((("derive", "fields", name), src, False))
-    places: dict[DataPath, tuple[int, int]] = {("prefer",): index.locate(("prefer",))} if "prefer" in data else {}
-    for path, source, is_template in found:
-        places[path] = index.locate(path)
-        error = expressions.syntax_error(source, template=is_template)
-        if error:
-            problems.append(Problem(display, *places[path], f"{_where(path)}Jinja syntax error: {error}"))
-    return places
+    return found
+
+
+def _stored_sources(data: Mapping[str, Any]) -> list[tuple[str, bool]]:
+    """Every Jinja source a rule runs, as (source, is template): those of ``_jinja_sources`` and the
+    derived fact's ``prefer`` expressions (evaluated over the fact, and checked when they run)."""
+    found = [(source, template) for _path, source, template in _jinja_sources(data)]
+    return found + [(source, False) for source in data.get("derive", {}).get("prefer", ())]
 
 
 def _cross_checks(rules: Sequence[Rule]) -> list[Problem]:

@@ -26,13 +26,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from interlock.adapter import RESERVED_FIELDS, Fact
 from interlock.cache import Store, key
 from interlock.compiler import Arith, CompiledRule, Pattern, Ref, Same, prefilter
 from interlock.evaluate import Evaluator, Match
+from dataclasses import dataclass
 from interlock.rulebook import Rule
 
 #: The kinds of fact only the knowledge base (built in, plus an organization's additions) supplies (facts._catalog).
@@ -98,7 +98,7 @@ class StaticResult:
     @staticmethod
     def from_json(value: Any) -> StaticResult:
         """A stored result, refused (ValueError) unless every fact is a flat mapping of scalars."""
-        derived = tuple(_fact(f) for f in value["derived"])
+        derived = tuple(_facts(value["derived"]))
         keys = tuple(value["keys"])
         if len(keys) != len(derived) or not all(isinstance(k, str) for k in keys):
             raise ValueError("not the facts' keys")
@@ -122,7 +122,18 @@ def _fact(value: Any) -> Fact:
     return value
 
 
+def _facts(values: Any) -> list[Fact]:
+    """``_fact`` for each of ``values``, checked as a whole: a stored result holds thousands of facts."""
+    if type(values) is not list or not all(type(v) is dict for v in values):
+        raise ValueError("not facts")
+    if not all(type(v.get("kind")) is str for v in values) or not RESERVED_FIELDS.isdisjoint(set().union(*values)) \
+            or not {type(field) for v in values for field in v.values()} <= _SCALAR_TYPES:
+        raise ValueError("not a fact")
+    return values
+
+
 _SCALARS = (str, int, float, bool)
+_SCALAR_TYPES = frozenset(_SCALARS)
 
 
 class CachedEvaluator:
@@ -157,12 +168,14 @@ class CachedEvaluator:
         others = [f for f in facts if f.get("kind") not in kinds]
         matches, derived = self._dynamic.run(
             [*others, *joinable(self._split.dynamic, [*facts, *static.derived], kinds, self._derived)])
-        # copies: the caller owns what it gets; the results kept in memory stay as they were stored
-        kept = [Match(m.rule_id, {alias: dict(f) for alias, f in m.bindings.items()}) for m in static.matches]
-        every_match = {m.sort_key(): m for m in (*kept, *matches)}
+        if static.matches:  # else the engine's matches are already deduplicated and sorted (Evaluator.run)
+            # copies: the caller owns what it gets; the results kept in memory stay as they were stored
+            kept = [Match(m.rule_id, {alias: dict(f) for alias, f in m.bindings.items()}) for m in static.matches]
+            every_match = {m.sort_key(): m for m in (*kept, *matches)}
+            matches = [every_match[k] for k in sorted(every_match)]
         every_fact = dict(zip(static.keys, map(dict, static.derived)))
         every_fact.update((sort_key(f), f) for f in derived)
-        return [every_match[k] for k in sorted(every_match)], [every_fact[k] for k in sorted(every_fact)]
+        return matches, [every_fact[k] for k in sorted(every_fact)]
 
     def _static_result(self, inputs: list[Fact]) -> StaticResult:
         entry = self._key(inputs)
