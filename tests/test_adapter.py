@@ -22,6 +22,21 @@ NEGATION = [{"obj": {"kind": "objective"}},
             {"n1$not": {"$and": [{"kind": "incentive"}, {"objective": {"obj": "key"}}]}}]
 
 
+class _RawHost(durable_engine.Host):  # type: ignore[misc]
+    """The stock Host without its timer threads, every action running ``act``: the raw engine,
+    for pinning its defects."""
+
+    def __init__(self, act: Any) -> None:
+        self._act = act
+        super().__init__()
+
+    def _run(self) -> None:
+        return None
+
+    def get_action(self, name: str) -> Any:
+        return self._act
+
+
 def _collect(rules: dict[str, Any], facts: list[dict[str, Any]], strata: int = 1) -> list[tuple[str, str]]:
     found: list[tuple[str, str]] = []
 
@@ -74,14 +89,7 @@ def test_raw_join_on_id_dangles_across_assert_calls() -> None:
     """The defect: a join on `id` finds nothing when facts arrive in separate calls."""
     found: list[Any] = []
 
-    class Host(durable_engine.Host):  # type: ignore[misc]
-        def _run(self) -> None:
-            return None
-
-        def get_action(self, name: str) -> Any:
-            return lambda c: found.append(c.comp.key)
-
-    host = Host()
+    host = _RawHost(lambda c: found.append(c.comp.key))
     host.register_rulesets({"idjoin": {"r": {"all": [{"d": {"kind": "dept"}},
                                                      {"comp": {"$and": [{"kind": "comp"}, {"dept": {"d": "id"}}]}}],
                                              "run": "a"}}})
@@ -120,14 +128,7 @@ def test_known_ids_collide_in_the_engine_hash() -> None:
 
 
 def test_raw_engine_drops_a_fact_whose_id_hash_collides() -> None:
-    class Host(durable_engine.Host):  # type: ignore[misc]
-        def _run(self) -> None:
-            return None
-
-        def get_action(self, name: str) -> Any:
-            return lambda c: None
-
-    host = Host()
+    host = _RawHost(lambda c: None)
     host.register_rulesets({"collide": {"r": {"all": [{"m": {"kind": "m"}}], "run": "a"}}})
     ruleset = host.get_ruleset("collide")
     facts = [{"id": "f6059", "sid": "1", "kind": "m", "v": 1}, {"id": "f264602", "sid": "1", "kind": "m", "v": 2}]
@@ -219,16 +220,10 @@ def test_closed_engine_refuses_to_run() -> None:
 # -- exceptions ------------------------------------------------------------------
 
 def test_raw_engine_swallows_action_exceptions() -> None:
-    class Host(durable_engine.Host):  # type: ignore[misc]
-        def _run(self) -> None:
-            return None
+    def boom(c: Any) -> None:
+        raise ValueError("boom")
 
-        def get_action(self, name: str) -> Any:
-            def boom(c: Any) -> None:
-                raise ValueError("boom")
-            return boom
-
-    host = Host()
+    host = _RawHost(boom)
     host.register_rulesets({"swallow": {"r": {"all": [{"m": {"kind": "m"}}], "run": "a"}}})
     ruleset = host.get_ruleset("swallow")
     _code, state = dre.assert_facts(ruleset._handle, json.dumps([{"id": "1", "sid": "1", "kind": "m"}]))
@@ -256,14 +251,7 @@ def test_adapter_reraises_action_exceptions() -> None:
 def test_raw_any_fires_an_extra_combined_activation() -> None:
     found: list[Any] = []
 
-    class Host(durable_engine.Host):  # type: ignore[misc]
-        def _run(self) -> None:
-            return None
-
-        def get_action(self, name: str) -> Any:
-            return lambda c: found.append(sorted(c._m))
-
-    host = Host()
+    host = _RawHost(lambda c: found.append(sorted(c._m)))
     host.register_rulesets({"anyrs": {"r": {"any": [{"m": {"$and": [{"kind": "x"}, {"$gt": {"w": 5}}]}},
                                                     {"m_1": {"$and": [{"kind": "x"}, {"$lt": {"w": 1}}]}}], "run": "a"}}})
     ruleset = host.get_ruleset("anyrs")
@@ -351,14 +339,7 @@ def test_every_patch_applies_to_its_file() -> None:
 
 
 def _raw_assert(properties: int) -> int:
-    class Host(durable_engine.Host):  # type: ignore[misc]
-        def _run(self) -> None:
-            return None
-
-        def get_action(self, name: str) -> Any:
-            return lambda c: None
-
-    host = Host()
+    host = _RawHost(lambda c: None)
     host.register_rulesets({f"wide{properties}": {"r": {"all": [{"m": {"kind": "w"}}], "run": "a"}}})
     ruleset = host.get_ruleset(f"wide{properties}")
     fact = {"id": "f1", "sid": "1", "kind": "w", **{f"p{n}": n for n in range(properties - 3)}}
@@ -496,14 +477,7 @@ def _raw_cap_messages(alias: str) -> list[Any]:
     """What durable hands a capped action for a single-pattern rule bound to ``alias``."""
     seen: list[Any] = []
 
-    class Host(durable_engine.Host):  # type: ignore[misc]
-        def _run(self) -> None:
-            return None
-
-        def get_action(self, name: str) -> Any:
-            return lambda c: seen.extend(content._d for content in c.m)
-
-    host = Host()
+    host = _RawHost(lambda c: seen.extend(content._d for content in c.m))
     host.register_rulesets({f"cap-{alias}": {"r": {"all": [{alias: {"kind": "k"}}], "run": "a", "cap": 10}}})
     ruleset = host.get_ruleset(f"cap-{alias}")
     facts = [{"id": f"f{n}", "sid": "1", "kind": "k", "key": str(n)} for n in range(3)]
@@ -547,14 +521,7 @@ def test_raw_engine_fails_on_a_match_binding_more_facts_than_a_frame_holds() -> 
     from interlock.adapter import FRAME_SLOTS
 
     def raw(positive: int) -> int:
-        class Host(durable_engine.Host):  # type: ignore[misc]
-            def _run(self) -> None:
-                return None
-
-            def get_action(self, name: str) -> Any:
-                return lambda c: None
-
-        host = Host()
+        host = _RawHost(lambda c: None)
         host.register_rulesets({f"long{positive}": {"r": {**_long_rule(positive), "run": "a"}}})
         ruleset = host.get_ruleset(f"long{positive}")
         facts = [{"id": f"f{i}", "sid": "1", "kind": f"k{i}"} for i in range(positive)]
@@ -602,15 +569,8 @@ NUMBER_JOIN = {"all": [{"a": {"$and": [{"kind": "A"}]}}, {"b": {"$and": [{"kind"
 def test_raw_engine_never_joins_an_int_with_an_equal_float() -> None:
     """The defect: a join's hash is the number's text ("%lld" or "%f"), so 1 and 1.0 never meet."""
     def raw(a: object, b: object) -> int:
-        class Host(durable_engine.Host):  # type: ignore[misc]
-            def _run(self) -> None:
-                return None
-
-            def get_action(self, name: str) -> Any:
-                return lambda c: found.append(1)
-
         found: list[int] = []
-        host = Host()
+        host = _RawHost(lambda c: found.append(1))
         host.register_rulesets({f"num{id(found)}": {"r": {**NUMBER_JOIN, "run": "a"}}})
         ruleset = host.get_ruleset(f"num{id(found)}")
         facts = [{"id": "f1", "sid": "1", "kind": "A", "x": a}, {"id": "f2", "sid": "1", "kind": "B", "x": b}]
