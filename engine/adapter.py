@@ -92,40 +92,26 @@ def fnv1a32(text: str) -> int:
 
 
 class IdAllocator:
-    """Gives every distinct fact a short ``id`` whose 32-bit hash no other fact has.
+    """Gives every new fact a short ``id`` whose 32-bit hash no other fact has.
 
     The engine compares only ``fnv1a32(id)`` to decide that a fact is a
     duplicate, so two distinct ids with the same hash would silently drop one
     fact. Candidates come from a sequence (``f1``, ``f2``, ...: short, so cheap
-    to hash); one whose hash is taken is skipped.
+    to hash); one whose hash is taken is skipped. Which facts are new is the
+    session's business (``DurableEngine._identify``).
     """
 
     def __init__(self, candidates: Iterator[str] | None = None) -> None:
-        self._by_key: dict[str | bytes, str] = {}
         self._used: set[int] = set()
         self._candidates = candidates if candidates is not None else _id_candidates()
 
-    def __call__(self, key: str | bytes) -> str:
-        """The id of the fact known by ``key`` (a new one for a new key)."""
-        found = self._by_key.get(key)
-        if found is None:
-            found = self._by_key[key] = self.fresh()
-        return found
-
-    def fresh(self) -> str:
-        """A new id, for a fact the caller has already found to be new."""
+    def __call__(self) -> str:
         for candidate in self._candidates:
             digest = fnv1a32(candidate)
             if digest not in self._used:
                 self._used.add(digest)
                 return candidate
         raise EngineError("fact ids are exhausted")  # pragma: no cover - the default sequence is endless
-
-    def __len__(self) -> int:
-        return len(self._by_key)
-
-    def __contains__(self, key: object) -> bool:
-        return key in self._by_key
 
 
 def _id_candidates() -> Iterator[str]:
@@ -190,9 +176,9 @@ class DurableEngine:
         # Per kind, the fields patterns read (compiler.fields_read): the engine's copy of a fact
         # carries only those (matches bind the caller's own facts). None: every field.
         self._fields = dict(fields) if fields is not None else None
-        widest = max((len(f - {"kind"}) for f in (self._fields or {}).values()), default=0)
-        if widest + 1 > MAX_FACT_FIELDS:
-            raise EngineError(f"the rules read {widest + 1} fields of one kind of fact; the rules engine holds at "
+        widest = max(map(len, (self._fields or {}).values()), default=0)
+        if widest > MAX_FACT_FIELDS:
+            raise EngineError(f"the rules read {widest} fields of one kind of fact; the rules engine holds at "
                               f"most {MAX_FACT_FIELDS} per fact")
         # Facts no pattern can match are kept out: every stored fact costs memory and hash-chain time.
         self._matchable = matchable or (lambda fact: True)
@@ -285,7 +271,7 @@ class DurableEngine:
             raise EngineError(f"a {fact.get('kind')!r} fact has {len(fact)} fields; the rules engine holds at most "
                               f"{MAX_FACT_FIELDS} per fact")
         text = _PLAIN.encode({k: _engine_value(v) for k, v in fact.items() if read is None or k in read})
-        ident = session.ids.fresh()
+        ident = session.ids()
         session.known[key] = ident if prior is None else [*same, ident]
         session.facts[ident] = fact  # type: ignore[assignment]
         engine_fields = f'"id":"{ident}","sid":"{session.sid}"}}'

@@ -392,7 +392,7 @@ def fields_read(rules: Sequence[CompiledRule]) -> dict[str, frozenset[str]]:
             for test in (*pattern.tests, *(t for alt in pattern.any_of for t in alt)):
                 own.add(test.field)
                 for field, alias in _reads(test.value):
-                    needed.setdefault(kinds[alias], {"kind"}).add(field) if alias else own.add(field)
+                    (needed.setdefault(kinds[alias], {"kind"}) if alias else own).add(field)
     return {kind: frozenset(fields) for kind, fields in needed.items()}
 
 

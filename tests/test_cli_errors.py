@@ -17,18 +17,9 @@ import pytest
 from interlock import __version__
 from interlock.cli import main
 from interlock.errors import EngineError
+from inline_policies import CLEAN
 
 ROOT = Path(__file__).resolve().parent.parent
-PLANS = """\
-departments:
-  - {id: sales, name: Sales}
-plans:
-  - id: sales-ae
-    department: sales
-    measures:
-      - {metric: bookings, weight: 70%}
-      - {metric: gross_margin_pct, weight: 30%}
-"""
 
 
 @pytest.fixture(autouse=True)
@@ -36,7 +27,7 @@ def _org(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("INTERLOCK_DEBUG", raising=False)
     Path("org").mkdir()
-    Path("org/plans.yml").write_text(PLANS, encoding="utf-8")
+    Path("org/plans.yml").write_text(CLEAN, encoding="utf-8")
 
 
 def _break_lint(monkeypatch: pytest.MonkeyPatch, error: BaseException) -> None:
