@@ -220,9 +220,8 @@ def stratify(rules: Sequence[CompiledRule]) -> list[CompiledRule]:
 # -- typed form -> durable-rules JSON --------------------------------------
 
 def _joins(value: object) -> bool:
-    if isinstance(value, (Ref, Same)):
-        return True
-    return isinstance(value, Arith) and any(_joins(a) for a in value.args)
+    """The value reads a field (of another fact, or of the fact itself): not a constant."""
+    return next(_reads(value), None) is not None
 
 
 def split_alternatives(rule: CompiledRule) -> list[CompiledRule]:

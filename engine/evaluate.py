@@ -123,12 +123,13 @@ class Evaluator:
             if rule.derive is not None:
                 kind = rule.derive["kind"]
                 self._last_producer[kind] = max(self._last_producer.get(kind, 0), compiled.stratum)
+        parts = [compiled for _rule, compiled in self._rules.values()]
         self._engine = DurableEngine(
             {name: to_durable(compiled) for name, (_rule, compiled) in self._rules.items()},
             self._dispatch,
             strata=max([c.stratum for _r, c in rules] + [1]),
-            matchable=prefilter([compiled for _rule, compiled in self._rules.values()]),
-            fields=fields_read([compiled for _rule, compiled in self._rules.values()]),
+            matchable=prefilter(parts),
+            fields=fields_read(parts),
             between_strata=self._release_kept,
         )
 
