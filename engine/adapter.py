@@ -9,7 +9,7 @@ by a test in tests/test_adapter.py:
   asserted first, then the phase facts, stratum by stratum;
 * a join on the reserved ``id`` field dangles across assert calls: facts may
   not carry domain data in ``id``, and the compiler refuses ``id`` references;
-* every stored fact embeds a fixed property table (255 slots stock, 23 in our
+* every stored fact embeds a fixed property table (255 slots stock, 19 in our
   build: see .ci/build_durable_wheel.py), and a wider fact crashes the
   process: facts with more than ``MAX_FACT_FIELDS``
   fields are refused here;
@@ -72,12 +72,12 @@ ASSERT_CHUNK = 2000
 #: Facts one (partial) match can bind, a phase gate included: our build's MAX_MESSAGE_FRAMES (stock
 #: 16; see .ci/build_durable_wheel.py). One more is an engine error (304) at assert time, so rules
 #: that bind more are refused when registered.
-FRAME_SLOTS = 12
+FRAME_SLOTS = 10
 #: Fields a fact may carry in the engine (plus ``id`` and ``sid``): the engine's per-fact property
-#: table has 23 slots in our build (255 stock), and a fact that overflows it crashes the process (no
-#: error code). ``id`` and ``sid`` take two and the table must keep one free: 20 fields. The
+#: table has 19 slots in our build (255 stock), and a fact that overflows it crashes the process (no
+#: error code). ``id`` and ``sid`` take two and the table must keep one free: 16 fields. The
 #: engine's copy carries only the fields patterns read (at most 14 for the built-in rules).
-MAX_FACT_FIELDS = 20
+MAX_FACT_FIELDS = 16
 
 _FNV_OFFSET = 0x811C9DC5
 _FNV_PRIME = 0x01000193
@@ -387,7 +387,7 @@ def _messages(c: Any, aliases: frozenset[str]) -> list[Mapping[str, Any]]:
 
 
 #: The engine's copy of a fact (any key order does; facts are flat).
-_PLAIN = json.JSONEncoder(ensure_ascii=False, check_circular=False)
+_PLAIN = json.JSONEncoder(ensure_ascii=False, check_circular=False, separators=(",", ":"))
 #: Integral floats below this become ints for the engine (exact in a double, and in a long long).
 _EXACT = 2.0 ** 53
 

@@ -124,11 +124,13 @@ class Evaluator:
                 kind = rule.derive["kind"]
                 self._last_producer[kind] = max(self._last_producer.get(kind, 0), compiled.stratum)
         parts = [compiled for _rule, compiled in self._rules.values()]
+        #: Whether some pattern can match a fact: the engine never sees the others.
+        self.needs = prefilter(parts)
         self._engine = DurableEngine(
             {name: to_durable(compiled) for name, (_rule, compiled) in self._rules.items()},
             self._dispatch,
             strata=max([c.stratum for _r, c in rules] + [1]),
-            matchable=prefilter(parts),
+            matchable=self.needs,
             fields=fields_read(parts),
             between_strata=self._release_kept,
         )

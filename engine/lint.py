@@ -86,9 +86,12 @@ def lint(paths: Sequence[Path], config: Config, book: RuleBook | None = None) ->
         organization = validate(documents, cache=store.enabled)
         files = tuple(d.path for d in documents)
         del documents  # the parsed files and their line maps: the model keeps the locations it needs
-        facts = facts_of(organization)
+        rules = evaluator(book, config, store)
+        # Facts no rule can use (payout curves and costs are for the reports) are dropped before
+        # the run: the engine's run is the peak of a check's memory.
+        facts = [fact for fact in facts_of(organization) if rules.needs(fact)]
         gc.freeze()
-        matches, derived = evaluator(book, config, store).run(facts)
+        matches, derived = rules.run(facts)
         del facts
         findings = build_findings(matches, book, config.rule_options(book), config.severities(book),
                                   names(organization))

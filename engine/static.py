@@ -147,6 +147,10 @@ class CachedEvaluator:
         self._rules_text = json.dumps([_describe(rule, compiled) for rule, compiled in self._split.static])
         self._derived = frozenset(compiled.derives for _rule, compiled in rules if compiled.derives)
 
+    def needs(self, fact: Fact) -> bool:
+        """Whether the run can use ``fact``: an input of the cached rules, or one the engine can match."""
+        return fact.get("kind") in self._split.kinds or self._dynamic.needs(fact)
+
     def close(self) -> None:
         self._dynamic.close()
         if self._static is not None:

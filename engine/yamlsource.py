@@ -18,12 +18,14 @@ import gc
 import os
 import re
 import stat
+import sys
 import unicodedata
+from array import array
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeAlias
 
 import yaml
 from yaml.constructor import ConstructorError, SafeConstructor
@@ -58,29 +60,93 @@ _FORBIDDEN = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u
 #: The forbidden characters the YAML reader lets through as they are; the others come only from escapes.
 _RAW_FORBIDDEN = ("\x85", "\u2028", "\u2029", *map(chr, range(0x202A, 0x202F)), *map(chr, range(0x2066, 0x206A)))
 _MB = 1024 * 1024
+#: Keys and short texts are shared (``sys.intern``) across files: an organization repeats the same
+#: few hundred names (keys, metric ids, periods) in every file, one object each per occurrence.
+_SHARED_TEXT = 64
+
+
+#: One non-empty list or mapping: a mapping's keys (the data's own str objects) or a list's length;
+#: where its positions start in the file's array (a list's items, or a mapping's key, value, key,
+#: value...); and each item's own entry where it is a non-empty list or mapping (None when none is).
+#: Tuples of ints, strs and tuples leave the cyclic GC's lists; instances and arrays never do.
+_Entry: TypeAlias = "tuple[tuple[str, ...] | int, int, tuple[_Entry | None, ...] | None]"
+
+#: Mappings this small are searched in their keys; bigger ones get a dict on their first lookup.
+_SCANNED_KEYS = 16
 
 
 @dataclass
 class SourceIndex:
-    """Where each value (and each mapping key) of a file starts, 1-based."""
+    """Where each value (and each mapping key) of a file starts, 1-based.
+
+    Positions are stored per container (nested entries like the data, over one array per file), not
+    per path: a loaded organization keeps every file's index until validation ends, and a path tuple,
+    two dict entries and two ints per value were most of the documents' memory at 10,000 files.
+    """
 
     file: str
-    #: Positions packed into one int (``_packed``): a loaded organization holds one per value
-    #: and key of every file until validation ends, and a (line, col) tuple costs three objects.
-    values: dict[DataPath, int] = field(default_factory=dict)
-    keys: dict[DataPath, int] = field(default_factory=dict)
+    #: The top mapping's packed position (0: nothing recorded), its entry, and every packed position.
+    _root: int = field(default=0, init=False, repr=False)
+    _top: _Entry | None = field(default=None, init=False, repr=False)
+    _positions: array[int] = field(default_factory=lambda: array("Q"), init=False, repr=False)
+    #: Key -> order for big mappings, by id of their keys tuple, made as they are first searched.
+    _lookups: dict[int, dict[str, int]] | None = field(default=None, init=False, repr=False, compare=False)
 
     def locate(self, path: DataPath) -> tuple[int, int]:
         """The value at ``path``, or its nearest recorded ancestor (an error may name a missing key)."""
-        path = tuple(path)
-        while path not in self.values and path:
-            path = path[:-1]
-        return _unpacked(self.values[path]) if path in self.values else (1, 1)
+        positions = self._positions
+        found, entry = self._root, self._top
+        for part in path:  # inlined: validation locates every value it makes a location for
+            if entry is None:
+                break
+            keys, at, children = entry
+            if isinstance(keys, int):
+                if not isinstance(part, int) or not 0 <= part < keys:
+                    break
+                i = part
+                found = positions[at + i]
+            else:
+                if len(keys) > _SCANNED_KEYS:
+                    i = self._slot(entry, part)
+                    if i < 0:
+                        break
+                elif part in keys:
+                    i = keys.index(part)
+                else:
+                    break
+                found = positions[at + 2 * i + 1]
+            entry = None if children is None else children[i]
+        return _unpacked(found) if found else (1, 1)
 
     def locate_key(self, path: DataPath) -> tuple[int, int]:
         """The key that introduces ``path`` (for unknown or duplicate keys), else its value."""
         path = tuple(path)
-        return _unpacked(self.keys[path]) if path in self.keys else self.locate(path)
+        entry = self._top
+        for part in path[:-1]:
+            i = -1 if entry is None else self._slot(entry, part)
+            if i < 0:
+                return self.locate(path)
+            assert entry is not None
+            entry = None if entry[2] is None else entry[2][i]
+        if path and entry is not None and not isinstance(entry[0], int):
+            i = self._slot(entry, path[-1])
+            if i >= 0:
+                return _unpacked(self._positions[entry[1] + 2 * i])
+        return self.locate(path)
+
+    def _slot(self, entry: _Entry, part: str | int) -> int:
+        """The order of the item at ``part`` in ``entry``, or -1."""
+        keys = entry[0]
+        if isinstance(keys, int):
+            return part if isinstance(part, int) and 0 <= part < keys else -1
+        if len(keys) <= _SCANNED_KEYS:
+            return keys.index(part) if part in keys else -1
+        if self._lookups is None:
+            self._lookups = {}
+        lookup = self._lookups.get(id(keys))  # the index holds the tuple, so its id stays its own
+        if lookup is None:  # many errors in one huge mapping must not cost a scan each
+            lookup = self._lookups[id(keys)] = {key: i for i, key in enumerate(keys)}
+        return lookup.get(part, -1) if isinstance(part, str) else -1
 
     def where(self, path: DataPath) -> str:
         """``file:line:col`` of the value at ``path``."""
@@ -136,7 +202,9 @@ def parse_yaml(text: str, display: str) -> tuple[dict[str, Any], SourceIndex]:
     if builder.problems:
         raise InputError(builder.problems)
     assert isinstance(data, dict)
-    return data, builder.index
+    index = SourceIndex(display)
+    index._root, index._top, index._positions = _packed(node), builder.made, array("Q", builder.positions)
+    return data, index
 
 
 def read_yaml(path: Path, display: str) -> tuple[dict[str, Any], SourceIndex]:
@@ -334,12 +402,22 @@ def _gc_paused() -> Iterator[None]:
             gc.enable()
 
 
-def _graft(source: SourceIndex, key: str, target: SourceIndex, at: DataPath) -> None:
-    """Locate merged values where they were written (inside the anchor)."""
-    for table, into in ((source.values, target.values), (source.keys, target.keys)):
-        for path, pos in table.items():
-            if path[:1] == (key,):
-                into.setdefault((*at, *path[1:]), pos)
+def _graft(built: dict[str, Any], source: _Entry, positions: list[int], result: dict[str, Any],
+           keys: list[str], places: list[int], children: list[_Entry | None]) -> None:
+    """Add a merged mapping's keys missing from ``result``, located where they were written (inside the anchor)."""
+    merged, at, entries = source
+    assert not isinstance(merged, int)
+    for i, key in enumerate(merged):
+        if key not in result:
+            result[key] = built[key]
+            keys.append(key)
+            places += positions[at + 2 * i: at + 2 * i + 2]
+            children.append(None if entries is None else entries[i])
+
+
+def _some(children: list[_Entry | None]) -> tuple[_Entry | None, ...] | None:
+    """The items' entries, or None when every item is a scalar (most lists and many mappings)."""
+    return tuple(children) if any(child is not None for child in children) else None
 
 
 def _where(path: DataPath) -> str:
@@ -378,7 +456,10 @@ class _Builder:
 
     def __init__(self, display: str, *, check_text: bool = False) -> None:
         self.file = display
-        self.index = SourceIndex(display)
+        #: The entry of the list or mapping ``build`` just returned (None for a scalar, an empty or a refused one).
+        self.made: _Entry | None = None
+        #: Every container's positions, block after block: the index keeps them as one array.
+        self.positions: list[int] = []
         self.problems: list[Problem] = []
         self._scalars = SafeConstructor()
         self._active: set[int] = set()
@@ -391,7 +472,8 @@ class _Builder:
         self.problems.append(Problem(self.file, *_pos(node), message))
 
     def build(self, node: Node, path: DataPath) -> Any:
-        self.index.values.setdefault(path, _packed(node))
+        """The value of ``node``; its position is recorded by the caller, its items' in ``self.made``."""
+        self.made = None
         self._count += 1
         if self._count > MAX_NODES:
             if self._count == MAX_NODES + 1:
@@ -413,7 +495,7 @@ class _Builder:
             if isinstance(node, SequenceNode):
                 if node.tag != f"{_TAG}seq":
                     self.problem(node, f"unsupported YAML tag {_tag(node)!r}")
-                return [self.build(item, (*path, i)) for i, item in enumerate(node.value)]
+                return self._list(node.value, path)
             assert isinstance(node, MappingNode)
             if node.tag != f"{_TAG}map":
                 self.problem(node, f"unsupported YAML tag {_tag(node)!r}")
@@ -422,8 +504,24 @@ class _Builder:
             self._active.discard(id(node))
             self._depth -= 1
 
+    def _list(self, items: list[Node], path: DataPath) -> list[Any]:
+        result = []
+        children: list[_Entry | None] = []
+        for i, item in enumerate(items):
+            result.append(self.build(item, (*path, i)))
+            children.append(self.made)
+        self.made = None
+        if items:
+            self.made = len(items), len(self.positions), _some(children)
+            self.positions += map(_packed, items)
+        return result
+
     def _mapping(self, node: MappingNode, path: DataPath) -> dict[str, Any]:
         result: dict[str, Any] = {}
+        keys: list[str] = []
+        places: list[int] = []  # key, value, key, value...
+        children: list[_Entry | None] = []
+        first: dict[str, int] | None = None  # key -> its position, made at the first duplicate
         merged: list[Node] = []
         for key_node, value_node in node.value:
             if isinstance(key_node, ScalarNode) and key_node.tag == f"{_TAG}merge":
@@ -432,31 +530,33 @@ class _Builder:
             if not isinstance(key_node, ScalarNode):
                 self.problem(key_node, f"a key must be plain text, got {_kind(key_node)}")
                 continue
-            key = str(key_node.value)
+            key = sys.intern(str(key_node.value))  # see _SHARED_TEXT
             if self._check_text and self._refused(key_node, key, f"{_where(path)}the key {clip(key)!r}"):
                 continue
-            child = (*path, key)  # one tuple for both tables
             if key in result:
-                first = _unpacked(self.index.keys[child])
-                where = _where(path)
-                self.problem(key_node, f"{where}duplicate key {clip(key)!r} (first defined at {self.file}:{first[0]}:{first[1]})")
+                if first is None:
+                    first = {k: places[2 * i] for i, k in enumerate(keys)}
+                line, col = _unpacked(first[key])
+                self.problem(key_node, f"{_where(path)}duplicate key {clip(key)!r} (first defined at {self.file}:{line}:{col})")
                 continue
-            self.index.keys[child] = _packed(key_node)
-            result[key] = self.build(value_node, child)
+            keys.append(key)
+            places += (_packed(key_node), _packed(value_node))
+            if first is not None:
+                first[key] = places[-2]
+            result[key] = self.build(value_node, (*path, key))
+            children.append(self.made)
         for source in merged:  # YAML merge keys (`<<: *defaults`): explicit keys, then earlier sources, win
             for item in source.value if isinstance(source, SequenceNode) else [source]:
                 if not isinstance(item, MappingNode):
                     self.problem(item, f"a merge (<<) needs a mapping, got {_kind(item)}")
                     continue
-                outer, self.index = self.index, SourceIndex(self.file)
-                try:
-                    built = self.build(item, ())
-                finally:
-                    scratch, self.index = self.index, outer
-                for key, value in built.items() if isinstance(built, dict) else ():
-                    if key not in result:
-                        result[key] = value
-                        _graft(scratch, key, self.index, (*path, key))
+                built = self.build(item, ())
+                if isinstance(built, dict) and self.made is not None:
+                    _graft(built, self.made, self.positions, result, keys, places, children)
+        self.made = None
+        if keys:
+            self.made = tuple(keys), len(self.positions), _some(children)
+            self.positions += places
         return result
 
     def _refused(self, node: Node, text: str, what: str) -> bool:
@@ -480,4 +580,6 @@ class _Builder:
             return str(node.value)
         if isinstance(value, datetime.datetime):
             return str(node.value)  # a date with a time of day: left as text for the date checks
+        if isinstance(value, str) and len(value) <= _SHARED_TEXT:
+            return sys.intern(value)  # ids, metric names, periods: one object however many files repeat them
         return value

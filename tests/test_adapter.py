@@ -285,6 +285,38 @@ def test_a_fact_arriving_through_two_alternatives_joins_once() -> None:
             assert [b for _n, b in got] == ["a=k,b=k", "a=k,b=k"], (join, got)
 
 
+
+def test_pools_recycle_retracted_slots_and_grow_without_losing_facts() -> None:
+    """Patch 8 hands out a pool's recycled slots first, then never-used ones from a high-water
+    mark, and grows a pool without writing its new slots. Facts, partial matches and each fact's
+    frame references all live in such pools: retracting half the facts (slots recycled) and
+    asserting well past every pool's first growth must still give every join, each once."""
+    pairs: list[tuple[str, str]] = []
+
+    def act(c: Any) -> None:
+        pairs.append((c.a["key"], c.b["key"]))
+
+    host = _RawHost(act)
+    host.register_rulesets({"pools": {"r": {"all": [{"a": {"kind": "A"}}, {"b": {"$and": [{"kind": "B"},
+                                                                                         {"key": {"a": "key"}}]}}],
+                                            "run": "a"}}})
+    ruleset = host.get_ruleset("pools")
+
+    def send(call: Any, facts: list[dict[str, Any]]) -> None:
+        code, state = call(ruleset._handle, json.dumps(facts))
+        assert code == 0, code
+        ruleset.do_actions(state, lambda e, s: None)
+
+    first = [{"id": f"a{n}", "sid": "1", "kind": "A", "key": f"k{n}"} for n in range(300)]
+    send(dre.assert_facts, first)
+    send(dre.retract_facts, first[:150])  # frees their slots: later facts reuse them
+    send(dre.assert_facts, [{"id": f"b{n}", "sid": "1", "kind": "B", "key": f"k{n}"} for n in range(300)])
+    send(dre.assert_facts, [{"id": f"c{n}", "sid": "1", "kind": "A", "key": f"k{n}"} for n in range(150)])
+    ruleset.delete_state("1")
+    dre.delete_ruleset(ruleset._handle)
+    assert sorted(pairs) == sorted((f"k{n}", f"k{n}") for n in range(300))
+
+
 # -- Python 3.13 ----------------------------------------------------------------------
 
 def _build_script() -> Any:
@@ -326,8 +358,8 @@ def test_every_patch_applies_to_its_file() -> None:
                "src/rules/state.h": "#define MAX_OBJECT_PROPERTIES 255\n#define MAX_MESSAGE_FRAMES 16\n"
                                     "#define MAX_MESSAGE_INDEX_LENGTH 512\n"
                                     "#define MAX_LEFT_FRAME_INDEX_LENGTH 512\n#define MAX_RIGHT_FRAME_INDEX_LENGTH 512\n"
-                                    "#define MAX_LOCATION_INDEX_LENGTH 16\n",
-               "src/rules/state.c": "#define MAX_LOCATION_NODES 16\n",
+                                    "#define MAX_LOCATION_INDEX_LENGTH 16\n" + script.OLD_POOL,
+               "src/rules/state.c": "#define MAX_LOCATION_NODES 16\n" + script.OLD_POOL_INIT + script.OLD_POOL_NEW,
                "src/rules/events.c": script.OLD_GROUP_END + script.OLD_SKIP + script.OLD_RIGHT_DUPLICATE}
     for relative, old, new in script.PATCHES:
         patched, count = script.patch_source(sources[relative.replace("\\", "/")], old, new)
@@ -361,7 +393,7 @@ def _raw_assert_in_a_child(properties: int) -> int:
 
 def test_raw_engine_crashes_on_a_fact_wider_than_its_property_table() -> None:
     slots = _build_script().PROPERTY_SLOTS
-    assert _raw_assert_in_a_child(slots - 1) == 0  # id, sid, kind and 19 more: fits the 23-slot table
+    assert _raw_assert_in_a_child(slots - 1) == 0  # id, sid, kind and 15 more: fits the 19-slot table
     assert _raw_assert_in_a_child(slots) < 0  # killed by a signal (segmentation fault), no error code
     assert _raw_assert_in_a_child(300) < 0
 
@@ -371,7 +403,7 @@ def test_adapter_refuses_a_fact_too_wide_for_the_engine() -> None:
 
     wide = {"kind": "m", **{f"p{n}": n for n in range(MAX_FACT_FIELDS)}}
     with DurableEngine({"r": {"all": [{"m": {"kind": "m"}}]}}, lambda *a: None, 1) as engine:
-        with pytest.raises(EngineError, match="fields; the rules engine holds at most 20"):
+        with pytest.raises(EngineError, match=f"fields; the rules engine holds at most {MAX_FACT_FIELDS}"):
             engine.run([wide])
         engine.run([{"kind": "m", **{f"p{n}": n for n in range(MAX_FACT_FIELDS - 1)}}])  # the widest allowed
 
