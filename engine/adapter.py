@@ -29,7 +29,6 @@ by a test in tests/test_adapter.py:
 """
 from __future__ import annotations
 
-import copy
 import itertools
 import json
 import threading
@@ -193,7 +192,7 @@ class DurableEngine:
         for name, rule in rules.items():
             _refuse_id_joins(name, rule)
             _refuse_long_rules(name, rule)
-            definition[name] = {**copy.deepcopy(dict(rule)), "run": name, "cap": MATCHES_PER_ACTION}
+            definition[name] = {**rule, "run": name, "cap": MATCHES_PER_ACTION}
             actions[name] = self._action(name, _aliases(rule))
         # phase_ack guarantees at least one action per session: delete_state
         # crashes on a session in which no action was ever dispatched.
@@ -201,8 +200,9 @@ class DurableEngine:
         actions[ACK_RULE] = self._ack
         self._name = f"interlock-{next(self._names)}"
         self._host = _SyncHost(actions)
-        # register_rulesets mutates its argument (it deletes "run"): pass a copy.
-        self._host.register_rulesets({self._name: copy.deepcopy(definition)})
+        # register_rulesets mutates its argument (it deletes "run"): pass a copy, none of the caller's
+        # rules (a JSON round trip: the rules are JSON, and it is ~10x faster than deepcopy).
+        self._host.register_rulesets({self._name: json.loads(json.dumps(definition))})
         self._ruleset = self._host.get_ruleset(self._name)
         self._closed = False
 

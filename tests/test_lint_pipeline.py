@@ -36,3 +36,21 @@ def test_a_failed_run_hands_everything_back_too(monkeypatch: pytest.MonkeyPatch)
     with pytest.raises(InputError):
         lint([ROOT / "tests" / "fixtures" / "aligned_org"], Config())
     assert gc.get_freeze_count() == 0 and gc.isenabled()
+
+
+@pytest.mark.parametrize("cached", [True, False])
+def test_facts_no_rule_needs_are_dropped_without_changing_the_answer(cached: bool) -> None:
+    """lint() gives the run only the facts the engine or the cached rules can use: the payout
+    curves and costs (for the reports) go, and the matches and derived facts stay the same."""
+    from interlock.evaluate import Evaluator
+    from interlock.lint import evaluator, facts_of
+    from interlock.loader import load_documents
+    from interlock.rulebook import load_rulebook
+    from interlock.validate import validate
+
+    facts = facts_of(validate(load_documents([ROOT / "policies"])))
+    book = load_rulebook()
+    rules = evaluator(book, Config()) if cached else Evaluator(book.compile())
+    needed = [fact for fact in facts if rules.needs(fact)]
+    assert {"curve", "payout_cost"} <= {f["kind"] for f in facts} - {f["kind"] for f in needed}
+    assert rules.run(needed) == rules.run(facts)
