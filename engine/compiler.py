@@ -311,9 +311,12 @@ def prefilter(rules: Sequence[CompiledRule]) -> Callable[[Mapping[str, Any]], bo
             alternatives = tuple(tuple(t for t in alt if not _joins(t.value)) for alt in pattern.any_of)
             by_kind.setdefault(pattern.kind, set()).add((constant, () if () in alternatives else alternatives))
     screens = {kind: sorted(found, key=repr) for kind, found in by_kind.items()}
+    # A pattern testing nothing but the kind takes every fact of it: no screen to run (measures, plans).
+    every = frozenset(kind for kind, found in by_kind.items() if ((), ()) in found)
 
     def matchable(fact: Mapping[str, Any]) -> bool:
-        return any(_passes(screen, fact) for screen in screens.get(fact.get("kind"), ()))  # type: ignore[arg-type]
+        kind = fact.get("kind")
+        return kind in every or any(_passes(screen, fact) for screen in screens.get(kind, ()))  # type: ignore[arg-type]
 
     return matchable
 

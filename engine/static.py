@@ -279,16 +279,20 @@ def _needs(rules: Rules, by_kind: Mapping[str, Sequence[Fact]], kinds: Collectio
     """For every pattern over ``kinds``: its constant tests and the values each joined field may take."""
     produced = {compiled.derives for _rule, compiled in rules if compiled.derives} | set(derived)
     held: dict[tuple[str, str, str], frozenset[str] | None] = {}
+    passing: dict[tuple[str, str], list[Fact]] = {}  # screened once per kind and constant tests
 
     def values(pattern: Pattern, name: str) -> frozenset[str] | None:
         """The text values of ``name`` among facts passing ``pattern``'s constant tests (None: any value)."""
         constant = [t for t in pattern.tests if not isinstance(t.value, (Ref, Same, Arith))]
-        slot = (pattern.kind, repr((constant, pattern.any_of)), name)  # patterns testing the same constants alike
+        screened = (pattern.kind, repr((constant, pattern.any_of)))  # patterns testing the same constants alike
+        slot = (*screened, name)
         if slot not in held:
             found: set[str] | None = None
             if pattern.kind not in produced:
-                screen = prefilter([CompiledRule("", (pattern,))])
-                texts = [fact.get(name) for fact in by_kind.get(pattern.kind, ()) if screen(fact)]
+                if screened not in passing:
+                    screen = prefilter([CompiledRule("", (pattern,))])
+                    passing[screened] = [fact for fact in by_kind.get(pattern.kind, ()) if screen(fact)]
+                texts = [fact.get(name) for fact in passing[screened]]
                 found = set(texts) if all(isinstance(t, str) for t in texts) else None  # type: ignore[arg-type]
             held[slot] = None if found is None else frozenset(found)
         return held[slot]
