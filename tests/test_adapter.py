@@ -359,7 +359,8 @@ def test_every_patch_applies_to_its_file() -> None:
                                     "#define MAX_MESSAGE_INDEX_LENGTH 512\n"
                                     "#define MAX_LEFT_FRAME_INDEX_LENGTH 512\n#define MAX_RIGHT_FRAME_INDEX_LENGTH 512\n"
                                     "#define MAX_LOCATION_INDEX_LENGTH 16\n" + script.OLD_POOL,
-               "src/rules/state.c": "#define MAX_LOCATION_NODES 16\n" + script.OLD_POOL_INIT + script.OLD_POOL_NEW,
+               "src/rules/state.c": "#define MAX_LOCATION_NODES 16\n" + script.OLD_POOL_INIT + script.OLD_POOL_NEW
+                                    + script.OLD_BETA_STATE + script.OLD_LEFT_ZERO + script.OLD_RIGHT_ZERO,
                "src/rules/events.c": script.OLD_GROUP_END + script.OLD_SKIP + script.OLD_RIGHT_DUPLICATE}
     for relative, old, new in script.PATCHES:
         patched, count = script.patch_source(sources[relative.replace("\\", "/")], old, new)
