@@ -191,14 +191,7 @@ def tree_from_json(data: Any, env: ImmutableSandboxedEnvironment | None = None) 
     node = object.__new__(cls)  # what Node.__init__ sets, without its argument checks (done above)
     fields = node.__dict__
     for name, value in zip(cls.fields, data[2:]):
-        kind = type(value)
-        if kind is list:
-            value = tree_from_json(value, env)
-        elif kind is dict:
-            value = _list_from_json(value, env)
-        elif kind not in _SCALAR_FIELDS:
-            raise ValueError("not a stored field")
-        fields[name] = value
+        fields[name] = _field_from_json(value, env)
     fields["lineno"] = data[1]
     fields["environment"] = env
     return node
@@ -208,17 +201,19 @@ def _list_from_json(value: dict[str, Any], env: ImmutableSandboxedEnvironment | 
     items = value.get("list")
     if len(value) != 1 or type(items) is not list:
         raise ValueError("not a stored list")
-    rebuilt = []
-    for item in items:
-        kind = type(item)
-        if kind is list:
-            item = tree_from_json(item, env)
-        elif kind is dict:
-            item = _list_from_json(item, env)
-        elif kind not in _SCALAR_FIELDS:
-            raise ValueError("not a stored field")
-        rebuilt.append(item)
-    return rebuilt
+    return [_field_from_json(item, env) for item in items]
+
+
+def _field_from_json(value: Any, env: ImmutableSandboxedEnvironment | None) -> Any:
+    """A node's field or list item: a node (stored as a list), a list (a dict), or a plain value."""
+    kind = type(value)
+    if kind is list:
+        return tree_from_json(value, env)
+    if kind is dict:
+        return _list_from_json(value, env)
+    if kind not in _SCALAR_FIELDS:
+        raise ValueError("not a stored field")
+    return value
 
 
 @cache
