@@ -182,6 +182,10 @@ def parse_yaml(text: str, display: str) -> tuple[dict[str, Any], SourceIndex]:
                 _scan(text, display)
             node = yaml.compose(text, Loader=_Loader)
     except yaml.YAMLError as exc:
+        # libyaml 0.2.5+ (PyYAML 6.0.4) stops deep nesting with its own error, thrown while its
+        # scanner looks ahead, before the event scan reaches our limit: find our own location.
+        if _nesters(text) > MAX_DEPTH:
+            _scan(text, display, yaml.SafeLoader)
         raise InputError([_syntax_problem(exc, text, display)]) from None
     except RecursionError:
         raise InputError([Problem(display, 1, 1, _too_deep())]) from None
@@ -278,12 +282,21 @@ def _may_exceed_limits(text: str) -> bool:
         return False
     if len(text) > MAX_NODES:
         return True
-    return sum(text.count(c) for c in _NESTERS) > _C_SAFE_DEPTH
+    return _nesters(text) > _C_SAFE_DEPTH
 
 
-def _scan(text: str, display: str) -> None:
-    """Walk the parser's events (a flat stream) and stop at the first value too deep or too many."""
-    loader = _Loader(text)
+def _nesters(text: str) -> int:
+    """An upper bound on how deep the text can nest."""
+    return sum(text.count(c) for c in _NESTERS)
+
+
+def _scan(text: str, display: str, loader_class: Any = None) -> None:
+    """Walk the parser's events (a flat stream) and stop at the first value too deep or too many.
+
+    The pure-Python loader has no nesting limit of its own and looks ahead at most a simple key's
+    1,024 characters, so it always reaches MAX_DEPTH before anything else stops it.
+    """
+    loader = (loader_class or _Loader)(text)
     depth = count = 0
     try:
         while loader.check_event():
@@ -376,7 +389,7 @@ def _syntax_problem(exc: yaml.YAMLError, text: str, display: str) -> Problem:
     if isinstance(exc, yaml.reader.ReaderError):
         before = text[: max(exc.position, 0)]
         line, col = before.count("\n") + 1, len(before) - (before.rfind("\n") + 1) + 1
-        return Problem(display, line, col, f"YAML syntax error: unacceptable character #x{exc.character:04x}: {exc.reason}")
+        return Problem(display, line, col, f"YAML syntax error: the character #x{exc.character:04x} is not allowed in YAML text")
     if isinstance(exc, yaml.MarkedYAMLError):
         mark = exc.problem_mark or exc.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)

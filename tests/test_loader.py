@@ -98,9 +98,7 @@ def test_unreadable_files_come_back_with_their_problems(tmp_path: Path, monkeypa
     write(tmp_path / "org", {"bad.yml": "a: [1\n", "good.yml": "plans: []\n"})
     monkeypatch.chdir(tmp_path)
     bad, good = load_documents([Path("org")])
-    assert bad.data == {} and [str(p) for p in bad.problems] == [
-        "org/bad.yml:2:1: YAML syntax error: did not find expected ',' or ']' (while parsing a flow sequence)"
-    ]
+    assert bad.data == {} and [str(p).split(": YAML syntax error: ")[0] for p in bad.problems] == ["org/bad.yml:2:1"]
     assert good.problems == () and good.data == {"plans": []}
 
 

@@ -22,6 +22,13 @@ def problems(text: str) -> list[str]:
     return caught.value.lines()
 
 
+def syntax_errors(text: str) -> list[str]:
+    """Where YAML syntax errors were reported: the parser's own explanation varies with its version."""
+    found = problems(text)
+    assert all(": YAML syntax error: " in line for line in found), found
+    return [line.split(": YAML syntax error: ")[0] for line in found]
+
+
 def test_values_and_positions() -> None:
     data, index = parse_yaml("plans:\n  - id: a\n    measures:\n      - {metric: m, weight: 40%}\n", "p.yml")
     assert data == {"plans": [{"id": "a", "measures": [{"metric": "m", "weight": "40%"}]}]}
@@ -78,21 +85,15 @@ def test_duplicate_top_level_key() -> None:
 
 
 def test_syntax_error_has_its_position() -> None:
-    assert problems("a: [1, 2\n") == [
-        "p.yml:2:1: YAML syntax error: did not find expected ',' or ']' (while parsing a flow sequence)"
-    ]
+    assert syntax_errors("a: [1, 2\n") == ["p.yml:2:1"]
 
 
 def test_tab_indentation_is_a_syntax_error() -> None:
-    assert problems("a:\n\tb: 1\n") == [
-        "p.yml:2:1: YAML syntax error: found character that cannot start any token (while scanning for the next token)"
-    ]
+    assert syntax_errors("a:\n\tb: 1\n") == ["p.yml:2:1"]
 
 
 def test_control_character() -> None:
-    assert problems("a: b\nc: \x07\n") == [
-        "p.yml:2:4: YAML syntax error: unacceptable character #x0007: control characters are not allowed"
-    ]
+    assert problems("a: b\nc: \x07\n") == ["p.yml:2:4: YAML syntax error: the character #x0007 is not allowed in YAML text"]
 
 
 def test_two_documents() -> None:
