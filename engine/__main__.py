@@ -1,5 +1,5 @@
 from __future__ import annotations
 
-from interlock.cli import main
+from interlock.commands.cli import main
 
 raise SystemExit(main())

@@ -11,16 +11,16 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from interlock.cache import Store
-from interlock.config import Config
-from interlock.evaluate import Evaluator
-from interlock.facts import Fact, organization_facts
-from interlock.findings import Finding, build_findings
-from interlock.loader import load_documents
-from interlock.model import Organization
-from interlock.rulebook import RuleBook, load_rulebook
-from interlock.static import CachedEvaluator
-from interlock.validate import validate
+from interlock.read.cache import Store
+from interlock.read.config import Config
+from interlock.evaluation.evaluate import Evaluator
+from interlock.knowledge.facts import Fact, organization_facts
+from interlock.findings.findings import Finding, build_findings
+from interlock.read.loader import load_documents
+from interlock.model.model import Organization
+from interlock.evaluation.rulebook import RuleBook, load_rulebook
+from interlock.evaluation.static import CachedEvaluator
+from interlock.model.validate import validate
 
 #: One compiled engine per rule configuration (and cache setting), reused across runs in a process.
 _EVALUATORS: dict[str, Evaluator | CachedEvaluator] = {}
@@ -54,7 +54,7 @@ def facts_of(org: Organization, attainment: Mapping[str, float] | None = None) -
     """Every fact the rules see: the organization's own, then the driver arithmetic,
     roll-ups and payout costs computed from it (engine/quant.py); ``attainment``
     prices a what-if payout scenario."""
-    from interlock.quant import quantitative_facts  # imported here: quant imports validate, which lint imports
+    from interlock.knowledge.quant import quantitative_facts  # imported here: quant imports validate, which lint imports
 
     return organization_facts(org) + list(quantitative_facts(org, attainment))
 

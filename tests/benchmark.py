@@ -52,8 +52,8 @@ sys.path.insert(0, str(HERE))
 import synthetic  # noqa: E402  (tests/ is not a package)
 
 DEPENDENCIES = ("durable.engine", "yaml", "jinja2", "click", "jsonschema")
-FLOOR = ("import sys; from pathlib import Path; from interlock.loader import load_documents; "
-         "from interlock.validate import validate; validate(load_documents([Path(sys.argv[1])]))")
+FLOOR = ("import sys; from pathlib import Path; from interlock.read.loader import load_documents; "
+         "from interlock.model.validate import validate; validate(load_documents([Path(sys.argv[1])]))")
 TARGET_CHECK_OVER_FLOOR = 3.0
 TARGET_SCALING = 12.0
 TARGET_PEAK_MB = 1024.0
@@ -89,7 +89,7 @@ def best(command: list[str], repeat: int, cwd: Path = ROOT) -> Run:
 
 def interlock_command() -> list[str]:
     script = shutil.which("interlock", path=str(Path(sys.executable).parent))
-    return [script] if script else [sys.executable, "-m", "interlock.cli"]
+    return [script] if script else [sys.executable, "-m", "interlock.commands.cli"]
 
 
 @dataclass(frozen=True)

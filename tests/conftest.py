@@ -32,7 +32,8 @@ def _session_cache() -> Iterator[Path]:
 def cache_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A cache folder of this test alone (for tests that count or break its entries), with nothing
     kept in memory from earlier tests, as in a new process."""
-    from interlock import knowledge, static
+    from interlock.model import knowledge_base as knowledge
+    from interlock.evaluation import static
 
     folder = tmp_path / "interlock-cache"
     monkeypatch.setenv("INTERLOCK_CACHE_DIR", str(folder))

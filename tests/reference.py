@@ -13,9 +13,9 @@ import operator
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
-from interlock.compiler import Arith, CompiledRule, Pattern, Ref, Same, FieldTest
-from interlock.evaluate import Match, accepts, derived_fact, keep_best, kept_key, preference
-from interlock.rulebook import Rule
+from interlock.evaluation.compiler import Arith, CompiledRule, Pattern, Ref, Same, FieldTest
+from interlock.evaluation.evaluate import Match, accepts, derived_fact, keep_best, kept_key, preference
+from interlock.evaluation.rulebook import Rule
 
 _COMPARE = {"eq": operator.eq, "ne": operator.ne, "lt": operator.lt, "lte": operator.le,
             "gt": operator.gt, "gte": operator.ge}

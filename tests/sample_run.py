@@ -17,11 +17,11 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from interlock.findings import Finding, Location, Waiver, fingerprint
-from interlock.model import (Department, Dependency, Hire, Measure, Metric, Milestone, Objective, Organization,
+from interlock.findings.findings import Finding, Location, Waiver, fingerprint
+from interlock.model.model import (Department, Dependency, Hire, Measure, Metric, Milestone, Objective, Organization,
                              Plan, Spend, Target)
-from interlock.model import Location as At
-from interlock.rulebook import RuleBook, load_rulebook
+from interlock.model.model import Location as At
+from interlock.evaluation.rulebook import RuleBook, load_rulebook
 
 D = datetime.date
 OBJ = "policies/objectives.yml"
@@ -230,8 +230,8 @@ def previous_findings() -> tuple[Finding, ...]:
 
 
 def first_department(policies: Path) -> str:
-    from interlock.loader import load_documents
-    from interlock.validate import validate
+    from interlock.read.loader import load_documents
+    from interlock.model.validate import validate
 
     return sorted(d.id for d in validate(load_documents([policies])).departments)[0]
 

@@ -11,8 +11,8 @@ import durable_rules_engine as dre
 import pytest
 from durable import engine as durable_engine
 
-from interlock.adapter import DurableEngine, IdAllocator, canonical, fnv1a32, gate
-from interlock.compiler import CompileError, compile_when, to_durable, CompiledRule
+from interlock.evaluation.adapter import DurableEngine, IdAllocator, canonical, fnv1a32, gate
+from interlock.evaluation.compiler import CompileError, compile_when, to_durable, CompiledRule
 from interlock.errors import EngineError
 
 OBJECTIVES = [{"kind": "objective", "key": f"o{i}"} for i in range(6)]
@@ -156,7 +156,7 @@ def test_default_ids_are_short_and_hash_unique() -> None:
 
 def test_every_distinct_fact_is_kept_even_when_ids_would_collide(monkeypatch: pytest.MonkeyPatch) -> None:
     # Offer the known colliding pair of ids to two distinct facts.
-    monkeypatch.setattr("interlock.adapter._id_candidates", lambda: iter(["f6059", "f264602", "f1", "f2", "f3"]))
+    monkeypatch.setattr("interlock.evaluation.adapter._id_candidates", lambda: iter(["f6059", "f264602", "f1", "f2", "f3"]))
     facts = [{"kind": "m", "key": "a"}, {"kind": "m", "key": "b"}]
     assert _collect({"r": {"all": [{"m": {"kind": "m"}}]}}, facts) == [("r", "m=a"), ("r", "m=b")]
 
@@ -400,7 +400,7 @@ def test_raw_engine_crashes_on_a_fact_wider_than_its_property_table() -> None:
 
 
 def test_adapter_refuses_a_fact_too_wide_for_the_engine() -> None:
-    from interlock.adapter import MAX_FACT_FIELDS
+    from interlock.evaluation.adapter import MAX_FACT_FIELDS
 
     wide = {"kind": "m", **{f"p{n}": n for n in range(MAX_FACT_FIELDS)}}
     with DurableEngine({"r": {"all": [{"m": {"kind": "m"}}]}}, lambda *a: None, 1) as engine:
@@ -489,7 +489,7 @@ def test_nested_groups_of_join_tests_match_a_plain_evaluation() -> None:
 
 
 def test_alternatives_that_join_are_split_into_separate_rules() -> None:
-    from interlock.compiler import split_alternatives
+    from interlock.evaluation.compiler import split_alternatives
 
     compiled = CompiledRule("A", compile_when(OR_JOIN, {}))
     parts = split_alternatives(compiled)
@@ -550,7 +550,7 @@ def _long_rule(positive: int, negated: int = 0) -> dict[str, Any]:
 
 
 def test_raw_engine_fails_on_a_match_binding_more_facts_than_a_frame_holds() -> None:
-    from interlock.adapter import FRAME_SLOTS
+    from interlock.evaluation.adapter import FRAME_SLOTS
 
     def raw(positive: int) -> int:
         host = _RawHost(lambda c: None)
@@ -570,7 +570,7 @@ def test_raw_engine_fails_on_a_match_binding_more_facts_than_a_frame_holds() -> 
 
 
 def test_adapter_and_compiler_refuse_a_rule_binding_too_many_facts() -> None:
-    from interlock.adapter import FRAME_SLOTS
+    from interlock.evaluation.adapter import FRAME_SLOTS
 
     found: list[int] = []
     with DurableEngine({"r": _long_rule(FRAME_SLOTS, negated=3)}, lambda n, b, e: found.append(len(b)), 1) as engine:
@@ -585,7 +585,7 @@ def test_adapter_and_compiler_refuse_a_rule_binding_too_many_facts() -> None:
 
 
 def test_the_adapter_limits_match_the_build() -> None:
-    from interlock.adapter import FRAME_SLOTS, MAX_FACT_FIELDS
+    from interlock.evaluation.adapter import FRAME_SLOTS, MAX_FACT_FIELDS
 
     script = _build_script()
     assert script.FRAME_SLOTS == FRAME_SLOTS
@@ -626,7 +626,7 @@ def test_adapter_joins_equal_numbers_of_either_type() -> None:
 # -- the engine's copy carries only the fields patterns read --------------------------------
 
 def test_matches_bind_the_full_facts_while_the_engine_holds_only_what_patterns_read() -> None:
-    from interlock.adapter import MAX_FACT_FIELDS
+    from interlock.evaluation.adapter import MAX_FACT_FIELDS
 
     rule = {"all": [{"a": {"$and": [{"kind": "A"}]}}, {"b": {"$and": [{"kind": "B"}, {"x": {"a": "x"}}]}}]}
     wide = {"kind": "A", "key": "a", "x": 1, **{f"note{n}": "not read" for n in range(MAX_FACT_FIELDS + 5)}}
@@ -645,7 +645,7 @@ def test_matches_bind_the_full_facts_while_the_engine_holds_only_what_patterns_r
 
 
 def test_adapter_refuses_rules_reading_more_fields_of_a_kind_than_the_engine_holds() -> None:
-    from interlock.adapter import MAX_FACT_FIELDS
+    from interlock.evaluation.adapter import MAX_FACT_FIELDS
 
     many = frozenset({"kind", *(f"f{n}" for n in range(MAX_FACT_FIELDS))})
     with pytest.raises(EngineError, match=f"read {MAX_FACT_FIELDS + 1} fields of one kind"):
@@ -660,7 +660,7 @@ def test_fact_identity_is_python_equality_except_flags() -> None:
 
 
 def test_distinct_facts_sharing_a_hash_are_all_kept(monkeypatch: pytest.MonkeyPatch) -> None:
-    import interlock.adapter as adapter
+    import interlock.evaluation.adapter as adapter
 
     monkeypatch.setattr(adapter, "hash", lambda value: 7, raising=False)  # every fact in one bucket
     facts = [{"kind": "m", "key": str(n % 5)} for n in range(20)]

@@ -7,11 +7,11 @@ from pathlib import Path
 import pytest
 import yaml
 
-from interlock.baseline import (GONE, Baseline, BaselineEntry, apply_baseline, load_baseline, render_baseline,
+from interlock.findings.baseline import (GONE, Baseline, BaselineEntry, apply_baseline, load_baseline, render_baseline,
                                 vanished_findings, write_baseline)
-from interlock.cli import main
+from interlock.commands.cli import main
 from interlock.errors import InputError
-from interlock.findings import Finding, Location, Waiver
+from interlock.findings.findings import Finding, Location, Waiver
 
 
 def finding(fp: str, rule: str = "V03", line: int = 1, waived: bool = False, message: str = "a conflict") -> Finding:

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from interlock.cli import main
+from interlock.commands.cli import main
 
 pytestmark = pytest.mark.browser
 

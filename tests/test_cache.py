@@ -19,15 +19,18 @@ from unittest import mock
 
 import pytest
 
-from interlock import cache, knowledge, rulebook, static
-from interlock.cache import Store, Unstorable, from_json, to_json
-from interlock.cli import main
-from interlock.config import Config
-from interlock.evaluate import Evaluator
+from interlock.read import cache
+from interlock.model import knowledge_base as knowledge
+from interlock.evaluation import rulebook
+from interlock.evaluation import static
+from interlock.read.cache import Store, Unstorable, from_json, to_json
+from interlock.commands.cli import main
+from interlock.read.config import Config
+from interlock.evaluation.evaluate import Evaluator
 from interlock.lint import evaluator, facts_of, lint
-from interlock.loader import load_documents
-from interlock.rulebook import load_rulebook
-from interlock.validate import validate
+from interlock.read.loader import load_documents
+from interlock.evaluation.rulebook import load_rulebook
+from interlock.model.validate import validate
 from orggen import random_org, write_org
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -188,7 +191,7 @@ def test_the_static_rules_are_the_metric_graphs() -> None:
 
 def _compiled(*rules: tuple[str, list[str], list[str], str | None]) -> list[Any]:
     """(id, kinds read, kinds negated, kind derived) as compiled rules, for the partition alone."""
-    from interlock.compiler import CompiledRule, Pattern
+    from interlock.evaluation.compiler import CompiledRule, Pattern
 
     out = []
     for rule_id, uses, negates, derives in rules:
@@ -415,7 +418,7 @@ def test_lint_without_a_book_uses_the_cached_catalog(cache_dir: Path) -> None:
 @pytest.mark.parametrize("folder", ORGS, ids=[p.name for p in ORGS])
 def test_the_knowledge_kinds_come_from_the_knowledge_base_alone(folder: Path) -> None:
     """Every fact of a knowledge kind is one facts._catalog makes from the (extended) knowledge base."""
-    from interlock import facts as facts_module
+    from interlock.knowledge import facts as facts_module
 
     org = validate(load_documents([folder]))
     of_kind = [f for f in facts_of(org) if f["kind"] in static.KNOWLEDGE_KINDS]

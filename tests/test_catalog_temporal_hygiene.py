@@ -15,13 +15,13 @@ from pathlib import Path
 import pytest
 
 import reference
-from interlock import expressions
-from interlock.config import Config
-from interlock.findings import Finding
+from interlock.evaluation import expressions
+from interlock.read.config import Config
+from interlock.findings.findings import Finding
 from interlock.lint import evaluator, facts_of, lint
-from interlock.loader import load_documents
-from interlock.rulebook import RuleBook, load_rulebook
-from interlock.validate import validate
+from interlock.read.loader import load_documents
+from interlock.evaluation.rulebook import RuleBook, load_rulebook
+from interlock.model.validate import validate
 
 ROOT = Path(__file__).resolve().parent.parent
 OURS = Config(select=("temporal", "hygiene"))

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from interlock.config import Config
-from interlock.findings import Finding
+from interlock.read.config import Config
+from interlock.findings.findings import Finding
 from interlock.lint import lint
 
 ROOT = Path(__file__).resolve().parent.parent

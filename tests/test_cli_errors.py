@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from interlock import __version__
-from interlock.cli import main
+from interlock.commands.cli import main
 from interlock.errors import EngineError
 from inline_policies import CLEAN
 
@@ -87,7 +87,7 @@ def test_every_command_reports_bugs_the_same_way(monkeypatch: pytest.MonkeyPatch
     def broken(*_args: object, **_kwargs: object) -> None:
         raise TypeError("unexpected")
 
-    monkeypatch.setattr("interlock.rulebook.load_rulebook", broken)
+    monkeypatch.setattr("interlock.evaluation.rulebook.load_rulebook", broken)
     for args in (["rules"], ["config", "org"], ["explain", "V03"]):
         code, _, err = _run(args, capsys)
         assert code == 3 and "internal error: TypeError: unexpected" in err and len(err.splitlines()) == 1, args
@@ -129,7 +129,7 @@ def _script(body: str, tmp_path: Path) -> subprocess.CompletedProcess[str]:
     """Run a few lines of Python that break Interlock, then call the console entry point, as a process."""
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
     env.pop("INTERLOCK_DEBUG", None)
-    code = textwrap.dedent(body) + "\nimport sys\nfrom interlock.cli import main\nsys.exit(main(sys.argv[1:]))\n"
+    code = textwrap.dedent(body) + "\nimport sys\nfrom interlock.commands.cli import main\nsys.exit(main(sys.argv[1:]))\n"
     return subprocess.run([sys.executable, "-c", code, "check", "org"], capture_output=True, text=True, env=env,
                           cwd=tmp_path, timeout=120)
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from interlock import cli
+from interlock.commands import cli
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from interlock.compiler import Arith, CompiledRule, CompileError, Ref, Same, FieldTest, compile_when, stratify, to_durable
+from interlock.evaluation.compiler import Arith, CompiledRule, CompileError, Ref, Same, FieldTest, compile_when, stratify, to_durable
 
 
 def test_field_tests_and_values() -> None:
@@ -88,7 +88,7 @@ def test_groups_come_after_the_plain_tests_of_a_pattern() -> None:
 
 
 def test_fields_read_collects_tests_joins_and_alternatives() -> None:
-    from interlock.compiler import fields_read
+    from interlock.evaluation.compiler import fields_read
 
     patterns = compile_when([
         {"m": {"kind": "measure", "weight": {"gte": 0.2}, "any": [{"basis": "cash"}, {"team": True}]}},

@@ -9,11 +9,11 @@ import pytest
 import yaml
 
 from interlock import resources
-from interlock.cli import main
-from interlock.config import (COMMAND_LINE, DEFAULT, Config, discover, file_schema, load_config, resolve,
+from interlock.commands.cli import main
+from interlock.read.config import (COMMAND_LINE, DEFAULT, Config, discover, file_schema, load_config, resolve,
                               show)
 from interlock.errors import InputError, UsageError
-from interlock.rulebook import RuleBook, load_rulebook
+from interlock.evaluation.rulebook import RuleBook, load_rulebook
 
 
 @pytest.fixture(scope="module")
@@ -285,7 +285,7 @@ def test_the_documented_configuration_is_valid(tmp_path: Path, book: RuleBook) -
 
 
 def test_the_documented_waivers_are_valid(tmp_path: Path, book: RuleBook) -> None:
-    from interlock.waivers import load_waivers
+    from interlock.findings.waivers import load_waivers
 
     (examples,) = _examples("# interlock-waivers.yml")
     entries = load_waivers(write(tmp_path / "interlock-waivers.yml", examples), None, book)

@@ -12,11 +12,11 @@ from pathlib import Path
 import pytest
 
 import reference
-from interlock.config import Config
+from interlock.read.config import Config
 from interlock.lint import evaluator, facts_of
-from interlock.loader import load_documents
-from interlock.rulebook import RuleBook, load_rulebook
-from interlock.validate import validate
+from interlock.read.loader import load_documents
+from interlock.evaluation.rulebook import RuleBook, load_rulebook
+from interlock.model.validate import validate
 from orggen import random_org, write_org
 
 ROOT = Path(__file__).resolve().parent.parent

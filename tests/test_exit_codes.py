@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from interlock.cli import cli, main
+from interlock.commands.cli import cli, main
 from inline_policies import CLEAN, CONFLICT
 
 

@@ -18,8 +18,9 @@ import jinja2
 import pytest
 from jinja2 import nodes
 
-from interlock import expressions, rulebook
-from interlock.rulebook import load_rulebook
+from interlock.evaluation import expressions
+from interlock.evaluation import rulebook
+from interlock.evaluation.rulebook import load_rulebook
 
 ROOT = Path(__file__).resolve().parent.parent
 

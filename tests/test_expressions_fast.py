@@ -31,14 +31,14 @@ from jinja2.sandbox import SecurityError
 from jinja2.utils import missing
 from orggen import random_org, write_org
 
-from interlock import expressions
-from interlock.config import Config
-from interlock.evaluate import Evaluator
-from interlock.findings import build_findings
+from interlock.evaluation import expressions
+from interlock.read.config import Config
+from interlock.evaluation.evaluate import Evaluator
+from interlock.findings.findings import build_findings
 from interlock.lint import facts_of, names
-from interlock.loader import load_documents
-from interlock.rulebook import Rule, load_rulebook
-from interlock.validate import validate
+from interlock.read.loader import load_documents
+from interlock.evaluation.rulebook import Rule, load_rulebook
+from interlock.model.validate import validate
 
 ROOT = Path(__file__).resolve().parent.parent
 ADDRESS = re.compile(r"0x[0-9a-f]+")

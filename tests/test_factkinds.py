@@ -7,14 +7,14 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from interlock.cli import cli
-from interlock.compiler import Ref
-from interlock.config import Config
-from interlock.factkinds import KINDS, undeclared_fields
+from interlock.commands.cli import cli
+from interlock.evaluation.compiler import Ref
+from interlock.read.config import Config
+from interlock.knowledge.factkinds import KINDS, undeclared_fields
 from interlock.lint import evaluator, facts_of
-from interlock.loader import load_documents
-from interlock.rulebook import load_rulebook
-from interlock.validate import validate
+from interlock.read.loader import load_documents
+from interlock.evaluation.rulebook import load_rulebook
+from interlock.model.validate import validate
 from orggen import random_org, write_org
 
 ROOT = Path(__file__).resolve().parent.parent

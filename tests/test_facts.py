@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from interlock.facts import Fact, day, organization_facts
-from interlock.loader import Document, load_documents
-from interlock.model import Organization
-from interlock.validate import validate
-from interlock.yamlsource import parse_yaml
+from interlock.knowledge.facts import Fact, day, organization_facts
+from interlock.read.loader import Document, load_documents
+from interlock.model.model import Organization
+from interlock.model.validate import validate
+from interlock.read.yamlsource import parse_yaml
 
 FIXTURES = Path(__file__).parent / "fixtures"
 RESERVED = {"id", "sid", "s", "items"}

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from interlock.errors import InputError
-from interlock.formulas import (
+from interlock.model.formulas import (
     BinOp,
     FormulaError,
     FormulaSet,
@@ -20,10 +20,10 @@ from interlock.formulas import (
     render,
     variables,
 )
-from interlock.knowledge import builtin
-from interlock.loader import load_documents
-from interlock.model import Formula, Location
-from interlock.validate import validate
+from interlock.model.knowledge_base import builtin
+from interlock.read.loader import load_documents
+from interlock.model.model import Formula, Location
+from interlock.model.validate import validate
 
 
 def test_parse_builds_a_tree_of_our_own() -> None:

@@ -34,12 +34,12 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from interlock.config import Config
+from interlock.read.config import Config
 from interlock.errors import InputError, UsageError
 from interlock.lint import lint
-from interlock.loader import load_documents
-from interlock.rulebook import load_rulebook
-from interlock.validate import validate
+from interlock.read.loader import load_documents
+from interlock.evaluation.rulebook import load_rulebook
+from interlock.model.validate import validate
 
 ROOT = Path(__file__).resolve().parent.parent
 #: Examples for the cheapest test; the others take a share by their cost (see _examples).

@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 
 from interlock import __version__
-from interlock.cli import main
+from interlock.commands.cli import main
 from sample_run import with_plan
 
 ROOT = Path(__file__).parent.parent

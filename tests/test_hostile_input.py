@@ -1,6 +1,6 @@
 """Every class of bad input, through the real command line (docs/hardening.md).
 
-Each test runs `interlock check` (in-process, through ``interlock.cli.main``)
+Each test runs `interlock check` (in-process, through ``interlock.commands.cli.main``)
 on one class of bad input and asserts what the issue asks of all of them:
 exit status 2; one stderr line per problem, ``path:line:col: message`` naming
 the problem; no traceback; bounded time; and nothing written: neither the
@@ -24,9 +24,9 @@ from pathlib import Path
 
 import pytest
 
-from interlock.cli import main
-from interlock.validate import FIRST_DAY, LAST_DAY
-from interlock.yamlsource import MAX_DEPTH, MAX_FILE_BYTES, MAX_NODES
+from interlock.commands.cli import main
+from interlock.model.validate import FIRST_DAY, LAST_DAY
+from interlock.read.yamlsource import MAX_DEPTH, MAX_FILE_BYTES, MAX_NODES
 from inline_policies import CLEAN
 
 #: One problem: a location a person can open, then the message.

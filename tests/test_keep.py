@@ -13,9 +13,9 @@ from typing import Any
 import pytest
 
 import reference
-from interlock.compiler import CompiledRule, CompileError, compile_when, prefilter, stratify
-from interlock.evaluate import Evaluator, check_kept_kinds
-from interlock.rulebook import Rule
+from interlock.evaluation.compiler import CompiledRule, CompileError, compile_when, prefilter, stratify
+from interlock.evaluation.evaluate import Evaluator, check_kept_kinds
+from interlock.evaluation.rulebook import Rule
 
 
 def _rule(rule_id: str, when: list[dict[str, Any]], *, derive: dict[str, Any] | None = None,

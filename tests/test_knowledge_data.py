@@ -26,7 +26,8 @@ from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 from test_rulebook import mutated
 
-from interlock import knowledge, resources
+from interlock import resources
+from interlock.model import knowledge_base as knowledge
 
 ROOT = Path(__file__).parent.parent
 KNOWLEDGE = ROOT / "rules" / "knowledge"

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from interlock.config import Config
+from interlock.read.config import Config
 from interlock.errors import InputError
 from interlock.lint import lint
 
@@ -15,11 +15,11 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def test_a_run_freezes_its_model_and_hands_it_back(monkeypatch: pytest.MonkeyPatch) -> None:
-    import interlock.evaluate
+    import interlock.evaluation.evaluate
 
     frozen: list[int] = []
-    real = interlock.evaluate.Evaluator.run
-    monkeypatch.setattr(interlock.evaluate.Evaluator, "run",
+    real = interlock.evaluation.evaluate.Evaluator.run
+    monkeypatch.setattr(interlock.evaluation.evaluate.Evaluator, "run",
                         lambda self, facts: (frozen.append(gc.get_freeze_count()), real(self, facts))[1])
     result = lint([ROOT / "tests" / "fixtures" / "aligned_org"], Config())
     assert frozen and frozen[0] > 0  # the model and facts sat in the permanent generation during the engine run
@@ -27,12 +27,12 @@ def test_a_run_freezes_its_model_and_hands_it_back(monkeypatch: pytest.MonkeyPat
 
 
 def test_a_failed_run_hands_everything_back_too(monkeypatch: pytest.MonkeyPatch) -> None:
-    import interlock.evaluate
+    import interlock.evaluation.evaluate
 
     def fail(self: object, facts: object) -> None:
         raise InputError([])
 
-    monkeypatch.setattr(interlock.evaluate.Evaluator, "run", fail)
+    monkeypatch.setattr(interlock.evaluation.evaluate.Evaluator, "run", fail)
     with pytest.raises(InputError):
         lint([ROOT / "tests" / "fixtures" / "aligned_org"], Config())
     assert gc.get_freeze_count() == 0 and gc.isenabled()
@@ -42,11 +42,11 @@ def test_a_failed_run_hands_everything_back_too(monkeypatch: pytest.MonkeyPatch)
 def test_facts_no_rule_needs_are_dropped_without_changing_the_answer(cached: bool) -> None:
     """lint() gives the run only the facts the engine or the cached rules can use: the payout
     curves and costs (for the reports) go, and the matches and derived facts stay the same."""
-    from interlock.evaluate import Evaluator
+    from interlock.evaluation.evaluate import Evaluator
     from interlock.lint import evaluator, facts_of
-    from interlock.loader import load_documents
-    from interlock.rulebook import load_rulebook
-    from interlock.validate import validate
+    from interlock.read.loader import load_documents
+    from interlock.evaluation.rulebook import load_rulebook
+    from interlock.model.validate import validate
 
     facts = facts_of(validate(load_documents([ROOT / "policies"])))
     book = load_rulebook()

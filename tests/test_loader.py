@@ -7,7 +7,7 @@ from pathlib import Path, PurePath
 import pytest
 
 from interlock.errors import UsageError
-from interlock.loader import is_policy_file, load_documents
+from interlock.read.loader import is_policy_file, load_documents
 
 
 def write(root: Path, files: dict[str, str]) -> None:

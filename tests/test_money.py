@@ -5,8 +5,8 @@ from decimal import Decimal
 
 import pytest
 
-from interlock import expressions
-from interlock.money import format_money, from_minor, quantize, symbol, to_decimal, to_minor
+from interlock.evaluation import expressions
+from interlock.model.money import format_money, from_minor, quantize, symbol, to_decimal, to_minor
 
 
 @pytest.mark.parametrize("amount, text", [

@@ -20,11 +20,11 @@ from pathlib import Path
 
 import pytest
 
-import interlock.render
-from interlock.cli import main
+import interlock.outputs.render
+from interlock.commands.cli import main
 from interlock.errors import UsageError
-from interlock.render import Outbox
-from interlock.scaffold import FILES
+from interlock.outputs.render import Outbox
+from interlock.commands.scaffold import FILES
 
 from inline_policies import CONFLICT
 
@@ -63,7 +63,7 @@ def fail_on_call(monkeypatch: pytest.MonkeyPatch, name: str, call: int, error: B
             raise error
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(interlock.render.os, name, flaky)
+    monkeypatch.setattr(interlock.outputs.render.os, name, flaky)
 
 
 # -- a failure after writing began leaves every target as it was, and nothing else ---------------------
@@ -82,14 +82,14 @@ def test_a_full_disk_on_the_second_output_writes_neither(monkeypatch: pytest.Mon
 def test_a_bug_while_rendering_after_the_baseline_was_staged_writes_nothing(
         monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
     Path("out/baseline.yml").write_text(OLD)
-    real = interlock.render.render
+    real = interlock.outputs.render.render
 
     def broken(fmt: str, *args: object, **kwargs: object) -> str:
         if fmt == "html":
             raise RuntimeError("template bug")
         return real(fmt, *args, **kwargs)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(interlock.render, "render", broken)
+    monkeypatch.setattr(interlock.outputs.render, "render", broken)
     code, out, err = run(["check", "org", "--write-baseline", "out/baseline.yml", "-o", "out/new/r.json",
                           "-o", "out/r.html"], capsys)
     assert (code, out) == (3, "") and "internal error: RuntimeError: template bug" in err
@@ -194,7 +194,7 @@ def test_permission_denied_is_one_line_naming_the_path(monkeypatch: pytest.Monke
     def refuse(*_args: object, **_kwargs: object) -> tuple[int, str]:
         raise PermissionError(errno.EACCES, "Permission denied")
 
-    monkeypatch.setattr(interlock.render.tempfile, "mkstemp", refuse)
+    monkeypatch.setattr(interlock.outputs.render.tempfile, "mkstemp", refuse)
     code, out, err = run(["check", "org", "-o", "out/r.json"], capsys)
     assert (code, out, err) == (2, "", "interlock: cannot write out/r.json: Permission denied\n")
     assert listing(Path("out")) == []
@@ -204,11 +204,11 @@ def test_a_replaced_file_keeps_its_permissions_and_a_new_one_follows_the_umask(t
     kept = tmp_path / "kept.json"
     kept.write_text(OLD)
     kept.chmod(0o600)
-    interlock.render.write_atomic(kept, "new\n")
+    interlock.outputs.render.write_atomic(kept, "new\n")
     assert kept.read_text() == "new\n" and stat.S_IMODE(kept.stat().st_mode) == 0o600
     mask = os.umask(0o027)
     try:
-        interlock.render.write_atomic(tmp_path / "fresh.json", "x\n")
+        interlock.outputs.render.write_atomic(tmp_path / "fresh.json", "x\n")
     finally:
         os.umask(mask)
     assert stat.S_IMODE((tmp_path / "fresh.json").stat().st_mode) == 0o640
@@ -238,7 +238,7 @@ def test_init_never_overwrites_a_file_that_appears_meanwhile(monkeypatch: pytest
             Path(target).write_text("theirs\n")
         real(source, target)
 
-    monkeypatch.setattr(interlock.render.os, "link", racing)
+    monkeypatch.setattr(interlock.outputs.render.os, "link", racing)
     code, _, err = run(["init", "acme"], capsys)
     third = FILES[2][0]
     assert code == 2 and err == f"interlock: acme/{third} already exists; nothing was written\n"
@@ -251,7 +251,7 @@ def test_init_without_hard_links_still_refuses_to_overwrite(monkeypatch: pytest.
     def unsupported(*_args: object) -> None:
         raise OSError(errno.EPERM, "Operation not permitted")
 
-    monkeypatch.setattr(interlock.render.os, "link", unsupported)
+    monkeypatch.setattr(interlock.outputs.render.os, "link", unsupported)
     assert run(["init", "acme"], capsys)[0] == 0
     assert listing(Path("acme")) == sorted(name for name, _ in FILES)
     assert run(["check", "acme"], capsys)[0] == 0
@@ -328,7 +328,7 @@ def hook(event, args):
         changes.append(event)
 
 sys.addaudithook(hook)
-from interlock.cli import main
+from interlock.commands.cli import main
 status = main(sys.argv[2:])
 print(status, len(reads), changes, file=sys.stderr)
 """

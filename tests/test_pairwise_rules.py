@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 
 import reference
-from interlock.evaluate import Evaluator
-from interlock.rulebook import RuleBook, load_rulebook
+from interlock.evaluation.evaluate import Evaluator
+from interlock.evaluation.rulebook import RuleBook, load_rulebook
 
 
 @pytest.fixture(scope="module")

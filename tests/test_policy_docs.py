@@ -9,9 +9,9 @@ import pytest
 
 from interlock import resources
 from interlock.errors import InputError
-from interlock.loader import Document
-from interlock.validate import validate
-from interlock.yamlsource import parse_yaml
+from interlock.read.loader import Document
+from interlock.model.validate import validate
+from interlock.read.yamlsource import parse_yaml
 
 DOC = Path(__file__).parent.parent / "docs" / "policy-language.md"
 TEXT = DOC.read_text(encoding="utf-8")

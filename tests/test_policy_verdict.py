@@ -17,8 +17,8 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from interlock import validate as policy
-from interlock.loader import load_documents
+from interlock.model import validate as policy
+from interlock.read.loader import load_documents
 
 ROOT = Path(__file__).resolve().parent.parent
 FOLDERS = [ROOT / "policies", *(ROOT / "tests" / "fixtures" / name for name in ("aligned_org", "policy_minimal",
@@ -95,7 +95,7 @@ def test_only_subschemas_get_the_keyword() -> None:
 
 def test_checking_the_example_organization_does_not_import_jsonschema() -> None:
     """jsonschema (~40 ms to import) is for the messages of invalid documents only."""
-    code = ("import sys; from interlock.cli import main; main(['check', 'policies', '--no-cache']); "
+    code = ("import sys; from interlock.commands.cli import main; main(['check', 'policies', '--no-cache']); "
             "print('jsonschema' in sys.modules, 'referencing' in sys.modules, file=sys.stderr)")
     run = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert run.stderr.strip().splitlines()[-1] == "False False", run.stderr

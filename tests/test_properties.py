@@ -10,12 +10,12 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from interlock.config import Config
+from interlock.read.config import Config
 from interlock.lint import evaluator, lint, facts_of
-from interlock.loader import load_documents
-from interlock.render import render_json
-from interlock.rulebook import load_rulebook
-from interlock.validate import validate
+from interlock.read.loader import load_documents
+from interlock.outputs.render import render_json
+from interlock.evaluation.rulebook import load_rulebook
+from interlock.model.validate import validate
 from orggen import random_org, write_org
 
 BOOK = load_rulebook()

@@ -7,13 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from interlock.factkinds import KINDS, undeclared_fields
-from interlock.facts import Fact
-from interlock.loader import Document, load_documents
-from interlock.model import CurvePoint, Location, Measure, Organization
-from interlock.quant import interpolate, is_uncapped, payout_at, quantitative_facts, threshold_attainment
-from interlock.validate import validate
-from interlock.yamlsource import parse_yaml
+from interlock.knowledge.factkinds import KINDS, undeclared_fields
+from interlock.knowledge.facts import Fact
+from interlock.read.loader import Document, load_documents
+from interlock.model.model import CurvePoint, Location, Measure, Organization
+from interlock.knowledge.quant import interpolate, is_uncapped, payout_at, quantitative_facts, threshold_attainment
+from interlock.model.validate import validate
+from interlock.read.yamlsource import parse_yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 AT = Location("x.yml", 1, 1)

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from interlock.cli import main
+from interlock.commands.cli import main
 from interlock.errors import UsageError
-from interlock.findings import Finding
-from interlock.render import (FORMATS, Output, RenderOptions, md_escape, parse_output, render, render_github,
+from interlock.findings.findings import Finding
+from interlock.outputs.render import (FORMATS, Output, RenderOptions, md_escape, parse_output, render, render_github,
                               render_text, summarize, write_atomic)
 from sample_run import sample_run
 
@@ -68,7 +68,7 @@ def test_summary_counts_only_unwaived_findings(run) -> None:  # type: ignore[no-
 
 
 def test_no_color_environment_and_pipes_turn_colour_off(monkeypatch: pytest.MonkeyPatch) -> None:
-    from interlock.cli import use_color
+    from interlock.commands.cli import use_color
 
     monkeypatch.setenv("NO_COLOR", "1")
     assert use_color(None) is False and use_color(True) is True
@@ -96,7 +96,7 @@ def test_json_keeps_the_documented_contract(run) -> None:  # type: ignore[no-unt
 def test_github_annotations_escape_data_and_properties() -> None:
     finding = Finding("V03", "a,b", "vertical", "warning", "t", "50% done\r\nnext: line", ("x",), (),
                       (), "0123456789abcdef", "")
-    from interlock.findings import Location
+    from interlock.findings.findings import Location
 
     finding = replace(finding, locations=(Location("dir,1/a:b.yml", 3, 7), Location("o.yml", 1, 1)))
     assert render_github([finding]) == (

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from interlock.cli import main
-from interlock.render import RenderOptions, render
-from interlock.report import Counts, ReportContext, build_report
-from interlock.yoy import compare
+from interlock.commands.cli import main
+from interlock.outputs.render import RenderOptions, render
+from interlock.outputs.report import Counts, ReportContext, build_report
+from interlock.findings.yoy import compare
 from sample_run import previous_findings, sample_run
 
 FIXTURE = Path(__file__).parent / "fixtures" / "report_org"

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from interlock.rulebook import load_rulebook
-from interlock.selftest import missing_examples, run_example
+from interlock.evaluation.rulebook import load_rulebook
+from interlock.commands.selftest import missing_examples, run_example
 
 BOOK = load_rulebook()
 CASES = [

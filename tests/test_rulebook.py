@@ -19,10 +19,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from interlock import resources
-from interlock.cli import cli, main
+from interlock.commands.cli import cli, main
 from interlock.errors import InputError, UsageError
-from interlock.rulebook import FAMILIES, RuleBook, load_rulebook
-from interlock.yamlsource import parse_yaml
+from interlock.evaluation.rulebook import FAMILIES, RuleBook, load_rulebook
+from interlock.read.yamlsource import parse_yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 BOOK = load_rulebook()
@@ -194,7 +194,7 @@ def _org_with_a_bookings_only_plan(tmp_path: Path) -> Path:
 
 
 def test_a_pack_message_that_fails_is_bad_input_at_its_key(tmp_path: Path) -> None:
-    from interlock.config import Config
+    from interlock.read.config import Config
     from interlock.lint import lint
 
     pack = tmp_path / "pack"
@@ -210,7 +210,7 @@ def test_a_built_in_rule_that_fails_is_raised_as_the_bug_it_is(tmp_path: Path) -
     """Not turned into a located problem: the CLI reports it as an internal error (exit 3)."""
     from jinja2.exceptions import UndefinedError
 
-    from interlock.config import Config
+    from interlock.read.config import Config
     from interlock.lint import lint
 
     pack = tmp_path / "pack"

@@ -10,9 +10,9 @@ from typing import Any
 import jsonschema
 import pytest
 
-from interlock.cli import main
-from interlock.render import render
-from interlock.sarif import FINGERPRINT_KEY, sarif_log
+from interlock.commands.cli import main
+from interlock.outputs.render import render
+from interlock.outputs.sarif import FINGERPRINT_KEY, sarif_log
 from sample_run import sample_run
 
 SCHEMA = Path(__file__).parent / "schemas" / "sarif-schema-2.1.0.json"
@@ -110,7 +110,7 @@ def test_waived_findings_are_accepted_suppressions() -> None:
 
 def test_paths_are_percent_encoded_uri_references() -> None:
     run = sample_run()
-    from interlock.findings import Location
+    from interlock.findings.findings import Location
 
     odd = replace(run.findings[0], locations=(Location("my plans/ü#1.yml", 2, 3),))
     log = sarif_log(replace(run, findings=(odd,)))

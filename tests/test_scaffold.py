@@ -8,11 +8,11 @@ from pathlib import Path
 import pytest
 import yaml
 
-from interlock.cli import main
-from interlock.config import load_config
-from interlock.rulebook import load_rulebook
-from interlock.scaffold import FILES, scaffold
-from interlock.waivers import load_waivers
+from interlock.commands.cli import main
+from interlock.read.config import load_config
+from interlock.evaluation.rulebook import load_rulebook
+from interlock.commands.scaffold import FILES, scaffold
+from interlock.findings.waivers import load_waivers
 
 
 @pytest.fixture(autouse=True)

@@ -12,9 +12,9 @@ from click.testing import CliRunner
 from jsonschema import Draft202012Validator
 
 from interlock import resources
-from interlock.cli import cli, main
-from interlock.validate import json_view
-from interlock.yamlsource import read_yaml
+from interlock.commands.cli import cli, main
+from interlock.model.validate import json_view
+from interlock.read.yamlsource import read_yaml
 
 ROOT = Path(__file__).parent.parent
 FIXTURE = ROOT / "tests" / "fixtures" / "policy_minimal"

@@ -9,11 +9,11 @@ import jsonschema
 import pytest
 from click.testing import CliRunner
 
-from interlock.cli import cli, main
-from interlock.config import Config
+from interlock.commands.cli import cli, main
+from interlock.read.config import Config
 from interlock.errors import UsageError
-from interlock.findings import Finding
-from interlock.simulate import Simulation, WhatIf, parse_shift, render_simulation, simulate
+from interlock.findings.findings import Finding
+from interlock.commands.simulate import Simulation, WhatIf, parse_shift, render_simulation, simulate
 
 HERE = Path(__file__).resolve().parent
 PACK = HERE / "fixtures" / "simulate_rules"

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 import synthetic
-from interlock.config import Config
+from interlock.read.config import Config
 from interlock.lint import LintResult, lint
 
 HERE = Path(__file__).resolve().parent

@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from interlock.cli import main
+from interlock.commands.cli import main
 from interlock.errors import InputError
-from interlock.findings import Finding, Location, Waiver
-from interlock.rulebook import RuleBook, load_rulebook
-from interlock.waivers import EXPIRED, NOT_ALLOWED, STALE, WaiverEntry, apply_waivers, load_waivers
+from interlock.findings.findings import Finding, Location, Waiver
+from interlock.evaluation.rulebook import RuleBook, load_rulebook
+from interlock.findings.waivers import EXPIRED, NOT_ALLOWED, STALE, WaiverEntry, apply_waivers, load_waivers
 from inline_policies import CONFLICT
 
 D = datetime.date

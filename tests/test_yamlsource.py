@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from interlock.errors import InputError
-from interlock.yamlsource import MAX_DEPTH, MAX_FILE_BYTES, MAX_NODES, clip, parse_yaml, path_label, read_yaml
+from interlock.read.yamlsource import MAX_DEPTH, MAX_FILE_BYTES, MAX_NODES, clip, parse_yaml, path_label, read_yaml
 
 
 def problems(text: str) -> list[str]:
@@ -170,7 +170,7 @@ def test_merges_cannot_nest_deeper_than_the_limit() -> None:
 
 
 def test_alias_expansion_is_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
-    from interlock import yamlsource
+    from interlock.read import yamlsource
 
     monkeypatch.setattr(yamlsource, "MAX_NODES", 50)
     text = "a: &a [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]\nb: &b [*a, *a, *a, *a, *a, *a]\nc: [*b, *b]\n"
@@ -180,7 +180,7 @@ def test_alias_expansion_is_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_billion_laughs_is_refused_before_anything_is_built(monkeypatch: pytest.MonkeyPatch) -> None:
-    from interlock import yamlsource
+    from interlock.read import yamlsource
 
     lines = ['lol0: &lol0 ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]']
     lines += [f"lol{i}: &lol{i} [{', '.join([f'*lol{i - 1}'] * 9)}]" for i in range(1, 10)]
@@ -199,7 +199,7 @@ def test_billion_laughs_is_refused_before_anything_is_built(monkeypatch: pytest.
 
 def test_a_shared_payout_curve_skips_the_expansion_walk(monkeypatch: pytest.MonkeyPatch) -> None:
     """Real files use an anchor or two; the N * 2**aliases bound clears them without walking the nodes."""
-    from interlock import yamlsource
+    from interlock.read import yamlsource
 
     def walked(*_args: object) -> None:
         raise AssertionError("walked")
@@ -210,7 +210,7 @@ def test_a_shared_payout_curve_skips_the_expansion_walk(monkeypatch: pytest.Monk
 
 
 def test_too_many_values_are_stopped_while_scanning(monkeypatch: pytest.MonkeyPatch) -> None:
-    from interlock import yamlsource
+    from interlock.read import yamlsource
 
     monkeypatch.setattr(yamlsource, "MAX_NODES", 1_000)
     found = problems("a: [" + "1, " * 5_000 + "]\n")
@@ -246,7 +246,7 @@ def test_tab_newline_and_ordinary_unicode_are_fine() -> None:
 
 def test_forbidden_characters_are_looked_for_only_when_possible() -> None:
     """An ASCII file without a backslash cannot hold one: the reader refuses raw control characters."""
-    from interlock.yamlsource import _may_hold_forbidden
+    from interlock.read.yamlsource import _may_hold_forbidden
 
     assert not _may_hold_forbidden("name: Sales\ndescription: plain ASCII, no escapes\n")
     assert not _may_hold_forbidden("name: Caf\u00e9\n")

@@ -16,7 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from interlock.yamlsource import DataPath, SourceIndex, parse_yaml
+from interlock.read.yamlsource import DataPath, SourceIndex, parse_yaml
 
 MERGE = "tag:yaml.org,2002:merge"
 

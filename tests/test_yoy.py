@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from interlock.cli import main
+from interlock.commands.cli import main
 from interlock.errors import UsageError
-from interlock.findings import Location
-from interlock.render import render
-from interlock.yoy import compare, read_json_result
+from interlock.findings.findings import Location
+from interlock.outputs.render import render
+from interlock.findings.yoy import compare, read_json_result
 from sample_run import findings, previous_findings, with_plan
 
 FIXTURE = Path(__file__).parent / "fixtures" / "report_org"

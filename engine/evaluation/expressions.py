@@ -73,7 +73,7 @@ def moves(value: Any) -> str:
 @cache
 def environment() -> ImmutableSandboxedEnvironment:
     env = ImmutableSandboxedEnvironment(undefined=StrictUndefined, autoescape=False, keep_trailing_newline=False)
-    from interlock.money import money_filter
+    from interlock.model.money import money_filter
 
     env.filters.update(percent=percent, number=number, direction=direction, moves=moves, date=date,
                        money=money_filter)

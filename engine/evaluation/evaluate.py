@@ -11,11 +11,11 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from interlock import expressions
-from interlock.adapter import Bindings, DurableEngine, Fact
-from interlock.compiler import CompiledRule, CompileError, fields_read, prefilter, split_alternatives, to_durable
+from interlock.evaluation import expressions
+from interlock.evaluation.adapter import Bindings, DurableEngine, Fact
+from interlock.evaluation.compiler import CompiledRule, CompileError, fields_read, prefilter, split_alternatives, to_durable
 from interlock.errors import InputError
-from interlock.rulebook import Rule
+from interlock.evaluation.rulebook import Rule
 
 
 @dataclass(frozen=True)

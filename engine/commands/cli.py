@@ -26,10 +26,10 @@ from interlock import __version__
 from interlock.errors import EngineError, InputError, InterlockError, Interrupted, UsageError
 
 if TYPE_CHECKING:
-    from interlock.config import Config
-    from interlock.findings import Finding
-    from interlock.render import Outbox
-    from interlock.rulebook import RuleBook
+    from interlock.read.config import Config
+    from interlock.findings.findings import Finding
+    from interlock.outputs.render import Outbox
+    from interlock.evaluation.rulebook import RuleBook
 
 
 #: Exit status of an internal error (a bug), distinct from bad input (2).
@@ -87,7 +87,7 @@ def _exit_status(status: int | None, **_options: object) -> int:
 
 def fails(findings: tuple[Finding, ...] | list[Finding], fail_on: str) -> bool:
     """True when an unwaived finding is at or above the failure threshold."""
-    from interlock.findings import SEVERITY_ORDER
+    from interlock.findings.findings import SEVERITY_ORDER
 
     if fail_on == "never":
         return False
@@ -140,12 +140,12 @@ def _triage(found: Sequence[Finding], config: Config, book: RuleBook, today: dat
     Returns the findings and the notes for standard error. A baseline to write
     is staged in ``outbox``, so it is written only if the whole run succeeds.
     """
-    from interlock.findings import Finding
+    from interlock.findings.findings import Finding
 
     findings = list(found)
     notes: list[str] = []
     if config.waivers is not None:
-        from interlock.waivers import apply_waivers, load_waivers
+        from interlock.findings.waivers import apply_waivers, load_waivers
 
         entries = load_waivers(config.waivers, config.waivers.as_posix(), book)
         non_waivable = {r.id for r in book.rules if not r.waivable}
@@ -154,7 +154,7 @@ def _triage(found: Sequence[Finding], config: Config, book: RuleBook, today: dat
         findings = sorted([*findings, *waiver_notes], key=Finding.sort_key)
     if write_to is None and config.baseline is None:
         return findings, notes
-    from interlock.baseline import (Baseline, apply_baseline, entries_for, load_baseline, vanished_findings,
+    from interlock.findings.baseline import (Baseline, apply_baseline, entries_for, load_baseline, vanished_findings,
                                     write_baseline)
 
     if write_to is not None:
@@ -212,7 +212,7 @@ def _output_options(command: Callable[..., Any]) -> Callable[..., Any]:
 
 def _render_options(config: Config, color: bool | None, quiet: bool, template: Path | None,
                     today: datetime.datetime | None, previous: Any = None) -> Any:
-    from interlock.render import RenderOptions
+    from interlock.outputs.render import RenderOptions
 
     return RenderOptions(color=use_color(color), fail_on=config.fail_on, quiet=quiet, previous=previous,
                          generated=today.date() if today is not None else None, template=template)
@@ -240,9 +240,9 @@ def check(paths: tuple[Path, ...], fmt: str, rule_packs: tuple[Path, ...], selec
     """Lint the policy files in PATHS (default: policies/)."""
     from dataclasses import replace
 
-    from interlock.config import resolve
+    from interlock.read.config import resolve
     from interlock.lint import lint
-    from interlock.render import TEMPLATE, Outbox, Output, parse_output, produce
+    from interlock.outputs.render import TEMPLATE, Outbox, Output, parse_output, produce
 
     targets = _targets(paths)
     config = resolve(targets, config_file=config_file, select=select, ignore=ignore, rule_packs=rule_packs,
@@ -291,9 +291,9 @@ def report(paths: tuple[Path, ...], outputs: tuple[str, ...], fmt: str | None, p
     """
     from dataclasses import replace
 
-    from interlock.config import resolve
+    from interlock.read.config import resolve
     from interlock.lint import lint
-    from interlock.render import TEMPLATE, Output, parse_output, produce
+    from interlock.outputs.render import TEMPLATE, Output, parse_output, produce
 
     targets = _targets(paths)
     config = replace(resolve(targets, config_file=config_file, select=select, ignore=ignore, rule_packs=rule_packs,
@@ -305,7 +305,7 @@ def report(paths: tuple[Path, ...], outputs: tuple[str, ...], fmt: str | None, p
     findings, notes = _triage(result.findings, config, result.book, _today(today), None)
     comparison = None
     if previous is not None:
-        from interlock.yoy import compare, load_previous
+        from interlock.findings.yoy import compare, load_previous
 
         before = load_previous(previous, lambda folder: lint([folder], config).findings)
         comparison = compare(findings, before, previous.as_posix())
@@ -352,11 +352,11 @@ def simulate(paths: tuple[Path, ...], slips: tuple[str, ...], sets: tuple[str, .
     Nothing is written to the policy files: the changes apply to the organization in memory. The output lists
     the findings the change adds, resolves and changes, and the numbers that move (docs/quantitative.md).
     """
-    from interlock import knowledge
-    from interlock.config import resolve
-    from interlock.render import Outbox, parse_output
-    from interlock.rulebook import load_rulebook
-    from interlock.simulate import WhatIf, fails as ripple_fails, render_simulation, simulate as run_simulation
+    from interlock.model import knowledge_base as knowledge
+    from interlock.read.config import resolve
+    from interlock.outputs.render import Outbox, parse_output
+    from interlock.evaluation.rulebook import load_rulebook
+    from interlock.commands.simulate import WhatIf, fails as ripple_fails, render_simulation, simulate as run_simulation
 
     targets = _targets(paths)
     config = resolve(targets, config_file=config_file, select=select, ignore=ignore, rule_packs=rule_packs,
@@ -381,7 +381,7 @@ def simulate(paths: tuple[Path, ...], slips: tuple[str, ...], sets: tuple[str, .
 
 
 def _book(rule_packs: tuple[Path, ...]) -> RuleBook:
-    from interlock.rulebook import load_rulebook
+    from interlock.evaluation.rulebook import load_rulebook
 
     return load_rulebook(rule_packs)
 
@@ -393,7 +393,7 @@ def _book(rule_packs: tuple[Path, ...]) -> RuleBook:
               help="An extra rule pack folder (repeatable).")
 def list_rules(fmt: str, rule_packs: tuple[Path, ...]) -> int:
     """List the check rules: id, name, family, severity and title."""
-    from interlock.render import render_template
+    from interlock.outputs.render import render_template
 
     book = _book(rule_packs)
     if fmt == "json":
@@ -414,7 +414,7 @@ def list_rules(fmt: str, rule_packs: tuple[Path, ...]) -> int:
               help="An extra rule pack folder (repeatable).")
 def explain(rule: str, rule_packs: tuple[Path, ...]) -> int:
     """Explain RULE (id or name): why it matters, examples, how to fix it."""
-    from interlock.render import render_template
+    from interlock.outputs.render import render_template
 
     click.echo(render_template("explain.txt.j2", rule=_book(rule_packs).get(rule)), nl=False)
     return 0
@@ -423,8 +423,8 @@ def explain(rule: str, rule_packs: tuple[Path, ...]) -> int:
 @cli.command("facts")
 def facts_reference() -> int:
     """Print the fact kinds and fields rules can use (Markdown; docs/facts.md)."""
-    from interlock.factkinds import KINDS
-    from interlock.render import render_template
+    from interlock.knowledge.factkinds import KINDS
+    from interlock.outputs.render import render_template
 
     click.echo(render_template("facts.md.j2", kinds=KINDS), nl=False)
     return 0
@@ -436,8 +436,8 @@ def facts_reference() -> int:
               help="Also test the built-in rules (default: only when no folder is given).")
 def test_rules(folders: tuple[Path, ...], builtin: bool | None) -> int:
     """Run every rule's fail and pass examples (FOLDERS: rule packs; default: the built-in rules)."""
-    from interlock.rulebook import load_rulebook
-    from interlock.selftest import missing_examples, run_all
+    from interlock.evaluation.rulebook import load_rulebook
+    from interlock.commands.selftest import missing_examples, run_all
 
     with_builtin = not folders if builtin is None else builtin
     book = load_rulebook(folders, builtin=True)
@@ -475,10 +475,10 @@ def config_command(paths: tuple[Path, ...], show: bool, print_schema: bool, rule
                    waivers: Path | None, baseline: Path | None, today: datetime.datetime | None) -> int:
     """Check the configuration that applies to PATHS (default: policies/, else here); --show prints it."""
     from interlock import resources
-    from interlock.baseline import load_baseline
-    from interlock.config import resolve, show as show_config
-    from interlock.rulebook import load_rulebook
-    from interlock.waivers import load_waivers
+    from interlock.findings.baseline import load_baseline
+    from interlock.read.config import resolve, show as show_config
+    from interlock.evaluation.rulebook import load_rulebook
+    from interlock.findings.waivers import load_waivers
 
     if print_schema:
         click.echo(json.dumps(resources.schema("config"), indent=2, ensure_ascii=False))
@@ -505,7 +505,7 @@ def config_command(paths: tuple[Path, ...], show: bool, print_schema: bool, rule
 @click.argument("directory", type=click.Path(path_type=Path, file_okay=False))
 def init(directory: Path) -> int:
     """Create a small example organization in DIRECTORY that passes `interlock check` and explains the format."""
-    from interlock.scaffold import scaffold
+    from interlock.commands.scaffold import scaffold
 
     for path in scaffold(directory):
         click.echo(f"created {path.as_posix()}")

@@ -13,10 +13,10 @@ from typing import Any
 
 import yaml
 
-from interlock.config import Config
+from interlock.read.config import Config
 from interlock.errors import InputError
-from interlock.findings import Finding
-from interlock.rulebook import Rule, RuleBook
+from interlock.findings.findings import Finding
+from interlock.evaluation.rulebook import Rule, RuleBook
 
 
 @dataclass(frozen=True)

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from decimal import Decimal, DivisionByZero, InvalidOperation
 from typing import Union
 
-from interlock.model import Formula, Location
+from interlock.model.model import Formula, Location
 
 #: Longest expression accepted: formulas are one line of arithmetic, not programs.
 MAX_LENGTH = 1000

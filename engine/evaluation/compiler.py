@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Union
 
-from interlock.adapter import FRAME_SLOTS, gate
+from interlock.evaluation.adapter import FRAME_SLOTS, gate
 
 Scalar = Union[str, int, float, bool]
 

@@ -31,10 +31,10 @@ from interlock.errors import OutputError, UsageError
 if TYPE_CHECKING:
     from jinja2 import Environment
 
-    from interlock.findings import Finding
-    from interlock.model import Organization
-    from interlock.rulebook import RuleBook
-    from interlock.yoy import Comparison
+    from interlock.findings.findings import Finding
+    from interlock.model.model import Organization
+    from interlock.evaluation.rulebook import RuleBook
+    from interlock.findings.yoy import Comparison
 
 #: Every output format, in the order `--help` lists them.
 FORMATS = ("text", "json", "sarif", "junit", "github", "markdown", "html")
@@ -104,7 +104,7 @@ def summarize(findings: Sequence[Finding]) -> Summary:
 
 def failing(finding: Finding, fail_on: str) -> bool:
     """An unwaived finding at or above the failure threshold (`--fail-on`)."""
-    from interlock.findings import SEVERITY_ORDER
+    from interlock.findings.findings import SEVERITY_ORDER
 
     if fail_on == "never" or finding.waiver is not None:
         return False
@@ -204,7 +204,7 @@ def plural(count: int, word: str, suffix: str = "s") -> str:
 
 def _by_file(findings: Sequence[Finding]) -> list[tuple[str, list[Finding]]]:
     """Findings grouped under their primary file, files sorted; organization-wide findings last."""
-    from interlock.findings import Finding
+    from interlock.findings.findings import Finding
 
     groups: dict[str, list[Finding]] = {}
     for finding in findings:
@@ -297,15 +297,15 @@ def render(fmt: str, run: LintRun, options: RenderOptions | None = None) -> str:
     if fmt == "github":
         return render_github(findings, quiet=opts.quiet, fail_on=opts.fail_on)
     if fmt == "sarif":
-        from interlock.sarif import render_sarif
+        from interlock.outputs.sarif import render_sarif
 
         return render_sarif(run)
     if fmt == "junit":
-        from interlock.junit import render_junit
+        from interlock.outputs.junit import render_junit
 
         return render_junit(run, opts.fail_on)
     if fmt in ("markdown", "html", TEMPLATE):
-        from interlock.report import build_report
+        from interlock.outputs.report import build_report
 
         context = build_report(run, previous=opts.previous, generated=opts.generated or generated_date())
         if fmt == TEMPLATE:

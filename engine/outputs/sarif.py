@@ -18,11 +18,11 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from interlock import __version__
-from interlock.findings import Finding, Location
+from interlock.findings.findings import Finding, Location
 
 if TYPE_CHECKING:
-    from interlock.render import LintRun
-    from interlock.rulebook import Rule
+    from interlock.outputs.render import LintRun
+    from interlock.evaluation.rulebook import Rule
 
 SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 FINGERPRINT_KEY = "interlock/v1"

@@ -17,8 +17,8 @@ from typing import TYPE_CHECKING, Any
 
 from interlock import resources
 from interlock.errors import InputError, Problem
-from interlock.model import Formula, Influence, Location, Metric, NonConflict
-from interlock.yamlsource import SourceIndex, parse_yaml, path_label
+from interlock.model.model import Formula, Influence, Location, Metric, NonConflict
+from interlock.read.yamlsource import SourceIndex, parse_yaml, path_label
 
 if TYPE_CHECKING:
     from importlib.resources.abc import Traversable
@@ -179,7 +179,7 @@ _LOADED: list[Knowledge] = []
 
 
 def _load_builtin(cache: bool) -> Knowledge:
-    from interlock.cache import Store, Unstorable, file_parts, key, to_json
+    from interlock.read.cache import Store, Unstorable, file_parts, key, to_json
 
     directory = resources.rules_dir() / "knowledge"
     files = [(f"rules/knowledge/{name}.yaml", directory / f"{name}.yaml") for name in FILES]

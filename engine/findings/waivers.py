@@ -24,11 +24,11 @@ from typing import Any
 
 import jsonschema
 
-from interlock.config import file_schema, schema_problems
+from interlock.read.config import file_schema, schema_problems
 from interlock.errors import InputError, Problem
-from interlock.findings import Finding, Location, Waiver, fingerprint
-from interlock.rulebook import RuleBook
-from interlock.yamlsource import SourceIndex, read_yaml
+from interlock.findings.findings import Finding, Location, Waiver, fingerprint
+from interlock.evaluation.rulebook import RuleBook
+from interlock.read.yamlsource import SourceIndex, read_yaml
 
 #: Reserved ids of the bookkeeping findings (no rule file may use them).
 EXPIRED, STALE, NOT_ALLOWED = "W001", "W002", "W003"

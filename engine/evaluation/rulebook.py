@@ -23,10 +23,11 @@ from typing import TYPE_CHECKING, Any
 
 import jinja2
 
-from interlock import expressions, resources
-from interlock.compiler import CompiledRule, CompileError, compile_when, stratify
+from interlock import resources
+from interlock.evaluation import expressions
+from interlock.evaluation.compiler import CompiledRule, CompileError, compile_when, stratify
 from interlock.errors import InputError, Problem, UsageError
-from interlock.yamlsource import DataPath, SourceIndex, read_yaml
+from interlock.read.yamlsource import DataPath, SourceIndex, read_yaml
 
 if TYPE_CHECKING:  # jsonschema is imported only when a rule file fails the fast verdict
     from jsonschema import ValidationError
@@ -212,7 +213,7 @@ def _builtin_rules(problems: list[Problem], cache: bool) -> tuple[list[Rule], bo
 
     Only a catalog that is valid file by file and as a set is stored, so a broken one is reported on every run.
     """
-    from interlock.cache import Store, file_parts, key
+    from interlock.read.cache import Store, file_parts, key
 
     base = builtin_rule_dir()
     files = [(f"{BUILTIN_PREFIX}/{p.name}", p) for p in sorted(base.glob("*.yaml"))]
@@ -237,7 +238,7 @@ def _builtin_rules(problems: list[Problem], cache: bool) -> tuple[list[Rule], bo
         if rule is not None:
             rules.append(rule)
     if entry_key is not None and len(problems) == found and not _book_problems(rules):
-        from interlock.cache import Unstorable
+        from interlock.read.cache import Unstorable
 
         try:
             sources = {(source, template) for parsed in written for source, template in _stored_sources(parsed[0])}
@@ -261,7 +262,7 @@ def _rules_from_json(stored: Any) -> list[Rule]:
 
 def _rule_to_json(data: Mapping[str, Any], display: str, line: int,
                   places: Mapping[DataPath, tuple[int, int]]) -> dict[str, Any]:
-    from interlock.cache import to_json
+    from interlock.read.cache import to_json
 
     return {"file": display, "line": line, "data": to_json(data),
             "places": [[list(path), at[0], at[1]] for path, at in places.items()]}

@@ -40,17 +40,17 @@ from typing import TYPE_CHECKING, Any
 
 from interlock import __version__
 from interlock.errors import UsageError
-from interlock.findings import Finding, build_findings
-from interlock.loader import load_documents
-from interlock.model import Assumption, Measure, Milestone, Organization, Plan, Target
-from interlock.money import format_money, to_decimal
-from interlock.rulebook import RuleBook, load_rulebook
-from interlock.validate import FIRST_DAY, LAST_DAY, add_months, validate
-from interlock.yamlsource import clip
+from interlock.findings.findings import Finding, build_findings
+from interlock.read.loader import load_documents
+from interlock.model.model import Assumption, Measure, Milestone, Organization, Plan, Target
+from interlock.model.money import format_money, to_decimal
+from interlock.evaluation.rulebook import RuleBook, load_rulebook
+from interlock.model.validate import FIRST_DAY, LAST_DAY, add_months, validate
+from interlock.read.yamlsource import clip
 
 if TYPE_CHECKING:
-    from interlock.config import Config
-    from interlock.facts import Fact
+    from interlock.read.config import Config
+    from interlock.knowledge.facts import Fact
 
 SHIFT = re.compile(r"^([+-])\s*([0-9]+)\s*([dwmqy])$")
 DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
@@ -533,7 +533,7 @@ def attain(org: Organization, spec: str) -> tuple[list[str], float, Change]:
 
 def render_simulation(fmt: str, sim: Simulation, *, color: bool = False, fail_on: str = "error") -> str:
     """The ripple in one output format (text, json, markdown, html, sarif, junit, github)."""
-    from interlock import render
+    from interlock.outputs import render
 
     if fmt == "json":
         return json.dumps(sim.to_json(), indent=2, ensure_ascii=False) + "\n"
@@ -542,7 +542,7 @@ def render_simulation(fmt: str, sim: Simulation, *, color: bool = False, fail_on
         return render.render_template(name, sim=sim, color=color, fail_on=fail_on,
                                       failing=lambda f: render.failing(f, fail_on))
     if fmt == "html":
-        from interlock.yoy import compare
+        from interlock.findings.yoy import compare
 
         comparison = compare(sim.scenario.findings, sim.baseline.findings, sim.label)
         return render.render("html", sim.scenario, render.RenderOptions(fail_on=fail_on, previous=comparison,
@@ -550,7 +550,7 @@ def render_simulation(fmt: str, sim: Simulation, *, color: bool = False, fail_on
     if fmt == "sarif":
         return _sarif(sim)
     if fmt == "junit":
-        from interlock.junit import render_junit
+        from interlock.outputs.junit import render_junit
 
         ripple = replace(sim.scenario, findings=tuple([*sim.added, *(after for _b, after in sim.changed)]))
         return render_junit(ripple, fail_on)
@@ -564,7 +564,7 @@ def render_simulation(fmt: str, sim: Simulation, *, color: bool = False, fail_on
 
 def _sarif(sim: Simulation) -> str:
     """The scenario's findings with SARIF baselineState (new, updated, unchanged), resolved ones as absent."""
-    from interlock.sarif import FINGERPRINT_KEY, sarif_log
+    from interlock.outputs.sarif import FINGERPRINT_KEY, sarif_log
 
     states = {f.fingerprint: "new" for f in sim.added}
     states.update({a.fingerprint: "updated" for _b, a in sim.changed})
@@ -580,7 +580,7 @@ def _sarif(sim: Simulation) -> str:
 
 def fails(sim: Simulation, fail_on: str) -> bool:
     """The what-if adds a finding at or above the failure threshold, or raises one to it."""
-    from interlock.render import failing
+    from interlock.outputs.render import failing
 
     return (any(failing(f, fail_on) for f in sim.added)
             or any(failing(a, fail_on) and not failing(b, fail_on) for b, a in sim.changed))

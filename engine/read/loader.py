@@ -20,7 +20,7 @@ from pathlib import Path, PurePath
 from typing import Any
 
 from interlock.errors import InputError, Problem, UsageError
-from interlock.yamlsource import SourceIndex, read_yaml
+from interlock.read.yamlsource import SourceIndex, read_yaml
 
 SUFFIXES = (".yml", ".yaml")
 #: Configuration files belong to the configuration loader, not to the organization.

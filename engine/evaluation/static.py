@@ -28,12 +28,12 @@ import json
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from typing import Any
 
-from interlock.adapter import RESERVED_FIELDS, Fact
-from interlock.cache import Store, key
-from interlock.compiler import Arith, CompiledRule, Pattern, Ref, Same, prefilter
-from interlock.evaluate import Evaluator, Match
+from interlock.evaluation.adapter import RESERVED_FIELDS, Fact
+from interlock.read.cache import Store, key
+from interlock.evaluation.compiler import Arith, CompiledRule, Pattern, Ref, Same, prefilter
+from interlock.evaluation.evaluate import Evaluator, Match
 from dataclasses import dataclass
-from interlock.rulebook import Rule
+from interlock.evaluation.rulebook import Rule
 
 #: The kinds of fact only the knowledge base (built in, plus an organization's additions) supplies (facts._catalog).
 KNOWLEDGE_KINDS = frozenset({"metric", "quality_pair", "influence", "non_conflict"})

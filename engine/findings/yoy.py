@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from interlock.errors import UsageError
-from interlock.findings import Finding, Location, Waiver
+from interlock.findings.findings import Finding, Location, Waiver
 
 
 @dataclass(frozen=True)

@@ -15,12 +15,12 @@ from dataclasses import dataclass, fields
 from typing import TYPE_CHECKING, Any
 
 from interlock import __version__
-from interlock.findings import SEVERITY_ORDER, Finding, Waiver, is_causal_path
+from interlock.findings.findings import SEVERITY_ORDER, Finding, Waiver, is_causal_path
 
 if TYPE_CHECKING:
-    from interlock.model import Organization
-    from interlock.render import LintRun
-    from interlock.yoy import Comparison
+    from interlock.model.model import Organization
+    from interlock.outputs.render import LintRun
+    from interlock.findings.yoy import Comparison
 
 SEVERITIES = ("error", "warning", "info")
 FAMILIES = ("vertical", "cross-functional", "temporal", "quantitative", "hygiene")
@@ -385,7 +385,7 @@ def sentence(text: str) -> str:
 
 
 def _view(finding: Finding, names: _Names, previous: Comparison | None = None) -> FindingView:
-    from interlock.sarif import location_labels  # the labels SARIF uses; the SARIF writer itself is not needed
+    from interlock.outputs.sarif import location_labels  # the labels SARIF uses; the SARIF writer itself is not needed
 
     labels = location_labels(finding)
     status = previous.status(finding.fingerprint) if previous else None

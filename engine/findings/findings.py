@@ -21,11 +21,11 @@ from typing import Any
 
 from jinja2.runtime import Undefined
 
-from interlock import expressions
+from interlock.evaluation import expressions
 from interlock.errors import InputError, Problem
-from interlock.evaluate import Match
-from interlock.model import Location
-from interlock.rulebook import Rule, RuleBook
+from interlock.evaluation.evaluate import Match
+from interlock.model.model import Location
+from interlock.evaluation.rulebook import Rule, RuleBook
 
 SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
 

@@ -26,8 +26,8 @@ from interlock.errors import InputError, Problem, UsageError
 if TYPE_CHECKING:
     import jsonschema
 
-    from interlock.rulebook import RuleBook
-    from interlock.yamlsource import DataPath, SourceIndex
+    from interlock.evaluation.rulebook import RuleBook
+    from interlock.read.yamlsource import DataPath, SourceIndex
 
 FAIL_ON = ("error", "warning", "info", "never")
 #: Looked for in this order in each directory, from the checked path up to the root.
@@ -95,7 +95,7 @@ class Config:
         together, each at its file:line:col; a bad command-line value is a
         usage error on its own.
         """
-        from interlock.rulebook import FAMILIES, SEVERITIES
+        from interlock.evaluation.rulebook import FAMILIES, SEVERITIES
 
         problems: list[Problem] = []
 
@@ -198,7 +198,7 @@ def load_config(path: Path) -> Config:
     """Read and validate one configuration file; paths in it are relative to the file."""
     import jsonschema
 
-    from interlock.yamlsource import read_yaml
+    from interlock.read.yamlsource import read_yaml
 
     display = shown(path)
     data, index = read_yaml(path, display)
@@ -248,7 +248,7 @@ def resolve(paths: Sequence[Path], *, config_file: Path | None = None, select: S
 
 def _cache_allowed(paths: Sequence[Path]) -> bool:
     """The cache is off (INTERLOCK_NO_CACHE), or lies inside a checked folder, where nothing is written."""
-    from interlock.cache import Store
+    from interlock.read.cache import Store
 
     return Store.open().outside(paths).enabled
 

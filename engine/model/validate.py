@@ -21,10 +21,11 @@ from decimal import Decimal
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
-from interlock import knowledge, resources
+from interlock import resources
+from interlock.model import knowledge_base as knowledge
 from interlock.errors import InputError, Problem
-from interlock.loader import Document
-from interlock.model import (
+from interlock.read.loader import Document
+from interlock.model.model import (
     Assumption,
     Clawback,
     CurvePoint,
@@ -49,7 +50,7 @@ from interlock.model import (
     Spend,
     Target,
 )
-from interlock.yamlsource import DataPath, clip, path_label
+from interlock.read.yamlsource import DataPath, clip, path_label
 
 if TYPE_CHECKING:  # jsonschema is imported only when a document fails the fast verdict
     from jsonschema import ValidationError
@@ -703,7 +704,7 @@ class _Builder:
     def own_formulas(self) -> list[Formula]:
         checked = [(node, self.formula_names(node)) for _, node in self.identified("formula", "formulas")]
         own = [knowledge.formula_from(node.data, node.at) for node, ok in checked if ok and self.valid(node)]
-        from interlock.formulas import formula_problems  # cycles, and two of the organization's formulas for one output
+        from interlock.model.formulas import formula_problems  # cycles, and two of the organization's formulas for one output
 
         for at, message in formula_problems(self.catalog.extended(formulas=own).formulas, self.catalog.canonical):
             self.problem(at, message)

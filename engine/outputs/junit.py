@@ -13,11 +13,11 @@ import xml.etree.ElementTree as ET
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from interlock.findings import Finding
-from interlock.render import failing
+from interlock.findings.findings import Finding
+from interlock.outputs.render import failing
 
 if TYPE_CHECKING:
-    from interlock.render import LintRun
+    from interlock.outputs.render import LintRun
 
 ORGANIZATION = "(organization)"
 

@@ -20,7 +20,7 @@ import re
 from collections.abc import Iterator
 from decimal import Decimal
 
-from interlock.model import Department, Location, Measure, Organization, Plan
+from interlock.model.model import Department, Location, Measure, Organization, Plan
 
 FactValue = str | int | float | bool
 Fact = dict[str, FactValue]

@@ -19,14 +19,14 @@ from typing import TYPE_CHECKING
 import jsonschema
 import yaml
 
-from interlock.config import file_schema
+from interlock.read.config import file_schema
 from interlock.errors import InputError, Problem
-from interlock.findings import Finding, fingerprint
-from interlock.model import Location
-from interlock.yamlsource import read_yaml
+from interlock.findings.findings import Finding, fingerprint
+from interlock.model.model import Location
+from interlock.read.yamlsource import read_yaml
 
 if TYPE_CHECKING:
-    from interlock.render import Outbox
+    from interlock.outputs.render import Outbox
 
 GONE = "W004"
 VERSION = 1
@@ -91,7 +91,7 @@ def write_baseline(findings: Iterable[Finding], path: Path, outbox: Outbox | Non
 
     With ``outbox`` the file is only staged, to be committed with the run's other outputs.
     """
-    from interlock.render import write_atomic
+    from interlock.outputs.render import write_atomic
 
     findings = list(findings)
     if outbox is None:

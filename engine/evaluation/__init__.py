@@ -1,0 +1,1 @@
+"""Evaluation: rules read, compiled for durable-rules and run over the facts."""
