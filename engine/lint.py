@@ -1,6 +1,6 @@
-"""The pipeline, in order: load -> validate -> facts -> evaluate -> findings.
+"""The pipeline, in order: read -> model -> knowledge (facts) -> evaluation -> findings.
 
-Rendering is the caller's business (cli.py); this module returns data.
+The one place that runs the stages; rendering is the caller's business (commands/cli.py).
 """
 from __future__ import annotations
 
@@ -78,7 +78,7 @@ def evaluator(book: RuleBook, config: Config, store: Store | None = None) -> Eva
 def lint(paths: Sequence[Path], config: Config, book: RuleBook | None = None) -> LintResult:
     """Lint the policy files under ``paths``; the cache (``config.cache``) is never one of their folders."""
     store = Store.open(config.cache).outside(paths)
-    with _long_lived_objects():
+    with long_lived_objects():
         book = book or load_rulebook(config.rule_packs, cache=store.enabled)
         config.validate(book)
         documents = load_documents(list(paths))
@@ -86,20 +86,34 @@ def lint(paths: Sequence[Path], config: Config, book: RuleBook | None = None) ->
         organization = validate(documents, cache=store.enabled)
         files = tuple(d.path for d in documents)
         del documents  # the parsed files and their line maps: the model keeps the locations it needs
-        rules = evaluator(book, config, store)
-        # Facts no rule can use (payout curves and costs are for the reports) are dropped before
-        # the run: the engine's run is the peak of a check's memory.
-        facts = [fact for fact in facts_of(organization) if rules.needs(fact)]
-        gc.freeze()
-        matches, derived = rules.run(facts)
-        del facts
-        findings = build_findings(matches, book, config.rule_options(book), config.severities(book),
-                                  names(organization))
+        findings, derived, _facts = check_organization(organization, config, book, store)
     return LintResult(tuple(findings), organization, files, book, tuple(derived))
 
 
+def check_organization(org: Organization, config: Config, book: RuleBook, store: Store | None = None, *,
+                       attainment: Mapping[str, float] | None = None, keep_facts: bool = False,
+                       ) -> tuple[list[Finding], list[dict[str, object]], tuple[Fact, ...]]:
+    """facts -> evaluate -> findings for an organization already validated (a what-if changes it first).
+
+    Run inside ``long_lived_objects()``. Returns the findings, the derived facts and, with
+    ``keep_facts``, every fact (a what-if compares the numbers of two runs).
+    """
+    rules = evaluator(book, config, store)
+    every = facts_of(org, attainment)
+    kept = tuple(every) if keep_facts else ()
+    # Facts no rule can use (payout curves and costs are for the reports) are dropped before
+    # the run: the engine's run is the peak of a check's memory.
+    facts = [fact for fact in every if rules.needs(fact)]
+    del every
+    gc.freeze()
+    matches, derived = rules.run(facts)
+    del facts
+    findings = build_findings(matches, book, config.rule_options(book), config.severities(book), names(org))
+    return findings, derived, kept
+
+
 @contextmanager
-def _long_lived_objects() -> Iterator[None]:
+def long_lived_objects() -> Iterator[None]:
     """A run builds millions of objects that live until it ends. The cyclic collector would
     rescan them all again and again (time growing faster than the organization), so the model
     and its facts are frozen out of its sight once built (``gc.freeze``); young garbage is still

@@ -66,8 +66,8 @@ def test_a_bad_baseline_is_an_input_error(tmp_path: Path) -> None:
     with pytest.raises(InputError) as exc:
         load_baseline(path, "baseline.yml")
     assert exc.value.lines() == [
-        "baseline.yml:1:10: version: 1 was expected",
-        "baseline.yml:3:19: findings.0.fingerprint: 'nothex' does not match '^[0-9a-f]{16}$'",
+        "baseline.yml:1:10: version: expected 1, got 2",
+        "baseline.yml:3:19: findings[0].fingerprint: 'nothex' is not in the expected form (the pattern ^[0-9a-f]{16}$)",
     ]
     with pytest.raises(InputError, match="baseline file not found"):
         load_baseline(tmp_path / "missing.yml")

@@ -10,8 +10,8 @@ import yaml
 
 from interlock import resources
 from interlock.commands.cli import main
-from interlock.read.config import (COMMAND_LINE, DEFAULT, Config, discover, file_schema, load_config, resolve,
-                              show)
+from interlock.commands.config_view import show
+from interlock.read.config import COMMAND_LINE, DEFAULT, Config, discover, file_schema, load_config, resolve
 from interlock.errors import InputError, UsageError
 from interlock.evaluation.rulebook import RuleBook, load_rulebook
 
@@ -126,9 +126,9 @@ options:
     with pytest.raises(InputError) as exc:
         load_config(path)
     assert problems(exc) == [
-        "interlock.yml:2:1: unknown key 'fail_on'; did you mean 'fail-on'?",
+        "interlock.yml:2:1: unknown key 'fail_on' (did you mean 'fail-on'?)",
         "interlock.yml:4:8: severity.V03: 'fatal' is not one of error, warning, info",
-        "interlock.yml:6:21: options.V03.min_weight: [1] is not of type 'number', 'integer', 'boolean', 'string'",
+        "interlock.yml:6:21: options.V03.min_weight: expected a number, true or false, or text, got a list",
     ]
 
 

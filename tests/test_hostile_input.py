@@ -25,7 +25,7 @@ from pathlib import Path
 import pytest
 
 from interlock.commands.cli import main
-from interlock.model.validate import FIRST_DAY, LAST_DAY
+from interlock.read.values import FIRST_DAY, LAST_DAY
 from interlock.read.yamlsource import MAX_DEPTH, MAX_FILE_BYTES, MAX_NODES
 from inline_policies import CLEAN
 

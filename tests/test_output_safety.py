@@ -1,7 +1,7 @@
 """Output safety: files are written whole or not at all, only where asked, and policy files are never touched.
 
 Every writer (the -o outputs of check, report and simulate, baselines, init)
-goes through render.Outbox: a temporary file beside the target, renamed once
+goes through files.Outbox: a temporary file beside the target, renamed once
 everything is rendered and staged. These tests break runs at every stage and
 check that no target is half-written or replaced, no temporary file or new
 folder is left behind, and the policy files keep their bytes and mtimes.
@@ -20,10 +20,11 @@ from pathlib import Path
 
 import pytest
 
+import interlock.files
 import interlock.outputs.render
 from interlock.commands.cli import main
 from interlock.errors import UsageError
-from interlock.outputs.render import Outbox
+from interlock.files import Outbox
 from interlock.commands.scaffold import FILES
 
 from inline_policies import CONFLICT
@@ -63,7 +64,7 @@ def fail_on_call(monkeypatch: pytest.MonkeyPatch, name: str, call: int, error: B
             raise error
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(interlock.outputs.render.os, name, flaky)
+    monkeypatch.setattr(interlock.files.os, name, flaky)
 
 
 # -- a failure after writing began leaves every target as it was, and nothing else ---------------------
@@ -194,7 +195,7 @@ def test_permission_denied_is_one_line_naming_the_path(monkeypatch: pytest.Monke
     def refuse(*_args: object, **_kwargs: object) -> tuple[int, str]:
         raise PermissionError(errno.EACCES, "Permission denied")
 
-    monkeypatch.setattr(interlock.outputs.render.tempfile, "mkstemp", refuse)
+    monkeypatch.setattr(interlock.files.tempfile, "mkstemp", refuse)
     code, out, err = run(["check", "org", "-o", "out/r.json"], capsys)
     assert (code, out, err) == (2, "", "interlock: cannot write out/r.json: Permission denied\n")
     assert listing(Path("out")) == []
@@ -204,11 +205,11 @@ def test_a_replaced_file_keeps_its_permissions_and_a_new_one_follows_the_umask(t
     kept = tmp_path / "kept.json"
     kept.write_text(OLD)
     kept.chmod(0o600)
-    interlock.outputs.render.write_atomic(kept, "new\n")
+    interlock.files.write_atomic(kept, "new\n")
     assert kept.read_text() == "new\n" and stat.S_IMODE(kept.stat().st_mode) == 0o600
     mask = os.umask(0o027)
     try:
-        interlock.outputs.render.write_atomic(tmp_path / "fresh.json", "x\n")
+        interlock.files.write_atomic(tmp_path / "fresh.json", "x\n")
     finally:
         os.umask(mask)
     assert stat.S_IMODE((tmp_path / "fresh.json").stat().st_mode) == 0o640
@@ -238,7 +239,7 @@ def test_init_never_overwrites_a_file_that_appears_meanwhile(monkeypatch: pytest
             Path(target).write_text("theirs\n")
         real(source, target)
 
-    monkeypatch.setattr(interlock.outputs.render.os, "link", racing)
+    monkeypatch.setattr(interlock.files.os, "link", racing)
     code, _, err = run(["init", "acme"], capsys)
     third = FILES[2][0]
     assert code == 2 and err == f"interlock: acme/{third} already exists; nothing was written\n"
@@ -251,7 +252,7 @@ def test_init_without_hard_links_still_refuses_to_overwrite(monkeypatch: pytest.
     def unsupported(*_args: object) -> None:
         raise OSError(errno.EPERM, "Operation not permitted")
 
-    monkeypatch.setattr(interlock.outputs.render.os, "link", unsupported)
+    monkeypatch.setattr(interlock.files.os, "link", unsupported)
     assert run(["init", "acme"], capsys)[0] == 0
     assert listing(Path("acme")) == sorted(name for name, _ in FILES)
     assert run(["check", "acme"], capsys)[0] == 0

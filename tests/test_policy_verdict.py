@@ -1,4 +1,4 @@
-"""The percent-aware fast verdict (validate.fast_valid): jsonschema-rs with the policy language's extensions.
+"""The percent-aware fast verdict (policy_schema.fast_valid): jsonschema-rs with the policy language's extensions.
 
 Policies write percentages as text ('40%'), which the policy validator's minimum and maximum read
 as numbers; standard JSON Schema ignores them, so documents holding percent text used to go to
@@ -17,7 +17,7 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from interlock.model import validate as policy
+from interlock.read import policy_schema as policy
 from interlock.read.loader import load_documents
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -12,8 +12,10 @@ import pytest
 from interlock.commands.cli import main
 from interlock.errors import UsageError
 from interlock.findings.findings import Finding
+from interlock.files import write_atomic
 from interlock.outputs.render import (FORMATS, Output, RenderOptions, md_escape, parse_output, render, render_github,
-                              render_text, summarize, write_atomic)
+                                      render_text)
+from interlock.findings.run import summarize
 from sample_run import sample_run
 
 FIXTURE = Path(__file__).parent / "fixtures" / "report_org"

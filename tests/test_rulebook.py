@@ -21,7 +21,8 @@ from hypothesis import strategies as st
 from interlock import resources
 from interlock.commands.cli import cli, main
 from interlock.errors import InputError, UsageError
-from interlock.evaluation.rulebook import FAMILIES, RuleBook, load_rulebook
+from interlock.evaluation.rulebook import RuleBook, load_rulebook
+from interlock.read.config import FAMILIES
 from interlock.read.yamlsource import parse_yaml
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -305,11 +306,11 @@ def test_a_valid_pack_is_loaded_without_running_jsonschema(tmp_path: Path) -> No
     assert check.validator.schema is resources.schema("rule")
 
 
-def test_an_invalid_pack_still_gets_jsonschemas_messages(tmp_path: Path) -> None:
+def test_an_invalid_pack_gets_located_messages_in_interlocks_words(tmp_path: Path) -> None:
     (tmp_path / "ACME01.yaml").write_text(PACK_RULE.replace("severity: warning", "severity: loud"), encoding="utf-8")
     with pytest.raises(InputError) as caught:
         load_rulebook([tmp_path])
-    assert any("severity: 'loud' is not one of ['error', 'warning', 'info']" in line for line in caught.value.lines())
+    assert caught.value.lines() == [f"{tmp_path}/ACME01.yaml:4:11: severity: 'loud' is not one of error, warning, info"]
 
 
 # --- the fast verdict (jsonschema-rs) against jsonschema, keyword by keyword ----------------------

@@ -13,7 +13,7 @@ from jsonschema import Draft202012Validator
 
 from interlock import resources
 from interlock.commands.cli import cli, main
-from interlock.model.validate import json_view
+from interlock.read.policy_schema import json_view
 from interlock.read.yamlsource import read_yaml
 
 ROOT = Path(__file__).parent.parent

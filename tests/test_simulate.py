@@ -176,7 +176,7 @@ def test_shifts(value: str, expected: str) -> None:
     ("+971y", "2999-03-31"), ("-128y", "1900-03-31"), ("2999-12-31", "2999-12-31"), ("1900-01-01", "1900-01-01"),
 ])
 def test_shifts_to_the_edges_of_the_calendar(value: str, expected: str) -> None:
-    """Policies hold dates from 1900 to 2999 (validate.FIRST_DAY, LAST_DAY); a slip may go as far."""
+    """Policies hold dates from 1900 to 2999 (values.FIRST_DAY, LAST_DAY); a slip may go as far."""
     import datetime
 
     assert parse_shift("x", value, datetime.date(2028, 3, 31)).isoformat() == expected

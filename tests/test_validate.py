@@ -20,7 +20,9 @@ from hypothesis import strategies as st
 from interlock.errors import InputError
 from interlock.read.loader import Document, load_documents
 from interlock.model.model import Location, Organization
-from interlock.model.validate import parse_percent, period_range, validate
+from interlock.model.periods import period_range
+from interlock.model.validate import validate
+from interlock.read.values import parse_percent
 from interlock.read.yamlsource import parse_yaml
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -99,7 +101,8 @@ def test_unknown_key_in_an_item_is_located_at_the_key() -> None:
 
 def test_unknown_key_without_a_close_match() -> None:
     assert problems(a="organization: {name: X, colour: blue}\n") == [
-        "policies/a.yml:1:25: organization: unknown key 'colour'"
+        "policies/a.yml:1:25: organization: unknown key 'colour' (known keys: base_revenue, currency,"
+        " description, fiscal_year, fiscal_year_start, incentive_budget, name)"
     ]
 
 
@@ -742,7 +745,7 @@ def test_any_mutation_of_a_valid_policy_validates_or_raises_input_error(data: st
 # -- the fast verdict (jsonschema-rs) never passes what the policy validator refuses ---------------
 
 def _policy_views() -> list[Any]:
-    from interlock.model.validate import json_view
+    from interlock.read.policy_schema import json_view
 
     root = Path(__file__).resolve().parent.parent
     folders = [root / "policies", root / "tests" / "fixtures" / "aligned_org", FIXTURES / "policy_minimal"]
@@ -755,7 +758,7 @@ POLICY_VIEWS = _policy_views()
 @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.data())
 def test_fast_verdict_agrees_with_the_policy_validator(data: st.DataObject) -> None:
-    from interlock.model import validate as policy
+    from interlock.read import policy_schema as policy
 
     view = data.draw(st.sampled_from(POLICY_VIEWS))
     paths = _paths(view)[1:]
@@ -771,7 +774,7 @@ def test_fast_verdict_agrees_with_the_policy_validator(data: st.DataObject) -> N
 
 
 def test_percent_text_and_non_finite_numbers_take_the_exact_path() -> None:
-    from interlock.model.validate import standard
+    from interlock.read.policy_schema import standard
 
     assert standard({"a": [1, 0.5, "text", None, True, {"b": "2027-01-01"}]})
     assert not standard({"weight": "40%"}) and not standard([float("nan")]) and not standard({"n": 10 ** 400})

@@ -216,14 +216,15 @@ waivers:
     with pytest.raises(InputError) as exc:
         load_waivers(path, "w.yml", book)
     assert exc.value.lines() == [
-        "w.yml:2:5: waivers.0: 'owner' is a required property",
-        "w.yml:3:20: waivers.0.justification: must not be empty",
-        "w.yml:4:14: waivers.0.expires: '2026-13-01' is not a date",
-        "w.yml:5:5: waivers.1: a waiver names its finding: `fingerprint`, or `rule` with `departments` and/or `objectives`",
-        "w.yml:8:14: waivers.1.expires: '2026-02-30' is not a date",
-        "w.yml:9:5: waivers.2: `departments` and `objectives` select findings of a `rule`: name the rule too",
-        "w.yml:13:11: waivers.3.rule: unknown rule 'V99' (see `interlock rules`)",
-        "w.yml:18:5: waivers.3: unknown key 'until' (known keys: fingerprint, rule, departments, objectives, justification, owner, expires, approved_by)",
+        "w.yml:2:5: waivers[0]: missing required key 'owner'",
+        "w.yml:3:20: waivers[0].justification: must not be empty",
+        "w.yml:4:14: waivers[0].expires: '2026-13-01' is not a date",
+        "w.yml:5:5: waivers[1]: a waiver names its finding: `fingerprint`, or `rule` with `departments` and/or `objectives`",
+        "w.yml:8:14: waivers[1].expires: '2026-02-30' is not a date",
+        "w.yml:9:5: waivers[2]: `departments` and `objectives` select findings of a `rule`: name the rule too",
+        "w.yml:13:11: waivers[3].rule: unknown rule 'V99' (see `interlock rules`)",
+        "w.yml:18:5: waivers[3]: unknown key 'until' (known keys: fingerprint, rule, departments, objectives, justification, owner, expires,"
+        " approved_by)",
     ]
 
 

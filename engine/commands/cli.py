@@ -28,7 +28,7 @@ from interlock.errors import EngineError, InputError, InterlockError, Interrupte
 if TYPE_CHECKING:
     from interlock.read.config import Config
     from interlock.findings.findings import Finding
-    from interlock.outputs.render import Outbox
+    from interlock.files import Outbox
     from interlock.evaluation.rulebook import RuleBook
 
 
@@ -242,7 +242,8 @@ def check(paths: tuple[Path, ...], fmt: str, rule_packs: tuple[Path, ...], selec
 
     from interlock.read.config import resolve
     from interlock.lint import lint
-    from interlock.outputs.render import TEMPLATE, Outbox, Output, parse_output, produce
+    from interlock.files import Outbox
+    from interlock.outputs.render import TEMPLATE, Output, parse_output, produce
 
     targets = _targets(paths)
     config = resolve(targets, config_file=config_file, select=select, ignore=ignore, rule_packs=rule_packs,
@@ -354,7 +355,8 @@ def simulate(paths: tuple[Path, ...], slips: tuple[str, ...], sets: tuple[str, .
     """
     from interlock.model import knowledge_base as knowledge
     from interlock.read.config import resolve
-    from interlock.outputs.render import Outbox, parse_output
+    from interlock.files import Outbox
+    from interlock.outputs.render import parse_output
     from interlock.evaluation.rulebook import load_rulebook
     from interlock.commands.simulate import WhatIf, fails as ripple_fails, render_simulation, simulate as run_simulation
 
@@ -476,7 +478,8 @@ def config_command(paths: tuple[Path, ...], show: bool, print_schema: bool, rule
     """Check the configuration that applies to PATHS (default: policies/, else here); --show prints it."""
     from interlock import resources
     from interlock.findings.baseline import load_baseline
-    from interlock.read.config import resolve, show as show_config
+    from interlock.commands.config_view import show as show_config
+    from interlock.read.config import resolve
     from interlock.evaluation.rulebook import load_rulebook
     from interlock.findings.waivers import load_waivers
 

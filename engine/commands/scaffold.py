@@ -203,7 +203,7 @@ def scaffold(directory: Path) -> list[Path]:
             raise UsageError(f"{directory.as_posix()} already holds YAML files ({shown}) that "
                              f"`interlock check {directory.as_posix()}` would read with the new ones; "
                              "nothing was written (choose a new or empty directory)")
-    from interlock.outputs.render import Outbox
+    from interlock.files import Outbox
 
     with Outbox() as outbox:  # all five files or none, each whole, and never over a file that appeared meanwhile
         for path, (_, text) in zip(targets, FILES):

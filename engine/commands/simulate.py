@@ -40,12 +40,14 @@ from typing import TYPE_CHECKING, Any
 
 from interlock import __version__
 from interlock.errors import UsageError
-from interlock.findings.findings import Finding, build_findings
+from interlock.findings.findings import Finding
 from interlock.read.loader import load_documents
 from interlock.model.model import Assumption, Measure, Milestone, Organization, Plan, Target
 from interlock.model.money import format_money, to_decimal
 from interlock.evaluation.rulebook import RuleBook, load_rulebook
-from interlock.model.validate import FIRST_DAY, LAST_DAY, add_months, validate
+from interlock.model.periods import add_months
+from interlock.model.validate import validate
+from interlock.read.values import FIRST_DAY, LAST_DAY
 from interlock.read.yamlsource import clip
 
 if TYPE_CHECKING:
@@ -168,13 +170,11 @@ class Simulation:
 
 def lint_organization(org: Organization, config: Config, book: RuleBook, files: Sequence[str],
                       attainment: Mapping[str, float] | None = None) -> Run:
-    """facts -> evaluate -> findings for an organization already validated (and perhaps changed)."""
-    from interlock.lint import evaluator, facts_of, names
+    """One side of a what-if: the lint pipeline's tail on an organization already validated."""
+    from interlock.lint import check_organization
 
-    facts = facts_of(org, attainment)
-    matches, derived = evaluator(book, config).run(facts)
-    findings = build_findings(matches, book, config.rule_options(book), config.severities(book), names(org))
-    return Run(tuple(findings), org, tuple(files), book, tuple(derived), tuple(facts))
+    findings, derived, facts = check_organization(org, config, book, attainment=attainment, keep_facts=True)
+    return Run(tuple(findings), org, tuple(files), book, tuple(derived), facts)
 
 
 def simulate(paths: Sequence[Path], config: Config, whatif: WhatIf, book: RuleBook | None = None) -> Simulation:
@@ -183,12 +183,15 @@ def simulate(paths: Sequence[Path], config: Config, whatif: WhatIf, book: RuleBo
         raise UsageError("nothing to simulate: give --slip, --set, --assume or --attainment")
     book = book or load_rulebook(config.rule_packs)
     config.validate(book)
+    from interlock.lint import long_lived_objects
+
     documents = load_documents(list(paths))
     organization = validate(documents)
     files = tuple(d.path for d in documents)
     changed_org, changes, attainment = apply(organization, whatif)
-    baseline = lint_organization(organization, config, book, files)
-    scenario = lint_organization(changed_org, config, book, files, attainment)
+    with long_lived_objects():
+        baseline = lint_organization(organization, config, book, files)
+        scenario = lint_organization(changed_org, config, book, files, attainment)
     return diff(baseline, scenario, tuple(changes))
 
 
@@ -305,7 +308,7 @@ def parse_shift(spec: str, value: str, start: datetime.date) -> datetime.date:
 
 
 def _in_calendar(option: str, spec: str, day: datetime.date) -> datetime.date:
-    """``day`` if a policy could hold it (validate.FIRST_DAY..LAST_DAY), else a usage error saying so."""
+    """``day`` if a policy could hold it (values.FIRST_DAY..LAST_DAY), else a usage error saying so."""
     if not FIRST_DAY <= day <= LAST_DAY:
         raise UsageError(f"--{option} {spec}: {day.isoformat()} is outside the years {FIRST_DAY.year} to {LAST_DAY.year}")
     return day
@@ -533,6 +536,7 @@ def attain(org: Organization, spec: str) -> tuple[list[str], float, Change]:
 
 def render_simulation(fmt: str, sim: Simulation, *, color: bool = False, fail_on: str = "error") -> str:
     """The ripple in one output format (text, json, markdown, html, sarif, junit, github)."""
+    from interlock.findings.run import failing
     from interlock.outputs import render
 
     if fmt == "json":
@@ -540,7 +544,7 @@ def render_simulation(fmt: str, sim: Simulation, *, color: bool = False, fail_on
     if fmt in ("text", "markdown"):
         name = "simulate.txt.j2" if fmt == "text" else "simulate.md.j2"
         return render.render_template(name, sim=sim, color=color, fail_on=fail_on,
-                                      failing=lambda f: render.failing(f, fail_on))
+                                      failing=lambda f: failing(f, fail_on))
     if fmt == "html":
         from interlock.findings.yoy import compare
 
@@ -580,7 +584,7 @@ def _sarif(sim: Simulation) -> str:
 
 def fails(sim: Simulation, fail_on: str) -> bool:
     """The what-if adds a finding at or above the failure threshold, or raises one to it."""
-    from interlock.outputs.render import failing
+    from interlock.findings.run import failing
 
     return (any(failing(f, fail_on) for f in sim.added)
             or any(failing(a, fail_on) and not failing(b, fail_on) for b, a in sim.changed))

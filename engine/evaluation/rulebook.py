@@ -13,7 +13,6 @@ fails when a finding is built is reported at its key (``findings.py``).
 """
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -27,13 +26,12 @@ from interlock import resources
 from interlock.evaluation import expressions
 from interlock.evaluation.compiler import CompiledRule, CompileError, compile_when, stratify
 from interlock.errors import InputError, Problem, UsageError
+from interlock.read.schema_messages import problems_at
 from interlock.read.yamlsource import DataPath, SourceIndex, read_yaml
 
 if TYPE_CHECKING:  # jsonschema is imported only when a rule file fails the fast verdict
-    from jsonschema import ValidationError
+    pass
 
-FAMILIES = ("vertical", "cross-functional", "temporal", "quantitative", "hygiene")
-SEVERITIES = ("error", "warning", "info")
 BUILTIN_PREFIX = "rules/catalog"
 _PLAIN_KEY = re.compile(r"[\w$-]+")
 
@@ -279,15 +277,10 @@ def _load_rule(path: Path, display: str, problems: list[Problem], *, builtin: bo
     # built once per process; a valid file costs the compiled verdict only, an invalid one gets jsonschema's errors
     errors = sorted(resources.schema_check("rule").iter_errors(data), key=lambda e: list(map(str, e.absolute_path)))
     for error in errors:
-        at = tuple(error.absolute_path)
-        if error.validator == "additionalProperties" and isinstance(error.instance, dict):
-            allowed = set(error.schema.get("properties", {}))
-            for key in sorted(k for k in error.instance if k not in allowed):
-                line, col = index.locate_key((*at, key))
-                problems.append(Problem(display, line, col, f"{_where(at)}unknown key {key!r}{_suggest(key, allowed)}"))
-            continue
-        line, col = index.locate(at)
-        problems.append(Problem(display, line, col, f"{_where(at)}{_schema_message(error)}"))
+        if error.validator == "oneOf" and not error.absolute_path:  # the rule's two shapes, told apart in words
+            problems.append(Problem(display, *index.locate(()), _TWO_SHAPES))
+        else:
+            problems.extend(problems_at([error], index, display))
     if errors:
         return None
     found = len(problems)
@@ -408,14 +401,5 @@ def _shown(text: str) -> str:
     return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
 
 
-def _suggest(key: str, allowed: Iterable[str]) -> str:
-    close = difflib.get_close_matches(key, sorted(allowed), n=1)
-    return f" (did you mean {close[0]!r}?)" if close else ""
-
-
-def _schema_message(error: ValidationError) -> str:
-    if error.validator == "required":
-        return error.message.replace(" is a required property", "").join(("missing required key ", ""))
-    if error.validator == "oneOf" and not error.absolute_path:
-        return "a check rule needs message, severity, remediation and examples; a derivation needs derive (and no message or severity)"
-    return error.message
+_TWO_SHAPES = ("a check rule needs message, severity, remediation and examples;"
+               " a derivation needs derive (and no message or severity)")

@@ -23,10 +23,11 @@ from interlock.read.config import file_schema
 from interlock.errors import InputError, Problem
 from interlock.findings.findings import Finding, fingerprint
 from interlock.model.model import Location
+from interlock.read.schema_messages import problems_at
 from interlock.read.yamlsource import read_yaml
 
 if TYPE_CHECKING:
-    from interlock.outputs.render import Outbox
+    from interlock.files import Outbox
 
 GONE = "W004"
 VERSION = 1
@@ -91,7 +92,7 @@ def write_baseline(findings: Iterable[Finding], path: Path, outbox: Outbox | Non
 
     With ``outbox`` the file is only staged, to be committed with the run's other outputs.
     """
-    from interlock.outputs.render import write_atomic
+    from interlock.files import write_atomic
 
     findings = list(findings)
     if outbox is None:
@@ -108,11 +109,7 @@ def load_baseline(path: Path, display: str | None = None) -> Baseline:
         raise InputError([Problem(shown, 1, 1, "baseline file not found (write one with --write-baseline)")])
     data, index = read_yaml(path, shown)
     validator = jsonschema.Draft202012Validator(file_schema("baseline-file"))
-    problems = []
-    for error in validator.iter_errors(data):
-        where = ".".join(map(str, error.absolute_path))
-        problems.append(Problem(shown, *index.locate(tuple(error.absolute_path)),
-                                f"{where + ': ' if where else ''}{error.message}"))
+    problems = problems_at(validator.iter_errors(data), index, shown)
     if problems:
         raise InputError(problems)
     entries = tuple(

@@ -24,11 +24,12 @@ from typing import Any
 
 import jsonschema
 
-from interlock.read.config import file_schema, schema_problems
+from interlock.read.config import file_schema
+from interlock.read.schema_messages import problems_at
 from interlock.errors import InputError, Problem
 from interlock.findings.findings import Finding, Location, Waiver, fingerprint
 from interlock.evaluation.rulebook import RuleBook
-from interlock.read.yamlsource import SourceIndex, read_yaml
+from interlock.read.yamlsource import SourceIndex, path_label, read_yaml
 
 #: Reserved ids of the bookkeeping findings (no rule file may use them).
 EXPIRED, STALE, NOT_ALLOWED = "W001", "W002", "W003"
@@ -129,7 +130,7 @@ def load_waivers(path: Path, display: str | None = None, book: RuleBook | None =
             found = book.find(rule)
             if found is None:
                 problems.append(Problem(shown, *index.locate(("waivers", i, "rule")),
-                                        f"waivers.{i}.rule: unknown rule {rule!r} (see `interlock rules`)"))
+                                        f"waivers[{i}].rule: unknown rule {rule!r} (see `interlock rules`)"))
             else:
                 rule = found.id
         text = str(item.get("expires", ""))
@@ -138,7 +139,7 @@ def load_waivers(path: Path, display: str | None = None, book: RuleBook | None =
         except ValueError:
             if _DATE.fullmatch(text):  # well formed but impossible (2026-02-30); the schema let it through
                 problems.append(Problem(shown, *index.locate(("waivers", i, "expires")),
-                                        f"waivers.{i}.expires: {text!r} is not a date"))
+                                        f"waivers[{i}].expires: {text!r} is not a date"))
             continue
         line, column = index.locate(("waivers", i))
         entries.append(WaiverEntry(
@@ -215,8 +216,8 @@ def _dates_as_text(value: Any) -> Any:
 
 
 def _problems(error: jsonschema.ValidationError, index: SourceIndex, display: str) -> list[Problem]:
+    """A waiver's own words where the schema's generic ones would not tell what to write."""
     path = tuple(error.absolute_path)
-    where = f"{'.'.join(map(str, path))}: " if path else ""
     if error.validator == "anyOf" and path[:1] == ("waivers",):
         message = "a waiver names its finding: `fingerprint`, or `rule` with `departments` and/or `objectives`"
     elif error.validator == "dependentRequired":
@@ -228,5 +229,5 @@ def _problems(error: jsonschema.ValidationError, index: SourceIndex, display: st
     elif error.validator == "pattern" and error.validator_value == "\\S":
         message = "must not be empty"
     else:
-        return schema_problems(error, index, display)
-    return [Problem(display, *index.locate(path), where + message)]
+        return problems_at([error], index, display)
+    return [Problem(display, *index.locate(path), f"{path_label(path)}: {message}" if path else message)]

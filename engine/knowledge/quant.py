@@ -34,7 +34,7 @@ from interlock.knowledge.facts import Fact, fact, slug
 from interlock.model.formulas import Expr, FormulaError, FormulaSet, Var, evaluate, render, variables
 from interlock.model.model import Assumption, CurvePoint, Department, Dependency, Measure, Organization, Plan, Target
 from interlock.model.money import DEFAULT_CURRENCY, format_money, to_decimal
-from interlock.model.validate import period_range
+from interlock.model.periods import period_range
 
 #: Metric units whose values add up across a team (a percentage or a rate does not).
 ADDITIVE_UNITS = frozenset({"currency", "count", "hours"})

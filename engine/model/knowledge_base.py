@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from interlock import resources
 from interlock.errors import InputError, Problem
 from interlock.model.model import Formula, Influence, Location, Metric, NonConflict
+from interlock.read.schema_messages import problems_at
 from interlock.read.yamlsource import SourceIndex, parse_yaml, path_label
 
 if TYPE_CHECKING:
@@ -292,10 +293,4 @@ def _knowledge_validator() -> resources.SchemaCheck | None:
 
 
 def _schema_problems(validator: resources.SchemaCheck, data: Any, index: SourceIndex, display: str) -> list[Problem]:
-    problems = []
-    for error in validator.iter_errors(data):
-        path = tuple(error.absolute_path)
-        line, col = index.locate(path)
-        where = path_label(path)
-        problems.append(Problem(display, line, col, f"{where}: {error.message}" if where else error.message))
-    return problems
+    return problems_at(validator.iter_errors(data), index, display)

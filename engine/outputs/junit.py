@@ -14,10 +14,10 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from interlock.findings.findings import Finding
-from interlock.outputs.render import failing
+from interlock.findings.run import failing
 
 if TYPE_CHECKING:
-    from interlock.outputs.render import LintRun
+    from interlock.findings.run import LintRun
 
 ORGANIZATION = "(organization)"
 

@@ -15,16 +15,16 @@ import datetime
 import json
 import os
 import re
-import tempfile
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from types import TracebackType
-from typing import TYPE_CHECKING, Any, Protocol, TypedDict
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from interlock import __version__, resources
-from interlock.errors import OutputError, UsageError
+from interlock.errors import UsageError
+from interlock.findings.run import LintRun, Summary, failing, summarize
+from interlock.files import Outbox
 
 # Jinja, YAML and the findings model are imported where they are used: the
 # writers below serve `init` and baselines too, which need none of them.
@@ -32,8 +32,6 @@ if TYPE_CHECKING:
     from jinja2 import Environment
 
     from interlock.findings.findings import Finding
-    from interlock.model.model import Organization
-    from interlock.evaluation.rulebook import RuleBook
     from interlock.findings.yoy import Comparison
 
 #: Every output format, in the order `--help` lists them.
@@ -45,21 +43,6 @@ EXTENSIONS = {
 }
 #: `-o template=FILE` renders the user's `--template` into FILE.
 TEMPLATE = "template"
-
-
-class LintRun(Protocol):
-    """What rendering needs from a lint: engine/lint.py's LintResult has exactly this shape."""
-
-    @property
-    def findings(self) -> Sequence[Finding]: ...
-    @property
-    def files(self) -> Sequence[str]: ...
-    @property
-    def organization(self) -> Organization: ...
-    @property
-    def book(self) -> RuleBook: ...
-    @property
-    def derived(self) -> Sequence[Mapping[str, object]]: ...
 
 
 @dataclass(frozen=True)
@@ -76,12 +59,6 @@ class RenderOptions:
     template: Path | None = None
 
 
-class Summary(TypedDict):
-    error: int
-    warning: int
-    info: int
-
-
 class TextContext(TypedDict):
     """What reports/text.txt.j2 sees."""
 
@@ -92,23 +69,6 @@ class TextContext(TypedDict):
     files: int
     color: bool
     quiet: bool
-
-
-def summarize(findings: Sequence[Finding]) -> Summary:
-    counts: Summary = {"error": 0, "warning": 0, "info": 0}
-    for finding in findings:
-        if finding.waiver is None:
-            counts[finding.severity] += 1  # type: ignore[literal-required]
-    return counts
-
-
-def failing(finding: Finding, fail_on: str) -> bool:
-    """An unwaived finding at or above the failure threshold (`--fail-on`)."""
-    from interlock.findings.findings import SEVERITY_ORDER
-
-    if fail_on == "never" or finding.waiver is not None:
-        return False
-    return SEVERITY_ORDER[finding.severity] <= SEVERITY_ORDER[fail_on]
 
 
 def _load(name: str) -> str:
@@ -407,142 +367,6 @@ def produce(run: LintRun, outputs: Sequence[Output], options: RenderOptions, out
                 box.stage(output.path, text)
         own.commit()
     return "".join(text for output, text in rendered if output.path is None)
-
-
-def write_atomic(path: Path, text: str) -> None:
-    """Write the whole file or nothing: a temporary file in the same folder, then os.replace."""
-    with Outbox() as outbox:
-        outbox.stage(path, text)
-        outbox.commit()
-
-
-def _file_mode(target: Path) -> int:
-    """The target's own permissions when it exists, else what open() would give (0o666 less the umask)."""
-    try:
-        return target.stat().st_mode & 0o7777
-    except OSError:
-        mask = os.umask(0)
-        os.umask(mask)
-        return 0o666 & ~mask
-
-
-class Outbox:
-    """Output files written all or nothing, and only where they are asked for.
-
-    ``stage`` writes each file to a temporary file beside its target (creating
-    missing folders); ``commit`` renames them over their targets. Leaving the
-    ``with`` block without a commit (a render error, a full disk, Ctrl-C)
-    deletes every temporary file and every folder the box created, so a failed
-    run leaves existing files untouched and no stray file behind.
-    """
-
-    def __init__(self) -> None:
-        self._staged: list[tuple[Path, Path, bool]] = []  # (temporary, target, overwrite)
-        self._created: list[Path] = []
-        self._targets: set[Path] = set()
-
-    def __enter__(self) -> Outbox:
-        return self
-
-    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
-                 trace: TracebackType | None) -> None:
-        self.discard()
-
-    def stage(self, path: Path, text: str, *, overwrite: bool = True) -> Path:
-        """Write ``text`` to a temporary file next to ``path``; return the temporary file (readable until commit)."""
-        key = path.resolve()
-        if key in self._targets:
-            raise UsageError(f"{path.as_posix()}: the same file is named twice as an output")
-        self._targets.add(key)
-        if path.is_dir():  # found now, not at the rename, so that no other file is replaced first
-            raise OutputError(f"cannot write {path.as_posix()}: it is a folder")
-        try:
-            self._make_folder(path.parent)
-            handle, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-            temporary = Path(name)
-            self._staged.append((temporary, path, overwrite))
-            with os.fdopen(handle, "wb") as stream:
-                stream.write(text.encode("utf-8"))
-                stream.flush()
-                os.fsync(stream.fileno())
-            os.chmod(temporary, _file_mode(path))
-        except OSError as exc:
-            raise _cannot_write(path, exc) from exc
-        return temporary
-
-    def commit(self) -> None:
-        """Rename every staged file over its target: new files first (they may refuse), then replacements."""
-        placed: list[Path] = []
-        for temporary, target, overwrite in self._staged:
-            if overwrite:
-                continue
-            try:
-                _place_new(temporary, target)
-            except OSError as exc:
-                for done in placed:  # only files this box created a moment ago
-                    done.unlink(missing_ok=True)
-                if isinstance(exc, FileExistsError):
-                    raise OutputError(f"{target.as_posix()} already exists; nothing was written") from None
-                raise _cannot_write(target, exc) from exc
-            placed.append(target)
-        for temporary, target, overwrite in self._staged:
-            if overwrite:
-                try:
-                    os.replace(temporary, target)
-                except OSError as exc:
-                    raise _cannot_write(target, exc) from exc
-        self._staged.clear()
-        self._created.clear()
-
-    def discard(self) -> None:
-        """Delete what a commit did not place: temporary files, then the folders this box created."""
-        for temporary, _target, _overwrite in self._staged:
-            temporary.unlink(missing_ok=True)
-        self._staged.clear()
-        for folder in reversed(self._created):
-            try:
-                folder.rmdir()
-            except OSError:
-                pass  # someone else put a file there meanwhile: keep it
-        self._created.clear()
-
-    def _make_folder(self, folder: Path) -> None:
-        missing: list[Path] = []
-        while not folder.exists() and folder != folder.parent:
-            missing.append(folder)
-            folder = folder.parent
-        for path in reversed(missing):
-            try:
-                path.mkdir()
-            except FileExistsError:
-                if path.is_dir():
-                    continue  # another process made it meanwhile: theirs, not ours to remove
-                raise
-            self._created.append(path)
-
-
-def _place_new(temporary: Path, target: Path) -> None:
-    """Put a staged file at ``target`` only if nothing is there, atomically where the file system can."""
-    try:
-        os.link(temporary, target)  # fails with FileExistsError instead of replacing
-    except FileExistsError:
-        raise
-    except OSError:  # no hard links on this file system (FAT, some network shares): exclusive create
-        with open(target, "xb") as stream:
-            stream.write(temporary.read_bytes())
-    temporary.unlink()
-
-
-def _cannot_write(path: Path, exc: OSError) -> OutputError:
-    """One line naming the file the user asked for and why the system refused it."""
-    blocker = next((p for p in (path.parent, *path.parent.parents) if p.exists()), None)
-    if blocker is not None and not blocker.is_dir():
-        reason = f"{blocker.as_posix()} is a file, not a folder"
-    elif path.is_dir():
-        reason = "it is a folder"
-    else:
-        reason = exc.strerror or str(exc)
-    return OutputError(f"cannot write {path.as_posix()}: {reason}")
 
 
 RENDERERS: dict[str, Callable[..., str]] = {"text": render_text, "json": render_json}

@@ -15,15 +15,14 @@ from dataclasses import dataclass, fields
 from typing import TYPE_CHECKING, Any
 
 from interlock import __version__
-from interlock.findings.findings import SEVERITY_ORDER, Finding, Waiver, is_causal_path
+from interlock.findings.findings import SEVERITY_ORDER, Finding, is_causal_path
+from interlock.read.config import FAMILIES
 
 if TYPE_CHECKING:
     from interlock.model.model import Organization
-    from interlock.outputs.render import LintRun
+    from interlock.findings.run import LintRun
     from interlock.findings.yoy import Comparison
 
-SEVERITIES = ("error", "warning", "info")
-FAMILIES = ("vertical", "cross-functional", "temporal", "quantitative", "hygiene")
 #: Rules whose findings mean "this plan is paid to hurt this objective" (coverage's other side).
 HARM_RULES = frozenset({"V03"})
 TOP_RISKS = 5
@@ -70,27 +69,33 @@ class Place:
 
 @dataclass(frozen=True)
 class FindingView:
+    """A finding as the report shows it: the finding itself, plus what the report adds for reading
+    (display names, a sentence, labelled places, the chain in words, the year-over-year status)."""
+
+    finding: Finding
     anchor: str
-    rule: str
-    name: str
-    family: str
-    severity: str
-    title: str
     message: str
     #: The message as a sentence: capitalised, with a full stop.
     sentence: str
     remediation: str
-    fingerprint: str
     departments: tuple[str, ...]
     objectives: tuple[str, ...]
     places: tuple[Place, ...]
     #: The causal path in words, e.g. "DPO ↑ −→ supplier health ↓ +→ ...", or "".
     chain: str
-    waiver: Waiver | None
     #: "new" or "persisting" when the report compares with a previous version, else None.
     status: str | None = None
     #: The severity the previous version had, when it differs.
     was: str | None = None
+
+    # The finding's own identity, read through (templates write `f.rule`, as documented in docs/reports.md).
+    rule = property(lambda self: self.finding.rule)
+    name = property(lambda self: self.finding.name)
+    family = property(lambda self: self.finding.family)
+    severity = property(lambda self: self.finding.severity)
+    title = property(lambda self: self.finding.title)
+    fingerprint = property(lambda self: self.finding.fingerprint)
+    waiver = property(lambda self: self.finding.waiver)
 
 
 # -- department x department matrix ----------------------------------------------------------------
@@ -394,15 +399,13 @@ def _view(finding: Finding, names: _Names, previous: Comparison | None = None) -
         was = next((p.severity for c, p in previous.persisting
                     if c.fingerprint == finding.fingerprint and p.severity != c.severity), None)
     return FindingView(
-        anchor=f"f-{finding.fingerprint}",
-        rule=finding.rule, name=finding.name, family=finding.family, severity=finding.severity,
-        title=finding.title, message=" ".join(finding.message.split()), sentence=sentence(finding.message),
-        remediation=" ".join(finding.remediation.split()), fingerprint=finding.fingerprint,
+        finding=finding, anchor=f"f-{finding.fingerprint}",
+        message=" ".join(finding.message.split()), sentence=sentence(finding.message),
+        remediation=" ".join(finding.remediation.split()),
         departments=tuple(names.department(d) for d in finding.departments),
         objectives=tuple(names.objective(o) for o in finding.objectives),
         places=tuple(Place(l.file, l.line, l.column, labels.get(l, "")) for l in finding.locations),
-        chain=_chain_text(finding, names),
-        waiver=finding.waiver, status=status, was=was,
+        chain=_chain_text(finding, names), status=status, was=was,
     )
 
 

@@ -21,7 +21,7 @@ from interlock import __version__
 from interlock.findings.findings import Finding, Location
 
 if TYPE_CHECKING:
-    from interlock.outputs.render import LintRun
+    from interlock.findings.run import LintRun
     from interlock.evaluation.rulebook import Rule
 
 SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"

@@ -11,25 +11,46 @@ reported at its ``file:line:col`` (linting-conventions.md, lesson 3).
 """
 from __future__ import annotations
 
-import difflib
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from interlock import resources
 from interlock.errors import InputError, Problem, UsageError
 
-# JSON Schema, YAML and the rule book are imported where they are used, so that
+# JSON Schema and YAML are imported where they are used, so that
 # importing this module (every command does) costs nothing a command does not need.
 if TYPE_CHECKING:
-    import jsonschema
 
-    from interlock.evaluation.rulebook import RuleBook
     from interlock.read.yamlsource import DataPath, SourceIndex
 
 FAIL_ON = ("error", "warning", "info", "never")
+#: The words a configuration and a rule file share: rule families and severities.
+FAMILIES = ("vertical", "cross-functional", "temporal", "quantitative", "hygiene")
+SEVERITIES = ("error", "warning", "info")
+
+
+class RuleEntry(Protocol):
+    """What the configuration needs to know of one rule (evaluation.rulebook.Rule)."""
+
+    id: str
+    name: str
+    family: str
+    severity: str
+    options: Mapping[str, Any]
+
+
+class RuleCatalog(Protocol):
+    """What the configuration needs to know of the rule book, so that reading it needs no rules engine."""
+
+    @property
+    def checks(self) -> Sequence[RuleEntry]: ...
+
+    def get(self, ident: str) -> RuleEntry: ...
+
+    def find(self, ident: str) -> RuleEntry | None: ...
 #: Looked for in this order in each directory, from the checked path up to the root.
 CONFIG_NAMES = ("interlock.yml", "interlock.yaml", ".interlock.yml")
 #: Keys of a configuration file, in the order `config --show` prints them.
@@ -61,18 +82,18 @@ class Config:
     #: Whether the run may use the on-disk cache (engine/cache.py); ``--no-cache`` turns it off.
     cache: bool = True
 
-    def selected(self, book: RuleBook) -> set[str]:
+    def selected(self, book: RuleCatalog) -> set[str]:
         """Ids of the check rules this run evaluates (select by id, name or family, then ignore)."""
         chosen = {r.id for r in book.checks if not self.select or self._hits(r.id, self.select, book)}
         return {rid for rid in chosen if not self._hits(rid, self.ignore, book)}
 
-    def severities(self, book: RuleBook) -> dict[str, str]:
+    def severities(self, book: RuleCatalog) -> dict[str, str]:
         result = {r.id: r.severity for r in book.checks}
         for ident, severity in self.severity.items():
             result[book.get(ident).id] = severity
         return result
 
-    def rule_options(self, book: RuleBook) -> dict[str, dict[str, Any]]:
+    def rule_options(self, book: RuleCatalog) -> dict[str, dict[str, Any]]:
         """Options per rule id, validated against each rule's declared options."""
         resolved: dict[str, dict[str, Any]] = {}
         for ident, values in self.options.items():
@@ -88,15 +109,13 @@ class Config:
             resolved[rule.id] = dict(values)
         return resolved
 
-    def validate(self, book: RuleBook) -> None:
+    def validate(self, book: RuleCatalog) -> None:
         """Unknown rule ids, families or severities are usage errors, not silent no-ops.
 
         Problems in values that came from the configuration file are reported
         together, each at its file:line:col; a bad command-line value is a
         usage error on its own.
         """
-        from interlock.evaluation.rulebook import FAMILIES, SEVERITIES
-
         problems: list[Problem] = []
 
         def report(key: str, path: DataPath, message: str, at_key: bool = False) -> None:
@@ -170,7 +189,7 @@ class Config:
         }
 
     @staticmethod
-    def _hits(rule_id: str, selectors: tuple[str, ...], book: RuleBook) -> bool:
+    def _hits(rule_id: str, selectors: tuple[str, ...], book: RuleCatalog) -> bool:
         rule = book.get(rule_id)
         return any(s in (rule.family, rule.id, rule.name) or s.upper() == rule.id for s in selectors)
 
@@ -198,12 +217,13 @@ def load_config(path: Path) -> Config:
     """Read and validate one configuration file; paths in it are relative to the file."""
     import jsonschema
 
+    from interlock.read.schema_messages import problems_at
     from interlock.read.yamlsource import read_yaml
 
     display = shown(path)
     data, index = read_yaml(path, display)
     validator = jsonschema.Draft202012Validator(resources.schema("config"))
-    problems = [problem for error in validator.iter_errors(data) for problem in schema_problems(error, index, display)]
+    problems = problems_at(validator.iter_errors(data), index, display)
     if problems:
         raise InputError(problems)  # the values below are only read once their shape is right
     base = path.parent
@@ -253,29 +273,6 @@ def _cache_allowed(paths: Sequence[Path]) -> bool:
     return Store.open().outside(paths).enabled
 
 
-def show(config: Config, book: RuleBook) -> str:
-    """`interlock config --show`: the resolved configuration as YAML, each key with where it came from."""
-    config.validate(book)
-    lines = [
-        "# Interlock configuration, resolved: command line > configuration file > rule defaults.",
-        f"# configuration file: {config.source or '(none found; defaults)'}",
-    ]
-    for key, value in config.to_data().items():
-        lines.append(f"# {key}: from {config.origins.get(key, DEFAULT)}")
-        lines.append(_dump({key: value}))
-    severities = config.severities(book)
-    options = config.rule_options(book)
-    selected = config.selected(book)
-    rules = {
-        rule.id: {"name": rule.name, "family": rule.family, "severity": severities[rule.id],
-                  "waivable": rule.waivable, "options": {**rule.defaults(), **options.get(rule.id, {})}}
-        for rule in book.checks if rule.id in selected
-    }
-    lines.append("# The check rules this configuration evaluates, with their resolved severity and options.")
-    lines.append(_dump({"rules": rules}))
-    return "\n".join(lines) + "\n"
-
-
 def shown(path: Path) -> str:
     """A path as messages show it: relative to the working directory when inside it, else as given."""
     path = Path(os.path.normpath(path))
@@ -285,34 +282,3 @@ def shown(path: Path) -> str:
         except ValueError:
             return path.as_posix()
     return path.as_posix()
-
-
-def _dump(data: Mapping[str, Any]) -> str:
-    import yaml
-
-    return str(yaml.safe_dump(dict(data), sort_keys=False, allow_unicode=True, default_flow_style=False,
-                              width=100)).rstrip()
-
-
-def _dotted(path: Sequence[Any]) -> str:
-    parts = list(path)
-    return f"{'.'.join(map(str, parts))}: " if parts else ""
-
-
-def schema_problems(error: jsonschema.ValidationError, index: SourceIndex, display: str) -> list[Problem]:
-    """One problem per schema error; one per unknown key, at the key, with a did-you-mean."""
-    path = tuple(error.absolute_path)
-    if error.validator == "additionalProperties" and isinstance(error.instance, dict) and isinstance(error.schema, dict):
-        known = list(error.schema.get("properties", {}))
-        problems = []
-        for key in sorted(set(error.instance) - set(known)):
-            close = difflib.get_close_matches(key.replace("_", "-"), known, n=1, cutoff=0.6)
-            hint = f"; did you mean {close[0]!r}?" if close else f" (known keys: {', '.join(known)})"
-            problems.append(Problem(display, *index.locate_key((*path, key)), f"{_dotted(path)}unknown key {key!r}{hint}"))
-        return problems
-    if error.validator == "enum":
-        allowed: list[Any] = list(error.validator_value) if isinstance(error.validator_value, list) else []
-        message = f"{error.instance!r} is not one of {', '.join(map(str, allowed))}"
-    else:
-        message = error.message
-    return [Problem(display, *index.locate(path), f"{_dotted(path)}{message}")]

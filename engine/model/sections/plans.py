@@ -1,0 +1,166 @@
+"""Incentive plans: participants, target incentive, measures with their curves, gates, modifiers, clawbacks and holdbacks."""
+from __future__ import annotations
+
+import datetime
+from collections.abc import Collection, Sequence
+from typing import Any
+
+from interlock.model.builder import Builder, Node
+from interlock.model.model import (
+    Clawback,
+    CurvePoint,
+    Definition,
+    Gate,
+    Holdback,
+    Lever,
+    Location,
+    Measure,
+    Modifier,
+    Plan,
+)
+from interlock.read.values import (
+    DIRECTIONS,
+    as_date,
+    as_int,
+    as_money,
+    parse_percent,
+    written,
+)
+
+
+def plans(b: Builder, departments: Collection[str], milestones: Collection[str]) -> tuple[Plan, ...]:
+    result = []
+    for ident, node in b.identified("plan", "plans"):
+        department = b.owner(node, "department", departments)
+        built = [(m, measure(b, m, department, milestones)) for m in node.children("measures")]
+        measures = once(b, ident, "measure", built)
+        gates = once(b, ident, "gate", [(g, gate(b, g)) for g in node.children("gates")])
+        modifiers = once(b, ident, "modifier", [(m, modifier(b, m)) for m in node.children("modifiers")])
+        effective = node.children("effective")
+        start, end = span(b, effective[0], "from", "to") if effective else (None, None)
+        levers = node.data.get("levers")
+        if department is None:
+            continue
+        result.append(
+            Plan(
+                id=ident,
+                department=department,
+                at=node.at,
+                role=node.text("role"),
+                participants=as_int(node.data.get("participants")),
+                target_incentive=as_money(node.data.get("target_incentive")),
+                pay_mix=parse_percent(node.data.get("pay_mix")),
+                effective_from=start,
+                effective_to=end,
+                levers=tuple(
+                    Lever(lever, node.where("levers", i))
+                    for i, lever in enumerate(levers if isinstance(levers, list) else [])
+                    if isinstance(lever, str)
+                ),
+                measures=measures,
+                gates=gates,
+                modifiers=modifiers,
+                clawback=next((clawback(b, c) for c in node.children("clawback")), None),
+                holdback=next((holdback(b, h) for h in node.children("holdback")), None),
+            )
+        )
+    return tuple(sorted(result, key=lambda p: p.id))
+
+
+def span(b: Builder, node: Node, first: str, last: str) -> tuple[datetime.date | None, datetime.date | None]:
+    start, end = as_date(node.data.get(first)), as_date(node.data.get(last))
+    if start and end and start > end:
+        b.report(node, f"{end} is before {first} {start}", last)
+    return start, end
+
+
+def once(b: Builder, plan: str, kind: str, items: Sequence[tuple[Node, Measure | Gate | Modifier | None]]) -> tuple[Any, ...]:
+    """The buildable items, each metric once: a plan pays, gates or modifies on a metric in one place."""
+    seen: dict[str, Location] = {}
+    kept = []
+    for node, item in items:
+        if item is None:
+            continue
+        if item.metric in seen:
+            first = seen[item.metric]
+            b.report(node, f"duplicate {kind} {item.metric!r} in plan {plan!r} (first defined at {first})")
+            continue
+        seen[item.metric] = item.at
+        kept.append(item)
+    return tuple(kept)
+
+
+def measure(b: Builder, node: Node, department: str | None, milestones: Collection[str]) -> Measure | None:
+    metric = b.metric(node, "metric")
+    definition = node.text("definition")
+    if metric and department and definition is not None:
+        found = Definition(metric, department, definition, node.where("definition"))
+        b.inline.append((found, node.label("definition")))
+    weight = parse_percent(node.data.get("weight"))
+    contingent = b.optional(node, "contingent_on", "milestone", milestones)
+    if metric is None or weight is None:
+        return None
+    if "direction" in node.data:
+        direction = DIRECTIONS.get(str(node.data.get("direction")), 0)
+    else:
+        direction = b.catalog.good(metric)
+    if "direction" not in node.data and direction == 0:
+        b.report(node, f"metric {metric!r} has no good direction of its own: add direction: up or down")
+    if direction == 0:
+        return None
+    cap = node.data.get("cap")
+    curve = []
+    for point in node.children("curve"):
+        attainment, payout = parse_percent(point.data.get("attainment")), parse_percent(point.data.get("payout"))
+        if attainment is not None and payout is not None:
+            curve.append(CurvePoint(attainment, payout, point.at))
+    return Measure(
+        metric=metric,
+        weight=weight,
+        direction=direction,
+        at=node.at,
+        threshold=parse_percent(node.data.get("threshold")),
+        target=parse_percent(node.data.get("target")),
+        excellence=parse_percent(node.data.get("excellence")),
+        cap=None if cap == "none" else parse_percent(cap),
+        curve=tuple(curve),
+        period=node.text("period"),
+        basis=node.text("basis"),
+        team=node.flag("team"),
+        contingent_on=contingent,
+        definition=definition,
+    )
+
+
+def gate(b: Builder, node: Node) -> Gate | None:
+    metric = b.metric(node, "metric")
+    minimum = parse_percent(node.data.get("minimum"))
+    if metric is None or minimum is None:
+        return None
+    return Gate(metric, minimum, node.at, node.text("effect"))
+
+
+def modifier(b: Builder, node: Node) -> Modifier | None:
+    metric = b.metric(node, "metric")
+    bounds = node.data.get("range")
+    span = None
+    if isinstance(bounds, list) and len(bounds) == 2:
+        low, high = parse_percent(bounds[0]), parse_percent(bounds[1])
+        if low is not None and high is not None:
+            span = (low, high)
+            if low > high:
+                message = f"the lowest multiplier {written(bounds[0])} is above the highest {written(bounds[1])}"
+                b.report(node, message, "range")
+    if metric is None:
+        return None
+    return Modifier(metric, node.at, span, node.text("criteria"))
+
+
+def clawback(b: Builder, node: Node) -> Clawback:
+    triggers = node.data.get("on")
+    events = tuple(t for t in triggers if isinstance(t, str)) if isinstance(triggers, list) else ()
+    return Clawback(as_int(node.data.get("days")), events, node.at)
+
+
+def holdback(b: Builder, node: Node) -> Holdback:
+    return Holdback(parse_percent(node.data.get("share")), as_int(node.data.get("days")), node.at)
