@@ -52,7 +52,7 @@ def names(org: Organization) -> dict[str, str]:
 
 def facts_of(org: Organization, attainment: Mapping[str, float] | None = None) -> list[Fact]:
     """Every fact the rules see: the organization's own, then the driver arithmetic,
-    roll-ups and payout costs computed from it (engine/quant.py); ``attainment``
+    roll-ups and payout costs computed from it (engine/knowledge/quant/); ``attainment``
     prices a what-if payout scenario."""
     from interlock.knowledge.quant import quantitative_facts  # imported here: quant imports validate, which lint imports
 

@@ -11,7 +11,8 @@ from interlock.knowledge.factkinds import KINDS, undeclared_fields
 from interlock.knowledge.facts import Fact
 from interlock.read.loader import Document, load_documents
 from interlock.model.model import CurvePoint, Location, Measure, Organization
-from interlock.knowledge.quant import interpolate, is_uncapped, payout_at, quantitative_facts, threshold_attainment
+from interlock.knowledge.quant import quantitative_facts
+from interlock.knowledge.quant.payout import interpolate, is_uncapped, payout_at, threshold_attainment
 from interlock.model.validate import validate
 from interlock.read.yamlsource import parse_yaml
 

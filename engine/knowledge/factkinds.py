@@ -130,7 +130,7 @@ KINDS: dict[str, KindDoc] = {
     "definition": KindDoc("How a department counts a metric.", {
         "key": KEY, "metric": f("str", "metric"), "dept": f("str", "department id"),
         "text_hash": f("str", "hash of the normalized definition text"), "at": AT}),
-    # -- quantitative facts (engine/quant.py; docs/quantitative.md) -------------------------
+    # -- quantitative facts (engine/knowledge/quant/; docs/quantitative.md) -----------------
     "funnel": KindDoc(
         "A dependency multiplied out: the consumer's target metric if the provider hits exactly its target on the "
         "supplied metric, with the provider's own assumptions first and the consumer's where it has none.", {

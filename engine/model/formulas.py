@@ -12,7 +12,7 @@ rules/knowledge/formulas.yaml, replaced or extended by the organization's own):
 one formula per output metric, an organization's formula winning over a
 built-in one for the same output. It expands a metric down to its drivers
 (``new_business`` -> ``mql_count * mql_to_sql_rate * win_rate * avg_deal_size``)
-so engine/quant.py can multiply each department's own assumptions out.
+so engine/knowledge/quant/ can multiply each department's own assumptions out.
 
 Cycles between formulas (``a = b * 2``, ``b = a / 2``) and two formulas of an
 organization for one output are validation problems, reported at the

@@ -2,7 +2,7 @@
 
 Interlock never does money arithmetic in binary floating point: the policy
 model holds money as Decimal, quantitative facts are computed in Decimal
-(engine/quant.py), and only the facts handed to the rules engine are floats.
+(engine/knowledge/quant/), and only the facts handed to the rules engine are floats.
 Two formats, both with thousands separators:
 
 - ``short``: the ISO code and at most three significant digits from a million

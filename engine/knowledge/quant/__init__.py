@@ -1,0 +1,47 @@
+"""Quantitative facts: driver arithmetic, roll-ups, capacity, payout cost, curves, growth.
+
+Python computes the numbers, the rules judge them (every threshold is a rule
+option). Arithmetic is exact: Decimal throughout, floats only in the facts
+handed to the rules engine. Every fact carries the arithmetic it came from as
+readable text, so a finding can show its working.
+
+Fact kinds (declared in engine/knowledge/factkinds.py, documented in
+docs/quantitative.md), one module each family:
+
+- funnels.py: ``funnel`` and ``supply``, does the provider's target carry the
+  consumer's (story 3);
+- rollups.py: ``rollup``, children's targets and quotas against their parent;
+- capacity.py: ``capacity``, quota-carrying heads x ramp x productivity
+  against the quotas;
+- payout.py: ``payout_cost`` and ``budget``, what each plan costs and all of
+  them against the incentive budget, with the payout arithmetic they share;
+- curves.py: ``curve``, the shape of a measure's payout curve;
+- growth.py: ``growth``, the revenue targets against the base and a growth
+  objective (story 5);
+- common.py: the organization indexed once, and the number formats.
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from interlock.knowledge.facts import Fact
+from interlock.knowledge.quant.capacity import capacities
+from interlock.knowledge.quant.common import OrgIndex
+from interlock.knowledge.quant.curves import curves
+from interlock.knowledge.quant.funnels import funnels, supplies
+from interlock.knowledge.quant.growth import growth
+from interlock.knowledge.quant.payout import budget, payout_costs
+from interlock.knowledge.quant.rollups import rollups
+from interlock.model.model import Organization
+
+__all__ = ["quantitative_facts"]
+
+
+def quantitative_facts(org: Organization, attainment: Mapping[str, float] | None = None) -> list[Fact]:
+    """Every quantitative fact about ``org``; ``attainment`` (plan id -> 0.8) adds a payout scenario."""
+    index = OrgIndex(org)
+    facts = [*funnels(index), *supplies(index), *rollups(index), *capacities(index), *curves(index), *growth(index)]
+    costs = list(payout_costs(index, attainment or {}))
+    facts.extend(fact_ for fact_, _cost in costs)
+    facts.extend(budget(index, [cost for _fact, cost in costs]))
+    return sorted(facts, key=lambda f: (str(f["kind"]), str(f["key"])))
