@@ -1,4 +1,4 @@
-"""Jinja parse trees kept in the cached rule catalog (engine/expressions.py, engine/rulebook.py).
+"""Jinja parse trees kept in the cached rule catalog (engine/evaluation/expressions/trees.py, rulebook.py).
 
 A warm run rebuilds the trees of the catalog's expressions and templates from the cache instead
 of running Jinja's lexer and parser (issue 9). A rebuilt tree must be the parsed tree, node for
@@ -19,6 +19,7 @@ import pytest
 from jinja2 import nodes
 
 from interlock.evaluation import expressions
+from interlock.evaluation.expressions import compiled, trees
 from interlock.evaluation import rulebook
 from interlock.evaluation.rulebook import load_rulebook
 
@@ -49,7 +50,7 @@ def same_tree(a: Any, b: Any) -> bool:
 
 def fresh_parse(source: str, template: bool) -> nodes.Node:
     """The source parsed by Jinja now, whatever is stored or cached."""
-    with mock.patch.dict(expressions._STORED, clear=True):
+    with mock.patch.dict(trees._STORED, clear=True):
         parse = expressions.parse_template if template else expressions.parse_expression
         return parse.__wrapped__(source)
 
@@ -57,11 +58,11 @@ def fresh_parse(source: str, template: bool) -> nodes.Node:
 @pytest.fixture
 def clean_parses() -> Iterator[None]:
     """No tree parsed, compiled or remembered in this process yet, as in a new one."""
-    cached = [expressions.parse_expression, expressions.parse_template, expressions._fast_expression,
-              expressions._fast_template, expressions.compile_expression, expressions.compile_template]
+    cached = [expressions.parse_expression, expressions.parse_template, compiled._fast_expression,
+              compiled._fast_template, expressions.compile_expression, expressions.compile_template]
     for function in cached:
         function.cache_clear()
-    with mock.patch.dict(expressions._STORED, clear=True):
+    with mock.patch.dict(trees._STORED, clear=True):
         yield
     for function in cached:
         function.cache_clear()
@@ -80,18 +81,18 @@ def test_a_warm_catalog_evaluates_without_jinjas_parser(cache_dir: Path, clean_p
     load_rulebook()  # cold: parsed, checked and stored
     for function in (expressions.parse_expression, expressions.parse_template):
         function.cache_clear()
-    expressions._STORED.clear()
+    trees._STORED.clear()
     book = load_rulebook()  # warm: the trees come with the catalog
-    assert set(expressions._STORED) == set(SOURCES)
+    assert set(trees._STORED) == set(SOURCES)
     parsed = {(source, template): fresh_parse(source, template) for source, template in SOURCES}
-    with mock.patch.object(expressions, "Parser", side_effect=AssertionError("parsed an expression")), \
+    with mock.patch.object(trees, "Parser", side_effect=AssertionError("parsed an expression")), \
             mock.patch.object(jinja2.Environment, "parse", side_effect=AssertionError("parsed a template")):
         for source, template in SOURCES:
             rebuilt = expressions.parse_template(source) if template else expressions.parse_expression(source)
             assert same_tree(rebuilt, parsed[(source, template)]), source
         rule = book.get("V03")
         assert expressions.compile_template(rule.message) is not None
-    assert not expressions._STORED  # each stored tree is rebuilt once, then forgotten
+    assert not trees._STORED  # each stored tree is rebuilt once, then forgotten
 
 
 @pytest.mark.parametrize("source", ["1e999", "-1e999 + 1", "10 ** 400 * 0 + " + "9" * 1300])

@@ -32,6 +32,7 @@ from jinja2.utils import missing
 from orggen import random_org, write_org
 
 from interlock.evaluation import expressions
+from interlock.evaluation.expressions import closures, compiled
 from interlock.read.config import Config
 from interlock.evaluation.evaluate import Evaluator
 from interlock.findings.findings import build_findings
@@ -80,13 +81,13 @@ def outcome(run: Callable[[], Any]) -> Any:
 
 
 def fast_expression(source: str) -> Callable[[Mapping[str, Any]], Any]:
-    fast = expressions._fast_expression(source)
+    fast = compiled._fast_expression(source)
     assert fast is not None, f"not covered by the fast path: {source!r}"
     return fast
 
 
 def fast_template(source: str) -> Callable[[Mapping[str, Any]], str]:
-    fast = expressions._fast_template(source)
+    fast = compiled._fast_template(source)
     assert fast is not None, f"not covered by the fast path: {source!r}"
     return fast
 
@@ -94,14 +95,14 @@ def fast_template(source: str) -> Callable[[Mapping[str, Any]], str]:
 def same_expression(source: str, ctx: Mapping[str, Any], *, covered: bool = True) -> None:
     """The fast closures (which must exist if ``covered``), the public entry point and Jinja agree."""
     expected = outcome(lambda: expressions.jinja_evaluate(source, ctx))
-    if covered or outcome(lambda: expressions._fast_expression(source))[1][0] is not type(None):
+    if covered or outcome(lambda: compiled._fast_expression(source))[1][0] is not type(None):
         assert outcome(lambda: fast_expression(source)(ctx)) == expected, source
     assert outcome(lambda: expressions.evaluate(source, ctx)) == expected, source
 
 
 def same_template(source: str, ctx: Mapping[str, Any], *, covered: bool = True) -> None:
     expected = outcome(lambda: expressions.jinja_render(source, ctx))
-    if covered or outcome(lambda: expressions._fast_template(source))[1][0] is not type(None):
+    if covered or outcome(lambda: compiled._fast_template(source))[1][0] is not type(None):
         assert outcome(lambda: fast_template(source)(ctx)) == expected, source
     assert outcome(lambda: expressions.compile_template(source)(ctx)) == expected, source
 
@@ -131,7 +132,7 @@ def test_the_fast_path_covers_the_catalog() -> None:
     """Every catalog expression and template compiles to closures, except the few listed (Jinja renders those)."""
     assert len(CATALOG) > 300
     left = {(rule, where) for rule, where, src, template in CATALOG
-            if (expressions._fast_template(src) if template else expressions._fast_expression(src)) is None}
+            if (compiled._fast_template(src) if template else compiled._fast_expression(src)) is None}
     assert left == set(LEFT_TO_JINJA)
 
 
@@ -172,8 +173,8 @@ def recording(calls: Recorded) -> Iterator[None]:
 
         return run
 
-    with mock.patch.object(expressions, "compile_expression", expression), \
-            mock.patch.object(expressions, "compile_template", template):
+    with mock.patch.object(compiled, "compile_expression", expression), \
+            mock.patch.object(compiled, "compile_template", template):
         yield
 
 
@@ -223,7 +224,7 @@ def test_every_recorded_evaluation_matches_jinja() -> None:
     for (source, template), contexts in sorted(recorded().items(), key=lambda item: item[0]):
         for ctx in contexts:
             if template:
-                same_template(source, ctx, covered=expressions._fast_template(source) is not None)
+                same_template(source, ctx, covered=compiled._fast_template(source) is not None)
             else:
                 same_expression(source, ctx)
             count += 1
@@ -276,7 +277,7 @@ def catalog_case(draw: st.DrawFn) -> tuple[str, bool, dict[str, Any]]:
 def test_catalog_sources_match_jinja_on_generated_facts(case: tuple[str, bool, dict[str, Any]]) -> None:
     source, template, ctx = case
     if template:
-        same_template(source, ctx, covered=expressions._fast_template(source) is not None)
+        same_template(source, ctx, covered=compiled._fast_template(source) is not None)
     else:
         same_expression(source, ctx)
 
@@ -370,7 +371,7 @@ def refused(result: Any) -> bool:
 ])
 def test_underscore_access_is_left_to_the_sandbox(source: str) -> None:
     """The fast path never compiles an underscore attribute: Jinja answers (an unsafe Undefined, or SecurityError)."""
-    assert expressions._fast_expression(source) is None
+    assert compiled._fast_expression(source) is None
     ctx = expressions.context(SANDBOX_CTX, {})  # type: ignore[arg-type]
     result = outcome(lambda: expressions.evaluate(source, ctx))
     assert result == outcome(lambda: expressions.jinja_evaluate(source, ctx))
@@ -393,7 +394,7 @@ def test_what_the_sandbox_refuses_is_refused_alike(source: str, is_refused: bool
     ctx = expressions.context(dict(SANDBOX_CTX), {})  # type: ignore[arg-type]
     expected = outcome(lambda: expressions.jinja_evaluate(source, ctx))
     raw = outcome(lambda: fast_expression(source)(ctx))
-    assert raw == expected or raw[:2] == ("raises", expressions._Fallback)  # the closures defer to Jinja
+    assert raw == expected or raw[:2] == ("raises", closures.Fallback)  # the closures defer to Jinja
     assert outcome(lambda: expressions.evaluate(source, ctx)) == expected
     assert refused(expected) == is_refused
     assert ctx["d"] == {"a": 1}, "the context was modified"
@@ -422,7 +423,7 @@ def test_a_callable_asking_for_a_jinja_context_gets_one() -> None:
     "1e999", "[1e308 * 10]", "10 ** 5000",  # Jinja's generated code fails on these constants
 ])
 def test_uncovered_expressions_fall_back_to_jinja(source: str) -> None:
-    assert expressions._fast_expression(source) is None
+    assert compiled._fast_expression(source) is None
     ctx = expressions.context({"d": {"a": 1}, "x": 3, "y": True}, {})  # type: ignore[dict-item]
     assert outcome(lambda: expressions.evaluate(source, ctx)) == outcome(lambda: expressions.jinja_evaluate(source, ctx))
 
@@ -432,7 +433,7 @@ def test_uncovered_expressions_fall_back_to_jinja(source: str) -> None:
     "{% set a, b = 1, 2 %}{{ a }}", "{% filter upper %}x{% endfilter %}", "{% with q = 1 %}{{ q }}{% endwith %}",
 ])
 def test_uncovered_templates_fall_back_to_jinja(source: str) -> None:
-    assert expressions._fast_template(source) is None
+    assert compiled._fast_template(source) is None
     ctx = expressions.context({"d": {"a": 1}}, {})
     assert outcome(lambda: expressions.render(source, ctx)) == outcome(
         lambda: expressions.jinja_render(source, ctx).strip())
