@@ -1,7 +1,7 @@
 """Interlock's build backend: setuptools', plus the patched rules engine compiled from the vendored sdist.
 
 pyproject.toml names this module (``build-backend``, with ``backend-path = [".durable"]``) and
-its two commands (``[tool.setuptools] cmdclass``). Every PEP 517 hook is setuptools' own. The
+its commands (``[tool.setuptools] cmdclass``). Every PEP 517 hook is setuptools' own. The
 commands make the rules engine part of Interlock's own build, so ``pip install <checkout>``, a
 wheel or an sdist built from the checkout, and the editable install of ``make setup`` all get
 the patched engine, with no download:
@@ -29,6 +29,7 @@ from setuptools.build_meta import *  # noqa: F401,F403 - the PEP 517 hooks are s
 from setuptools.build_meta import __all__  # noqa: F401
 from setuptools.command.build_ext import build_ext as _build_ext
 from setuptools.command.build_py import build_py as _build_py
+from setuptools.command.egg_info import egg_info as _egg_info
 from setuptools.errors import CCompilerError, CompileError, ExecError, LinkError, PlatformError
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -55,6 +56,16 @@ def _prepare(command: Any) -> Path:
     except (durable_patches.BuildError, OSError) as exc:
         raise SystemExit(f"error: cannot prepare the rules engine's source (durable-rules "
                          f"{durable_patches.BUILD}): {exc}") from None
+
+
+class EggInfo(_egg_info):
+    """setuptools' egg_info, writing next to pyproject.toml as ever (its default is ``package-dir[""]``,
+    the generated tree, which does not exist before a build)."""
+
+    def finalize_options(self) -> None:
+        if self.egg_base is None:
+            self.egg_base = os.curdir
+        super().finalize_options()
 
 
 class BuildPy(_build_py):

@@ -18,9 +18,8 @@ from interlock.errors import EngineError
 #: holds the two equal; bump both when a patch changes).
 EXPECTED_BUILD = "2.0.28+interlock.13"
 #: How to fix it, for every refusal.
-FIX = ("reinstall Interlock (`make setup` in its checkout, or `pip install --force-reinstall --no-deps` "
-       "of its checkout, sdist or wheel) and keep durable-rules from PyPI out of that environment "
-       "(see README.md, Install)")
+FIX = ("uninstall durable-rules if `pip list` shows it, then reinstall Interlock (`make setup` in its checkout, "
+       "or `pip install --force-reinstall --no-deps` with its checkout, sdist or wheel); see README.md, Install")
 
 
 class EngineInstallError(EngineError):
@@ -51,8 +50,8 @@ def check_build(module: ModuleType) -> None:
     found = getattr(module, "INTERLOCK_BUILD", None)
     if found == EXPECTED_BUILD:
         return
-    what = ("the stock durable-rules build" if found is None
-            else f"build {found}" if isinstance(found, str) else "an unknown build")
     where = getattr(module, "__file__", None) or "?"
-    raise EngineInstallError(f"the rules engine ({where}) is {what}, not Interlock's patched build "
-                             f"{EXPECTED_BUILD}; {FIX}")
+    what = (f"it is build {found}" if isinstance(found, str)
+            else "it carries no build mark, like the stock durable-rules from PyPI")
+    raise EngineInstallError(f"the rules engine at {where} is not Interlock's patched build {EXPECTED_BUILD} "
+                             f"({what}); {FIX}")
