@@ -72,7 +72,6 @@ VERSION = "2.0.28"
 #: The build's identity: the extension's ``INTERLOCK_BUILD`` constant. Bump the number whenever a
 #: patch or the compiler flags change; engine/enginebuild.py expects the same value.
 BUILD = f"{VERSION}+interlock.13"
-LOCAL_VERSION = BUILD
 HERE = Path(__file__).resolve().parent
 SDIST = HERE / f"durable_rules-{VERSION}.tar.gz"
 #: SHA-256 of the released sdist, as PyPI publishes it (durable_rules-2.0.28.tar.gz, 57,572 bytes).
