@@ -1,10 +1,10 @@
 # Interlock: `make check` lints the bundled example organization, `make test` runs the tests.
-# Both create .venv on first use (Python 3.11+ and pip are all they need) and
-# build durable-rules from its sdist with the Python 3.13 fix and a smaller per-fact table (.ci/build_durable_wheel.py).
+# Both create .venv on first use (Python 3.11+, pip, a C compiler and the Python headers are all they
+# need). Installing Interlock compiles its rules engine, durable-rules 2.0.28 patched, from the sdist
+# vendored in .durable/ (.durable/README.md); a failing C build stops make.
 
 PYTHON ?= python3
 VENV ?= .venv
-WHEELS ?= .cache/wheels
 PY := $(VENV)/bin/python
 PYTEST_ARGS ?=
 # Every install is pinned by the committed lock (`make lock` refreshes it); `make test CONSTRAINTS=`
@@ -16,12 +16,17 @@ PIN := $(if $(CONSTRAINTS),-c $(CONSTRAINTS))
 
 setup: $(VENV)/.installed
 
-$(VENV)/.installed: pyproject.toml .ci/build_durable_wheel.py $(CONSTRAINTS)
+$(VENV)/.installed: pyproject.toml $(wildcard .durable/*.py .durable/*.tar.gz) $(CONSTRAINTS)
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Interlock needs Python 3.11 or newer: run make PYTHON=python3.11 ...")'
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check $(PIN) --upgrade pip setuptools wheel
-	$(PY) -m pip install --quiet --disable-pip-version-check --force-reinstall --no-deps "$$($(PY) .ci/build_durable_wheel.py $(WHEELS))"
-	$(PY) -m pip install --quiet --disable-pip-version-check $(PIN) --find-links $(WHEELS) -e '.[test]'
+	@# A venv made before Interlock carried its engine holds the stock durable-rules: remove it.
+	@$(PY) -m pip uninstall --quiet --yes durable-rules 2>/dev/null || true
+	@# The editable install builds the engine as `pip install .` does (with the locked setuptools):
+	@# the extension lands in build/durable/libpy, where the install points.
+	$(PY) -m pip install --quiet --disable-pip-version-check $(PIN) --no-build-isolation -e '.[test]'
+	@# Stop here unless the installed engine is Interlock's build (exit 3 and one line otherwise).
+	$(VENV)/bin/interlock rules > /dev/null
 	@# pip writes bytecode for a regular install, not for an editable one: compile engine/ the same way
 	@# (without it every run compiles Interlock from source when PYTHONDONTWRITEBYTECODE is set).
 	$(PY) -m compileall -q engine

@@ -61,7 +61,7 @@ def facts_of(org: Organization, attainment: Mapping[str, float] | None = None) -
 
 def evaluator(book: RuleBook, config: Config, store: Store | None = None) -> Evaluator | CachedEvaluator:
     """The compiled rules of this configuration; with a cache (``store``, default from the
-    configuration and environment), the knowledge-only derivations come from it (engine/static.py)."""
+    configuration and environment), the knowledge-only derivations come from it (engine/evaluation/static.py)."""
     store = store if store is not None else Store.open(config.cache)
     options = config.rule_options(book)
     selected = sorted(config.selected(book))

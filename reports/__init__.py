@@ -1,1 +1,1 @@
-"""Built-in Jinja report templates (data only; see engine/render.py)."""
+"""Built-in Jinja report templates (data only; see engine/outputs/render.py)."""

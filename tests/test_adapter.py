@@ -317,13 +317,14 @@ def test_pools_recycle_retracted_slots_and_grow_without_losing_facts() -> None:
     assert sorted(pairs) == sorted((f"k{n}", f"k{n}") for n in range(300))
 
 
-# -- Python 3.13 ----------------------------------------------------------------------
+# -- Python 3.13, and the patches ------------------------------------------------------
 
 def _build_script() -> Any:
+    """.durable/durable_patches.py: the one list of patches Interlock's build applies to durable-rules."""
     import importlib.util
 
-    path = Path(__file__).resolve().parent.parent / ".ci" / "build_durable_wheel.py"
-    spec = importlib.util.spec_from_file_location("build_durable_wheel", path)
+    path = Path(__file__).resolve().parent.parent / ".durable" / "durable_patches.py"
+    spec = importlib.util.spec_from_file_location("durable_patches", path)
     assert spec and spec.loader
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
@@ -339,35 +340,40 @@ def test_patch_replaces_the_removed_call() -> None:
 
 def test_the_installed_engine_is_the_patched_build() -> None:
     """The extension imports on this interpreter, exports no removed symbol, and is our build."""
-    import importlib.metadata
-
     import durable_rules_engine
 
     binary = Path(durable_rules_engine.__file__).read_bytes()
     assert b"PyEval_CallObject" not in binary
-    assert importlib.metadata.version("durable-rules") == _build_script().LOCAL_VERSION
+    assert durable_rules_engine.INTERLOCK_BUILD == _build_script().BUILD
 
 
 def test_every_patch_applies_to_its_file() -> None:
-    """Each patch finds its text exactly once in the released source (the build checks the same)."""
+    """Each patch finds its text exactly as often as it says in the vendored release (the build checks the same)."""
+    import tarfile
+
     script = _build_script()
-    sources = {"src/rulespy/rules.c": "x = PyEval_CallObject(f, a);",
-               "setup.py": "  environ['CFLAGS'] = '-std=c99 -D_GNU_SOURCE -_WIN32'\n"
-                           "    environ['CFLAGS'] = '-std=c99 -D_GNU_SOURCE -fcommon'\n"
-                           "  environ['CFLAGS'] = '-std=c99 -D_GNU_SOURCE'\n    version = '2.0.28',",
-               "src/rules/state.h": "#define MAX_OBJECT_PROPERTIES 255\n#define MAX_MESSAGE_FRAMES 16\n"
-                                    "#define MAX_MESSAGE_INDEX_LENGTH 512\n"
-                                    "#define MAX_LEFT_FRAME_INDEX_LENGTH 512\n#define MAX_RIGHT_FRAME_INDEX_LENGTH 512\n"
-                                    "#define MAX_LOCATION_INDEX_LENGTH 16\n" + script.OLD_POOL,
-               "src/rules/state.c": "#define MAX_LOCATION_NODES 16\n" + script.OLD_POOL_INIT + script.OLD_POOL_NEW
-                                    + script.OLD_BETA_STATE + script.OLD_LEFT_ZERO + script.OLD_RIGHT_ZERO,
-               "src/rules/events.c": script.OLD_GROUP_END + script.OLD_SKIP + script.OLD_RIGHT_DUPLICATE}
-    for relative, old, new in script.PATCHES:
-        patched, count = script.patch_source(sources[relative.replace("\\", "/")], old, new)
-        assert count == 1 and new in patched and old not in patched
-    flags = [(old, new) for _file, old, new in script.PATCHES if "-O2" in new]
-    assert len(flags) == 2 and "-std=c99 -D_GNU_SOURCE -_WIN32'" in script.patch_source(sources["setup.py"], *flags[0])[0]
-    assert script.LOCAL_VERSION.startswith(script.VERSION + "+")
+    with tarfile.open(script.SDIST) as archive:
+        def read(relative: str) -> str:
+            member = archive.extractfile(f"durable_rules-{script.VERSION}/{relative}")
+            assert member is not None
+            return member.read().decode("utf-8")
+
+        sources = {relative: read(relative) for relative in {patch.path for patch in script.PATCHES}}
+    for relative, old, new, times in script.PATCHES:
+        patched, count = script.patch_source(sources[relative], old, new)
+        assert count == times, (relative, old)
+        assert new in patched and old not in patched
+        sources[relative] = patched
+    assert 'PyModule_AddStringConstant(m, "INTERLOCK_BUILD", "%s")' % script.BUILD in sources[script.PATCHED_FILE]
+    assert script.BUILD.startswith(script.VERSION + "+")
+    assert "-O2" in script.COMPILE_FLAGS.split()
+
+
+def test_the_build_refuses_a_source_a_patch_does_not_fit(tmp_path: Path) -> None:
+    script = _build_script()
+    tree = script.prepare(tmp_path / "tree")
+    with pytest.raises(script.BuildError, match="has 0 of 'PyEval_CallObject\\(' \\(expected 5\\)"):
+        script.apply_patches(tree)  # already patched: the removed call is gone
 
 
 def _raw_assert(properties: int) -> int:

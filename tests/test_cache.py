@@ -1,4 +1,4 @@
-"""The on-disk cache (engine/cache.py, engine/static.py): same answers, byte for byte, and never in the way.
+"""The on-disk cache (engine/read/cache.py, engine/evaluation/static.py): same answers, byte for byte, and never in the way.
 
 A run with the cache (cold or warm) must print exactly what a run without it prints, in every
 format, on the example organization and every fixture organization; a corrupt, unreadable or

@@ -108,7 +108,7 @@ def test_a_missing_engine_says_how_to_install_it_not_that_it_is_a_bug(monkeypatc
     error.__cause__ = ImportError("no module")
     _break_lint(monkeypatch, error)
     code, _, err = _run(["check", "org"], capsys)
-    assert code == 3 and err == f"interlock {__version__}: {error}\n"
+    assert code == 3 and err == f"interlock {__version__}: installation problem: {error}\n"
 
 
 def test_ctrl_c_is_130_with_one_line(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:

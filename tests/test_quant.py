@@ -27,7 +27,7 @@ def org_of(text: str) -> Organization:
 
 def facts_of(text: str, **kwargs: object) -> list[Fact]:
     facts = quantitative_facts(org_of(text), **kwargs)  # type: ignore[arg-type]
-    for fact in facts:  # every fact keeps to the vocabulary (engine/factkinds.py)
+    for fact in facts:  # every fact keeps to the vocabulary (engine/knowledge/factkinds.py)
         assert undeclared_fields(fact) == [], fact
         required = {name for name, doc in KINDS[str(fact["kind"])].fields.items() if not doc.optional}
         assert required <= set(fact), (fact["kind"], required - set(fact))

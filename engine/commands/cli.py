@@ -2,7 +2,8 @@
 
 Exit statuses (README, docs/workflow.md): 0 clean, 1 a finding at the failure
 threshold, 2 bad input or usage, 3 an internal error (a bug: one line asking
-for a report; the traceback with --debug), 130 interrupted.
+for a report; the traceback with --debug) or an installation problem (the rules
+engine missing or not Interlock's build: one line saying how to reinstall), 130 interrupted.
 
 Modules are imported by the commands that need them, so that `interlock
 --version`, `init` or `schema` do not load the rules engine, and `check` does
@@ -23,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from interlock import __version__
+from interlock.evaluation.enginebuild import EngineInstallError
 from interlock.errors import EngineError, InputError, InterlockError, Interrupted, UsageError
 
 if TYPE_CHECKING:
@@ -34,6 +36,8 @@ if TYPE_CHECKING:
 
 #: Exit status of an internal error (a bug), distinct from bad input (2).
 INTERNAL_ERROR = 3
+#: The rules engine is missing or is not the build Interlock is tested with (engine/evaluation/enginebuild.py).
+INSTALLATION_PROBLEM = 3
 #: Exit status of a run stopped by Ctrl-C, as shells report SIGINT (128 + 2).
 INTERRUPTED = 130
 
@@ -521,7 +525,8 @@ for _command in cli.commands.values():
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Console entry point: 0 clean, 1 findings at the threshold, 2 bad input or usage, 3 a bug, 130 Ctrl-C.
+    """Console entry point: 0 clean, 1 findings at the threshold, 2 bad input or usage, 3 a bug or an
+    installation problem, 130 Ctrl-C.
 
     Without ``argv`` (the `interlock` command itself, or ``python -m interlock``) the process ends
     right after: what the run built is frozen out of the cyclic collector's sight (``gc.freeze``),
@@ -582,10 +587,11 @@ def _internal_error(exc: BaseException, debug: bool, what: str | None = None) ->
         import traceback
 
         traceback.print_exception(exc, file=sys.stderr)
-    if isinstance(exc, EngineError) and isinstance(exc.__cause__, ImportError):
-        # Not a bug but a broken installation (durable-rules missing or unpatched): say how to fix it.
-        click.echo(f"interlock {__version__}: {exc}", err=True)
-        return INTERNAL_ERROR
+    if isinstance(exc, EngineInstallError) or (isinstance(exc, EngineError)
+                                                and isinstance(exc.__cause__, ImportError)):
+        # Not a bug but a broken installation (the engine missing, stock or another build): say how to fix it.
+        click.echo(f"interlock {__version__}: installation problem: {exc}", err=True)
+        return INSTALLATION_PROBLEM
     detail = " ".join((what or f"{type(exc).__name__}: {exc}").split())
     detail = detail if len(detail) <= 300 else detail[:299] + "…"
     hint = "" if debug else "; rerun with --debug for the traceback"

@@ -10,7 +10,7 @@ by a test in tests/test_adapter.py:
 * a join on the reserved ``id`` field dangles across assert calls: facts may
   not carry domain data in ``id``, and the compiler refuses ``id`` references;
 * every stored fact embeds a fixed property table (255 slots stock, 19 in our
-  build: see .ci/build_durable_wheel.py), and a wider fact crashes the
+  build: see .durable/durable_patches.py), and a wider fact crashes the
   process: facts with more than ``MAX_FACT_FIELDS``
   fields are refused here;
 * fact identity is a 32-bit FNV-1a hash, so distinct facts collide and are
@@ -37,16 +37,11 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from types import TracebackType
 from typing import Any
 
+from interlock.evaluation.enginebuild import load_engine
 from interlock.errors import EngineError, InterlockError
 
-try:  # pragma: no cover - exercised by the import itself
-    import durable_rules_engine as _dre
-    from durable import engine as _engine
-except ImportError as exc:  # pragma: no cover - depends on the machine
-    raise EngineError(
-        f"cannot load the rules engine durable-rules ({exc}); on Python 3.13+ it needs the "
-        "patched build: run `make setup` (see README)"
-    ) from exc
+# Interlock's own build of durable-rules, or EngineInstallError (an installation problem, exit 3).
+_dre, _engine = load_engine()
 
 # durable's Closure stamps every action with _unix_now(), which calls the
 # deprecated datetime.utcfromtimestamp (a DeprecationWarning per action on
@@ -69,7 +64,7 @@ MATCHES_PER_ACTION = 1000
 #: Facts per assert call.
 ASSERT_CHUNK = 2000
 #: Facts one (partial) match can bind, a phase gate included: our build's MAX_MESSAGE_FRAMES (stock
-#: 16; see .ci/build_durable_wheel.py). One more is an engine error (304) at assert time, so rules
+#: 16; see .durable/durable_patches.py). One more is an engine error (304) at assert time, so rules
 #: that bind more are refused when registered.
 FRAME_SLOTS = 10
 #: Fields a fact may carry in the engine (plus ``id`` and ``sid``): the engine's per-fact property

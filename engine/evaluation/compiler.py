@@ -257,7 +257,7 @@ def _pattern(pattern: Pattern) -> dict[str, Any]:
     # A positive discriminator (kind) in every pattern: a pattern of only
     # $nex would also match the session state object and loop forever.
     # Groups (`in` lists, alternatives) go last: stock durable-rules skips every test after a
-    # nested group in a join (our build fixes it; see .ci/build_durable_wheel.py, patch 2).
+    # nested group in a join (our build fixes it; see .durable/durable_patches.py, patch 2).
     terms: list[dict[str, Any]] = [{"kind": pattern.kind}]
     terms.extend(_durable_test(t) for t in pattern.tests if t.op != "in")
     terms.extend(_durable_test(t) for t in pattern.tests if t.op == "in")

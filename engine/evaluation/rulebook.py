@@ -164,7 +164,7 @@ def builtin_rule_dir() -> Path:
 def load_rulebook(extra_dirs: Sequence[Path] = (), *, builtin: bool = True, cache: bool = True) -> RuleBook:
     """Load the built-in catalog and any rule packs; raise InputError listing every problem.
 
-    The built-in catalog, once parsed and validated, is kept in the on-disk cache (engine/cache.py)
+    The built-in catalog, once parsed and validated, is kept in the on-disk cache (engine/read/cache.py)
     under the digest of its files, unless ``cache`` is False; rule packs are always read afresh.
     """
     sources: list[tuple[Path, str, bool]] = []

@@ -166,7 +166,7 @@ def _band(value: object) -> tuple[float, float] | None:
 def builtin(cache: bool = True) -> Knowledge:
     """The knowledge base shipped in rules/knowledge/, checked once per process.
 
-    Once checked, its entries are kept in the on-disk cache (engine/cache.py) under the digest of
+    Once checked, its entries are kept in the on-disk cache (engine/read/cache.py) under the digest of
     its files and schema, so later processes skip parsing and validating them; ``cache=False``
     neither reads nor writes that cache. Either way the result is the same, kept for the process.
     """

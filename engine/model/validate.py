@@ -37,7 +37,7 @@ from interlock.read.yamlsource import DataPath
 def validate(documents: Sequence[Document], *, cache: bool = True) -> Organization:
     """The organization the documents describe; InputError with every problem if they are not valid.
 
-    ``cache`` lets the built-in knowledge base come from the on-disk cache (engine/cache.py)."""
+    ``cache`` lets the built-in knowledge base come from the on-disk cache (engine/read/cache.py)."""
     documents = sorted(documents, key=lambda d: d.path)
     problems: list[Problem] = []
     invalid: set[tuple[str, DataPath]] = set()

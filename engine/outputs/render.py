@@ -3,7 +3,7 @@
 One Environment for every built-in template (autoescape on for HTML only,
 StrictUndefined so a typo fails loudly instead of printing nothing). User
 templates (``--template FILE``) get their own sandboxed Environment with the
-same filters and the same typed context (engine/report.py, docs/reports.md).
+same filters and the same typed context (engine/outputs/report.py, docs/reports.md).
 
 Every format is a function of the lint run and the render options alone, so
 the same input renders byte-identical output; the only date in any output is

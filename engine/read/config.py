@@ -79,7 +79,7 @@ class Config:
     origins: Mapping[str, str] = field(default_factory=dict, compare=False)
     #: Positions in the configuration file, so that rule-level problems point at their line.
     index: SourceIndex | None = field(default=None, compare=False, repr=False)
-    #: Whether the run may use the on-disk cache (engine/cache.py); ``--no-cache`` turns it off.
+    #: Whether the run may use the on-disk cache (engine/read/cache.py); ``--no-cache`` turns it off.
     cache: bool = True
 
     def selected(self, book: RuleCatalog) -> set[str]:

@@ -1,7 +1,12 @@
-"""Build a durable-rules 2.0.28 wheel that imports on every supported Python.
+"""The one list of changes Interlock makes to durable-rules 2.0.28, and the patched source tree.
 
-durable-rules ships only an sdist (last release 2020). Seven patches, each a
-small change in the released source:
+durable-rules 2.0.28 (the last release, 2020) ships only as an sdist. Its released
+sdist is vendored unmodified beside this file (``durable_rules-2.0.28.tar.gz``,
+checked against PyPI's SHA-256); Interlock's own build (``interlock_backend.py``)
+extracts it, applies ``PATCHES`` and compiles the C extension
+``durable_rules_engine`` and the ``durable`` package into Interlock's wheel (and
+into an editable install). Eight changes, each a small edit of the released
+source (measured and pinned by tests; see docs/engine.md):
 
 1. Python 3.13: the C extension fails at import with ``undefined symbol:
    PyEval_CallObject`` because CPython 3.13 removed that deprecated alias.
@@ -31,9 +36,9 @@ small change in the released source:
    cost turns quadratic past ~1e5 facts; the buckets are raised to 4,096 (65,536
    for the one index of facts per session); a fact's own index of the partial
    matches holding it is cut from 16 to 4 buckets (its list starts at 4).
-5. Speed: setup.py replaces the compiler flags with ``-std=c99 -D_GNU_SOURCE``,
-   so the engine's core is compiled without optimization; ``-O2`` is added
-   (Linux and macOS lines).
+5. Speed: the released setup.py replaces the compiler flags with
+   ``-std=c99 -D_GNU_SOURCE``, so the engine is compiled without optimization;
+   Interlock's build uses the same flags plus ``-O2`` (``COMPILE_FLAGS``).
 6. Speed: before a fact joins a pattern, stock walks every earlier fact of
    that pattern with the same join hash to rule out a duplicate; for a
    pattern without an equality join that is all of them (quadratic). The
@@ -45,32 +50,43 @@ small change in the released source:
    without writing (a page becomes resident when first used). Likewise each
    session's join indexes (~15 MB for the built-in rules) are allocated
    zeroed (``calloc``) instead of written with ``memset``.
+8. Identity: the extension carries ``INTERLOCK_BUILD = BUILD`` (a module
+   constant), and Interlock refuses to run on an engine without it
+   (``engine/evaluation/enginebuild.py``): the stock engine crashes under Interlock's load.
 
-The wheel gets the local version ``2.0.28+interlock.12`` (it still satisfies
-``durable-rules==2.0.28``), so a wheel built before a patch changed is never
-reused. It is built with the *running* interpreter, on every Python version
-alike, so ``pip install --find-links DEST durable-rules`` then needs no
-compiler and no network.
+``BUILD`` is bumped whenever a patch or the flags change (tests/test_enginebuild.py
+holds it equal to what Interlock expects), so an engine built before is refused.
 
-Usage: python .ci/build_durable_wheel.py DEST_DIR
-Stdlib only: it runs before anything else is installed.
+Stdlib only: the tests read the patch list without setuptools.
 """
 from __future__ import annotations
 
-import glob
+import hashlib
 import os
-import subprocess
 import sys
 import tarfile
-import tempfile
+from pathlib import Path
+from typing import NamedTuple
 
 VERSION = "2.0.28"
-LOCAL_VERSION = f"{VERSION}+interlock.12"
-SDIST = f"durable_rules-{VERSION}.tar.gz"
+#: The build's identity: the extension's ``INTERLOCK_BUILD`` constant. Bump the number whenever a
+#: patch or the compiler flags change; engine/evaluation/enginebuild.py expects the same value.
+BUILD = f"{VERSION}+interlock.13"
+HERE = Path(__file__).resolve().parent
+SDIST = HERE / f"durable_rules-{VERSION}.tar.gz"
+#: SHA-256 of the released sdist, as PyPI publishes it (durable_rules-2.0.28.tar.gz, 57,572 bytes).
+SDIST_SHA256 = "053b26f5e48d312d4fa27995243f954671be6eece477f150c059c364eb4d7d61"
+#: The released setup.py's flags (it sets CFLAGS, replacing Python's own) plus -O2: stock
+#: compiles the engine without optimization. macOS adds -fcommon, as the released setup.py does.
+COMPILE_FLAGS = "-std=c99 -O2 -D_GNU_SOURCE" + (" -fcommon" if sys.platform == "darwin" else "")
+#: The extension's sources in the patched tree: the Python binding, then the engine's core (the
+#: released setup.py builds the core as a static library first; the objects are the same).
+EXTENSION_SOURCES = ("src/rulespy/rules.c", *(f"src/rules/{name}.c" for name in ("json", "rete", "state", "events", "regex")))
+INCLUDE_DIR = "src/rules"
 OLD_CALL = "PyEval_CallObject("
 NEW_CALL = "PyObject_CallObject("
-PATCHED_FILE = os.path.join("src", "rulespy", "rules.c")
-PROPERTIES_FILE = os.path.join("src", "rules", "state.h")
+PATCHED_FILE = "src/rulespy/rules.c"
+PROPERTIES_FILE = "src/rules/state.h"
 #: Hash buckets per index (stock: 512, so chains grow as facts / 512 and cost turns quadratic
 #: past ~1e5 stored facts). The partial-match indexes exist per join (4,096 made a 3,000-department
 #: run's engine phase 2.2x faster for ~13 MB more per session); the fact index exists once per
@@ -88,8 +104,8 @@ FRAME_SLOTS = 10
 #: Frame references each stored fact starts with (stock 16, 448 bytes per fact; the list grows
 #: by half when full, as every pool in the engine does).
 LOCATION_SLOTS = 4
-STATE_FILE = os.path.join("src", "rules", "state.c")
-SEQUENCE_FILE = os.path.join("src", "rules", "events.c")
+STATE_FILE = "src/rules/state.c"
+SEQUENCE_FILE = "src/rules/events.c"
 #: A group of a join's tests ends on its closing marker: consume it, so the enclosing group
 #: goes on with the tests after it (stock returns with the marker unread, and the enclosing
 #: group stops there).
@@ -268,27 +284,61 @@ NEW_BETA_STATE = ("    node->betaState = calloc(((ruleset*)tree)->betaCount, siz
 OLD_LEFT_ZERO = "        memset(betaNode->leftFrameIndex, 0, MAX_LEFT_FRAME_INDEX_LENGTH * sizeof(unsigned int) * 2);\n"
 OLD_RIGHT_ZERO = "        memset(betaNode->rightFrameIndex, 0, MAX_RIGHT_FRAME_INDEX_LENGTH * sizeof(unsigned int) * 2);\n"
 ZEROED = "        /* the index is zeroed by calloc: empty */\n"
-#: (file, old text, new text): every patch must apply exactly as often as the source has it.
+#: The module gets a constant naming this build, so Interlock can tell it from any other
+#: (``engine/evaluation/enginebuild.py``). Only the Python 3 branch of rules.c is patched.
+OLD_INIT = """    PyObject *m = PyModule_Create(&moduledef);
+    if (m != NULL) {
+        RulesError = PyErr_NewException("durable_rules_engine.error", NULL, NULL);
+        Py_INCREF(RulesError);
+        PyModule_AddObject(m, "error", RulesError);
+    }
+"""
+NEW_INIT = f"""    PyObject *m = PyModule_Create(&moduledef);
+    if (m != NULL) {{
+        RulesError = PyErr_NewException("durable_rules_engine.error", NULL, NULL);
+        Py_INCREF(RulesError);
+        PyModule_AddObject(m, "error", RulesError);
+        if (PyModule_AddStringConstant(m, "INTERLOCK_BUILD", "{BUILD}") < 0) {{
+            Py_DECREF(m);
+            return NULL;
+        }}
+    }}
+"""
+
+
+class Patch(NamedTuple):
+    """Replace ``old`` by ``new`` in ``path`` (relative to the sdist's root), found exactly ``times`` times."""
+
+    path: str
+    old: str
+    new: str
+    times: int = 1
+
+
+#: Every change to the released source. The build refuses to go on if any patch does not find
+#: its text exactly as often as stated (a different source, or an edited one).
 PATCHES = (
-    (PATCHED_FILE, OLD_CALL, NEW_CALL),
-    (SEQUENCE_FILE, OLD_GROUP_END, NEW_GROUP_END),
-    (SEQUENCE_FILE, OLD_SKIP, NEW_SKIP),
-    (SEQUENCE_FILE, OLD_RIGHT_DUPLICATE, NEW_RIGHT_DUPLICATE),
-    (PROPERTIES_FILE, "#define MAX_OBJECT_PROPERTIES 255", f"#define MAX_OBJECT_PROPERTIES {PROPERTY_SLOTS}"),
-    (PROPERTIES_FILE, "#define MAX_MESSAGE_FRAMES 16", f"#define MAX_MESSAGE_FRAMES {FRAME_SLOTS}"),
-    (STATE_FILE, "#define MAX_LOCATION_NODES 16", f"#define MAX_LOCATION_NODES {LOCATION_SLOTS}"),
-    (PROPERTIES_FILE, OLD_POOL, NEW_POOL),
-    (STATE_FILE, OLD_POOL_INIT, NEW_POOL_INIT),
-    (STATE_FILE, OLD_POOL_NEW, NEW_POOL_NEW),
-    (STATE_FILE, OLD_BETA_STATE, NEW_BETA_STATE),
-    (STATE_FILE, OLD_LEFT_ZERO, ZEROED),
-    (STATE_FILE, OLD_RIGHT_ZERO, ZEROED),
-    ("setup.py", "'-std=c99 -D_GNU_SOURCE'", "'-std=c99 -O2 -D_GNU_SOURCE'"),
-    ("setup.py", "'-std=c99 -D_GNU_SOURCE -fcommon'", "'-std=c99 -O2 -D_GNU_SOURCE -fcommon'"),
-    *((PROPERTIES_FILE, f"#define {name} 512", f"#define {name} {buckets}") for name, buckets in INDEX_BUCKETS.items()),
-    (PROPERTIES_FILE, "#define MAX_LOCATION_INDEX_LENGTH 16", f"#define MAX_LOCATION_INDEX_LENGTH {LOCATION_INDEX_BUCKETS}"),
-    ("setup.py", f"version = '{VERSION}'", f"version = '{LOCAL_VERSION}'"),
+    Patch(PATCHED_FILE, OLD_CALL, NEW_CALL, times=5),
+    Patch(PATCHED_FILE, OLD_INIT, NEW_INIT),
+    Patch(SEQUENCE_FILE, OLD_GROUP_END, NEW_GROUP_END),
+    Patch(SEQUENCE_FILE, OLD_SKIP, NEW_SKIP),
+    Patch(SEQUENCE_FILE, OLD_RIGHT_DUPLICATE, NEW_RIGHT_DUPLICATE),
+    Patch(PROPERTIES_FILE, "#define MAX_OBJECT_PROPERTIES 255", f"#define MAX_OBJECT_PROPERTIES {PROPERTY_SLOTS}"),
+    Patch(PROPERTIES_FILE, "#define MAX_MESSAGE_FRAMES 16", f"#define MAX_MESSAGE_FRAMES {FRAME_SLOTS}"),
+    Patch(STATE_FILE, "#define MAX_LOCATION_NODES 16", f"#define MAX_LOCATION_NODES {LOCATION_SLOTS}"),
+    Patch(PROPERTIES_FILE, OLD_POOL, NEW_POOL),
+    Patch(STATE_FILE, OLD_POOL_INIT, NEW_POOL_INIT),
+    Patch(STATE_FILE, OLD_POOL_NEW, NEW_POOL_NEW),
+    Patch(STATE_FILE, OLD_BETA_STATE, NEW_BETA_STATE),
+    Patch(STATE_FILE, OLD_LEFT_ZERO, ZEROED),
+    Patch(STATE_FILE, OLD_RIGHT_ZERO, ZEROED),
+    *(Patch(PROPERTIES_FILE, f"#define {name} 512", f"#define {name} {buckets}") for name, buckets in INDEX_BUCKETS.items()),
+    Patch(PROPERTIES_FILE, "#define MAX_LOCATION_INDEX_LENGTH 16", f"#define MAX_LOCATION_INDEX_LENGTH {LOCATION_INDEX_BUCKETS}"),
 )
+
+
+class BuildError(Exception):
+    """The engine's source cannot be prepared: say what and why, in one line."""
 
 
 def patch_source(text: str, old: str = OLD_CALL, new: str = NEW_CALL) -> tuple[str, int]:
@@ -296,57 +346,84 @@ def patch_source(text: str, old: str = OLD_CALL, new: str = NEW_CALL) -> tuple[s
     return text.replace(old, new), text.count(old)
 
 
-def _pip(*args: str) -> None:
-    # pip's own output goes to stderr: stdout carries only the wheel's path (the Makefile reads it).
-    subprocess.run([sys.executable, "-m", "pip", *args, "--disable-pip-version-check", "-q"], check=True, stdout=sys.stderr)
+def stamp() -> str:
+    """What the patched tree is made from: the sdist and this file (the patch list)."""
+    digest = hashlib.sha256()
+    digest.update(SDIST.read_bytes())
+    digest.update(Path(__file__).read_bytes())
+    return digest.hexdigest()
 
 
-def existing_wheel(dest: str) -> str | None:
-    tag = f"cp{sys.version_info.major}{sys.version_info.minor}"
-    found = sorted(glob.glob(os.path.join(dest, f"durable_rules-{LOCAL_VERSION}-{tag}-*.whl")))
-    return found[0] if found else None
+def verify_sdist() -> None:
+    if not SDIST.is_file():
+        raise BuildError(f"the vendored durable-rules sdist is missing: {SDIST}")
+    found = hashlib.sha256(SDIST.read_bytes()).hexdigest()
+    if found != SDIST_SHA256:
+        raise BuildError(f"{SDIST} is not the released durable-rules {VERSION} sdist (SHA-256 {found}, "
+                         f"expected {SDIST_SHA256})")
 
 
-def build(dest: str) -> str:
-    """Download the sdist, patch it, build a wheel into ``dest``; return its path."""
-    os.makedirs(dest, exist_ok=True)
-    cached = existing_wheel(dest)
-    if cached:
-        return cached
-    with tempfile.TemporaryDirectory() as work:
-        _pip("download", "--no-deps", "--no-binary", ":all:", f"durable-rules=={VERSION}", "-d", work)
-        with tarfile.open(os.path.join(work, SDIST)) as archive:
-            archive.extractall(work, filter="data") if hasattr(tarfile, "data_filter") else archive.extractall(work)
-        root = os.path.join(work, f"durable_rules-{VERSION}")
-        for relative, old, new in PATCHES:
-            path = os.path.join(root, relative)
-            with open(path, encoding="utf-8") as f:
-                patched, count = patch_source(f.read(), old, new)
-            if count == 0:
-                raise SystemExit(f"error: {relative} has no {old!r}; is this really durable-rules {VERSION}?")
-            with open(path, "w", encoding="utf-8") as f:
-                f.write(patched)
-        _pip("wheel", "--no-deps", "--no-build-isolation" if _has_setuptools() else "--use-pep517", root, "-w", dest)
-    wheel = existing_wheel(dest)
-    if not wheel:
-        raise SystemExit("error: the durable-rules wheel was not built")
-    return wheel
+def apply_patches(root: Path) -> None:
+    """Apply every patch to the extracted source under ``root``; refuse a source that does not fit."""
+    for patch in PATCHES:
+        path = root / patch.path
+        text = path.read_text(encoding="utf-8")
+        patched, count = patch_source(text, patch.old, patch.new)
+        if count != patch.times:
+            raise BuildError(f"{patch.path} has {count} of {patch.old.strip().splitlines()[0]!r} "
+                             f"(expected {patch.times}); is this really durable-rules {VERSION}?")
+        path.write_text(patched, encoding="utf-8")
 
 
-def _has_setuptools() -> bool:
-    try:
-        import setuptools  # noqa: F401
-    except ImportError:
-        return False
-    return True
+def prepare(dest: str | os.PathLike[str]) -> Path:
+    """Extract the vendored sdist into ``dest`` and patch it, unless ``dest`` already holds this build.
+
+    ``dest`` gets the sdist's layout (``libpy/durable/``, ``src/``, ``LICENSE``). Files are
+    overwritten in place, never removed, so extensions an editable install compiled into
+    ``libpy/`` stay where the install points; every file gets a fresh date, so a compiler
+    never takes a stale object for up to date. Returns ``dest``.
+    """
+    root = Path(dest)
+    marker = root / ".interlock-build"
+    wanted = f"{BUILD} {stamp()}"
+    if marker.is_file() and marker.read_text(encoding="utf-8") == wanted:
+        return root
+    verify_sdist()
+    root.mkdir(parents=True, exist_ok=True)
+    marker.unlink(missing_ok=True)
+    prefix = f"durable_rules-{VERSION}/"
+    with tarfile.open(SDIST) as archive:
+        members = []
+        for member in archive.getmembers():
+            if not member.name.startswith(prefix) or not (member.isfile() or member.isdir()):
+                continue
+            member.name = member.name[len(prefix):]
+            # Not the released egg-info: it would present "durable-rules" as an installed distribution.
+            if member.name and not member.name.startswith("libpy/durable_rules.egg-info"):
+                members.append(member)
+        if hasattr(tarfile, "data_filter"):
+            archive.extractall(root, members=members, filter="data")
+        else:  # pragma: no cover - Python 3.11 before 3.11.4
+            archive.extractall(root, members=members)
+    apply_patches(root)
+    for path in root.rglob("*"):
+        if path.is_file() and path != marker and not path.name.startswith("durable_rules_engine."):
+            os.utime(path)
+    marker.write_text(wanted, encoding="utf-8")
+    return root
 
 
 def main(argv: list[str] | None = None) -> int:
+    """``python .durable/durable_patches.py DEST``: write the patched source tree (to read or diff it)."""
     args = sys.argv[1:] if argv is None else argv
     if len(args) != 1:
-        print("usage: build_durable_wheel.py DEST_DIR", file=sys.stderr)
+        print("usage: durable_patches.py DEST_DIR", file=sys.stderr)
         return 2
-    print(build(args[0]))
+    try:
+        print(prepare(args[0]))
+    except BuildError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
     return 0
 
 
