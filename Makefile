@@ -47,7 +47,7 @@ report: setup
 	$(VENV)/bin/interlock report policies -o report.html; test $$? -le 1
 
 gold: setup
-	INTERLOCK_REFRESH_GOLD=1 $(PY) -m pytest tests/test_gold.py -q
+	INTERLOCK_REFRESH_GOLD=1 $(PY) -m pytest tests/outputs/test_gold.py -q
 
 # Refresh the lock: the newest versions pyproject.toml allows, on every supported Python (uv's universal resolution).
 lock: setup

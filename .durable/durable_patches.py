@@ -54,7 +54,7 @@ source (measured and pinned by tests; see docs/engine.md):
    constant), and Interlock refuses to run on an engine without it
    (``engine/evaluation/enginebuild.py``): the stock engine crashes under Interlock's load.
 
-``BUILD`` is bumped whenever a patch or the flags change (tests/test_enginebuild.py
+``BUILD`` is bumped whenever a patch or the flags change (tests/evaluation/test_enginebuild.py
 holds it equal to what Interlock expects), so an engine built before is refused.
 
 Stdlib only: the tests read the patch list without setuptools.

@@ -1,7 +1,7 @@
 """Seeded synthetic organizations of any size, with conflicts planted on purpose.
 
 The benchmark lints these organizations to measure speed, and
-tests/test_synthetic.py checks that the findings are exactly the planted
+tests/pipeline/test_synthetic.py checks that the findings are exactly the planted
 conflicts, so that speed is never bought with wrong answers.
 
 Shape. The company is split into business units (company -> unit ->

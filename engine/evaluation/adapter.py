@@ -2,7 +2,7 @@
 
 durable-rules 2.0.28 (the last release, 2020) is the rules engine the user
 chose. Its measured defects (see docs/engine.md) are guarded here, each pinned
-by a test in tests/test_adapter.py:
+by a test in tests/evaluation/test_adapter.py:
 
 * negation (``$not``) fires eagerly and mis-retracts: every negating rule is
   gated by a phase pattern placed *before* the negation; all facts are

@@ -20,7 +20,7 @@ of the engine. The answers are the same as evaluating every rule together:
 Of the stored facts, only those that can join a fact of the run enter the engine (``joinable``):
 most paths start from metrics no plan pays, and each one stored costs the engine partial matches.
 
-tests/test_cache.py compares every output format with and without the cache.
+tests/read/test_cache.py compares every output format with and without the cache.
 """
 from __future__ import annotations
 

@@ -2,7 +2,7 @@
 
 Built as plain dicts: the only Python SARIF library (Microsoft's sarif-om)
 is generated classes that still need a serializer and add nothing a schema
-test does not check. tests/test_sarif.py validates every output against the
+test does not check. tests/outputs/test_sarif.py validates every output against the
 official OASIS schema (errata01), vendored in tests/schemas/.
 
 A conflict has several sides: the primary location is ``locations[0]``,
