@@ -12,19 +12,25 @@ plans:
       - {metric: bookings, weight: 70%}
       - {metric: gross_margin_pct, weight: 30%}
 """
-#: One error finding: V03 (accounts payable paid to stretch payables against project profitability).
-CONFLICT = """\
+#: The organization of the conflict below: a profitability objective, accounts payable and sales.
+ORGANIZATION = """\
 objectives:
   - {id: project-profitability, adopt: project-profitability, target: 14%}
 departments:
   - {id: accounts-payable, name: Accounts payable}
   - {id: sales, name: Sales}
+"""
+#: Accounts payable paid to stretch payables (DPO up), its own file in the baseline story.
+AP_PLAN = """\
 plans:
   - id: ap-team
     department: accounts-payable
     measures:
       - {metric: dpo, weight: 70%, direction: up}
       - {metric: invoice_cycle_time, weight: 30%, direction: down}
+"""
+#: One error finding: V03 (accounts payable paid to stretch payables against project profitability).
+CONFLICT = ORGANIZATION + AP_PLAN + """\
   - id: sales-ae
     department: sales
     measures:

@@ -13,6 +13,8 @@ from interlock.commands.cli import main
 from interlock.errors import InputError
 from interlock.findings.findings import Finding, Location, Waiver
 
+from inline_policies import AP_PLAN, ORGANIZATION
+
 
 def finding(fp: str, rule: str = "V03", line: int = 1, waived: bool = False, message: str = "a conflict") -> Finding:
     return Finding(rule=rule, name=f"name-of-{rule}", family="vertical", severity="error", title="t", message=message,
@@ -94,21 +96,6 @@ def test_vanished_entries_become_info_findings_at_the_entry() -> None:
 
 # -- end to end: passes until a new conflict is introduced --------------------------------------------
 
-ORG = """\
-objectives:
-  - {id: project-profitability, adopt: project-profitability, target: 14%}
-departments:
-  - {id: accounts-payable, name: Accounts payable}
-  - {id: sales, name: Sales}
-"""
-AP_PLAN = """\
-plans:
-  - id: ap-team
-    department: accounts-payable
-    measures:
-      - {metric: dpo, weight: 70%, direction: up}
-      - {metric: invoice_cycle_time, weight: 30%, direction: down}
-"""
 SALES_PLAN = """\
 plans:
   - id: sales-ae
@@ -131,7 +118,7 @@ def test_a_baseline_run_passes_until_a_new_conflict_is_introduced(
     monkeypatch.chdir(tmp_path)
     org = tmp_path / "org"
     org.mkdir()
-    (org / "organization.yml").write_text(ORG, encoding="utf-8")
+    (org / "organization.yml").write_text(ORGANIZATION, encoding="utf-8")
     (org / "accounts-payable.yml").write_text(AP_PLAN, encoding="utf-8")
     (org / "sales.yml").write_text(SALES_PLAN, encoding="utf-8")
     # The two rules the story needs: the baseline machinery is under test, not the rest of the catalog.
@@ -170,7 +157,7 @@ def test_the_baseline_can_come_from_the_configuration(
     monkeypatch.chdir(tmp_path)
     org = tmp_path / "org"
     org.mkdir()
-    (org / "organization.yml").write_text(ORG + AP_PLAN + SALES_PLAN.replace("plans:\n", ""), encoding="utf-8")
+    (org / "organization.yml").write_text(ORGANIZATION + AP_PLAN + SALES_PLAN.replace("plans:\n", ""), encoding="utf-8")
     (org / "interlock.yml").write_text("baseline: interlock-baseline.yml\n", encoding="utf-8")
     code, _, err = run(["check", "org"], capsys)
     assert code == 2 and err == "org/interlock-baseline.yml:1:1: baseline file not found (write one with --write-baseline)\n"
