@@ -37,7 +37,7 @@ FILES = ("metrics", "influences", "objectives", "formulas")
 FUNCTIONS = (
     "sales", "marketing", "finance", "accounts-payable", "accounts-receivable",
     "procurement", "operations", "project-delivery", "support", "customer-success",
-    "engineering", "product", "hr",
+    "engineering", "product", "hr", "manufacturing", "supply-chain", "professional-services", "it",
 )
 # Source ids of the domain brief's Sources list.
 SOURCES = (
