@@ -2,7 +2,7 @@
 
 For each size N (default 10, 1,000 and 10,000 departments) a seeded synthetic
 organization (tests/synthetic.py: a hierarchy of business units, 3-8 measures
-per plan, ~200 metrics, ~1,000 influence edges, 20 objectives, planted
+per plan, ~380 metrics, ~1,430 influence edges, 20 objectives, planted
 conflicts of every family) is written to a temporary folder, then two fresh
 processes are timed on it:
 

@@ -38,7 +38,7 @@ FILES = ("metrics", "influences", "objectives", "formulas")
 FUNCTIONS = (
     "sales", "marketing", "finance", "accounts-payable", "accounts-receivable",
     "procurement", "operations", "project-delivery", "support", "customer-success",
-    "engineering", "product", "hr",
+    "engineering", "product", "hr", "manufacturing", "supply-chain", "professional-services", "it",
 )
 # Source ids of the domain brief's Sources list.
 SOURCES = (
@@ -214,14 +214,121 @@ def test_the_knowledge_validator_is_built_once() -> None:
 
 
 def test_enough_metrics_and_edges() -> None:
-    assert len(metrics()) >= 60
-    assert len(edges()) >= 120
+    """Breadth (issue 19): every function a mid-size company pays, not only the founding stories."""
+    assert len(metrics()) >= 260
+    assert len(edges()) >= 620
+
+
+def test_the_tested_functions_are_the_schemas() -> None:
+    """A function added to the schema's enum must come with metrics (the next test)."""
+    enum = schema()["$defs"]["metric"]["properties"]["function"]["enum"]
+    assert sorted(enum) == sorted(FUNCTIONS)
 
 
 @pytest.mark.parametrize("function", FUNCTIONS)
-def test_every_function_family_has_three_metrics(function: str) -> None:
+def test_every_function_family_has_metrics(function: str) -> None:
     count = sum(1 for m in metrics().values() if m["function"] == function)
-    assert count >= 3, f"{function} has {count} metrics"
+    assert count >= 8, f"{function} has {count} metrics"
+
+
+def test_every_name_resolves_to_one_metric() -> None:
+    """Ids and aliases are unique, so the engine's lookup (id or alias -> id) is a function."""
+    loaded = knowledge.builtin(cache=False)
+    for m in metrics().values():
+        for name in (m["id"], *m.get("aliases", [])):
+            assert loaded.canonical(name) == m["id"], name
+    assert len(loaded.names) == sum(1 + len(m.get("aliases", [])) for m in metrics().values())
+
+
+# The abbreviations plans use, in the lowercase policy files require (metric references
+# match ^[a-z0-9][a-z0-9_-]*$), and the metric each must resolve to.
+ABBREVIATIONS = {
+    "aht": "aht", "fcr": "fcr", "csat": "csat", "nps": "nps", "ces": "customer_effort_score",
+    "asa": "average_speed_of_answer", "frt": "first_response_time", "dso": "dso", "dpo": "dpo",
+    "dio": "inventory_days", "cei": "cei", "ccc": "cash_conversion_cycle", "ppv": "purchase_price_variance",
+    "tco": "total_cost_of_ownership", "nrr": "nrr", "ndr": "nrr", "grr": "gross_retention", "arr": "arr",
+    "nnarr": "net_new_arr", "arpa": "arpa", "arpu": "arpa", "cac": "cac", "ltv": "customer_lifetime_value",
+    "clv": "customer_lifetime_value", "mql": "mql_count", "sql": "sql_count", "sal": "sal_count",
+    "pql": "product_qualified_leads", "acv": "avg_deal_size", "otd": "on_time_delivery",
+    "otif": "on_time_delivery", "pof": "perfect_order_rate", "oee": "oee", "fpy": "first_pass_yield",
+    "ppm": "defects_ppm", "mtbf": "mtbf", "copq": "cost_of_poor_quality", "wip": "wip_inventory",
+    "mttr": "time_to_restore", "cfr": "change_failure_rate", "mttd": "mean_time_to_detect",
+    "uptime": "system_uptime", "enps": "enps", "cpi": "cost_performance_index",
+    "spi": "schedule_performance_index", "ftfr": "first_time_fix_rate", "alos": "length_of_stay",
+    "npl": "non_performing_loan_ratio", "trir": "safety_incident_rate", "ebitda_margin": "ebitda_margin_pct",
+    "fcf": "free_cash_flow", "mau": "active_users",
+}
+
+
+@pytest.mark.parametrize(("name", "metric"), sorted(ABBREVIATIONS.items()))
+def test_common_abbreviation_resolves(name: str, metric: str) -> None:
+    assert knowledge.builtin().canonical(name) == metric
+
+
+# What each function is paid on in practice, by the frameworks that name the metrics:
+# one metric per framework area is enough to pin that the area is covered.
+FRAMEWORK_METRICS = {
+    "DORA": ["deployment_frequency", "lead_time_for_changes", "change_failure_rate", "time_to_restore"],
+    "SCOR": ["perfect_order_rate", "order_cycle_time", "demand_forecast_accuracy", "inventory_days",
+             "cash_conversion_cycle", "supply_chain_cost_pct"],
+    "SHRM": ["time_to_fill", "quality_of_hire", "offer_acceptance_rate", "cost_per_hire", "training_hours",
+             "voluntary_attrition", "regretted_attrition", "engagement", "internal_mobility_rate"],
+    "contact centre": ["aht", "fcr", "csat", "service_level", "abandonment_rate", "agent_occupancy"],
+    "SaaS": ["arr", "nrr", "gross_retention", "logo_churn_rate", "expansion_rate", "cac_payback"],
+    "manufacturing quality": ["first_pass_yield", "scrap_rate", "rework_rate", "oee", "defects_ppm",
+                              "warranty_claims_rate"],
+    "procurement and inventory": ["inventory_turns", "stockout_rate", "carrying_cost", "supplier_lead_time"],
+    "finance": ["dpo", "invoice_cycle_time", "dso", "bad_debt_pct", "cei", "financial_forecast_accuracy",
+                "budget_variance_pct"],
+    "IT": ["system_uptime", "it_ticket_backlog", "it_incident_count", "patch_compliance"],
+}
+
+
+@pytest.mark.parametrize("framework", sorted(FRAMEWORK_METRICS))
+def test_framework_metrics_are_defined_and_connected(framework: str) -> None:
+    connected = {e["from"] for e in edges()} | {e["to"] for e in edges()}
+    missing = [m for m in FRAMEWORK_METRICS[framework] if m not in metrics() or m not in connected]
+    assert not missing
+
+
+def test_volume_and_activity_metrics_have_a_quality_pair() -> None:
+    """Metrics paid for volume or activity name the companion a plan must also pay (X04, H07), except
+    loads and levers with no good direction (quota-carrying heads, implementation load, velocity)."""
+    unpaired = [m["id"] for m in metrics().values()
+                if m["kind"] in {"volume", "activity"} and m["good"] != "none" and "quality_pair" not in m]
+    assert not unpaired
+
+
+# Metrics of one sector (retail stores, bank lending, hospital care). A followed path from a
+# general metric through one of them to another general metric would tell an organization
+# without stores, loans or beds about a mechanism it does not have; unless general metrics
+# already link the two the same way (directly or through one general metric), such transit
+# edges stay below the floor.
+SECTOR_METRICS = {
+    "store_conversion_rate", "same_store_sales_growth", "average_transaction_value", "loan_originations",
+    "non_performing_loan_ratio", "length_of_stay", "readmission_rate",
+}
+
+
+def test_sector_metrics_do_not_carry_new_paths_between_general_metrics() -> None:
+    followed = [e for e in edges() if e["confidence"] >= MIN_CONFIDENCE]
+    general = [e for e in followed if e["from"] not in SECTOR_METRICS and e["to"] not in SECTOR_METRICS]
+    signs: dict[tuple[str, str], set[int]] = {}
+    for e in general:
+        signs.setdefault((e["from"], e["to"]), set()).add(SIGN[e["sign"]])
+        for f in general:
+            if f["from"] == e["to"] and f["to"] != e["from"]:
+                signs.setdefault((e["from"], f["to"]), set()).add(SIGN[e["sign"]] * SIGN[f["sign"]])
+    spurious = []
+    for hub in SECTOR_METRICS:
+        ins = [e for e in followed if e["to"] == hub and e["from"] not in SECTOR_METRICS]
+        outs = [e for e in followed if e["from"] == hub and e["to"] not in SECTOR_METRICS]
+        for a in ins:
+            for b in outs:
+                net = SIGN[a["sign"]] * SIGN[b["sign"]]
+                if a["from"] != b["to"] and net not in signs.get((a["from"], b["to"]), set()):
+                    spurious.append(f"{a['from']} > {hub} > {b['to']}")
+    assert not spurious
 
 
 def test_ids_and_aliases_are_unique() -> None:

@@ -496,7 +496,7 @@ def test_organization_knowledge_is_checked() -> None:
           - {id: f1, output: permits, expression: "revenue * foo"}
           - {id: f2, output: permits, expression: "revenue ** 2"}
         non_conflicts:
-          - {metrics: [csat, nsp], rationale: r}
+          - {metrics: [csat, pns], rationale: r}
         """)
     assert problems(a=text) == [
         "policies/a.yml:2:10: metrics[0].id: 'revenue' is a built-in metric: use it as it is, or choose another id",
@@ -507,7 +507,7 @@ def test_organization_knowledge_is_checked() -> None:
         "policies/a.yml:7:67: influences[2].lag: '1x' is not a lag: write 0 or a number with d, w, m, q or y (60d, 1q)",
         "policies/a.yml:9:43: formulas[0].expression: unknown metric 'foo'",
         "policies/a.yml:10:43: formulas[1].expression: 'revenue ** 2' is not a formula over metric ids and numbers (+ - * / and parentheses)",
-        "policies/a.yml:12:22: non_conflicts[0].metrics[1]: unknown metric 'nsp' (did you mean 'nps'?)",
+        "policies/a.yml:12:22: non_conflicts[0].metrics[1]: unknown metric 'pns' (did you mean 'nps'?)",
     ]
 
 

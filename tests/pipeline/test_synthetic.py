@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 import synthetic
+from interlock.model import knowledge_base as knowledge
 from interlock.read.config import Config
 from interlock.lint import LintResult, lint
 from paths import TESTS_DIR
@@ -99,17 +100,18 @@ def test_plans_keep_to_three_measures_and_departments_to_three_to_eight() -> Non
 
 def test_knowledge_objectives_and_links_have_the_specified_size() -> None:
     shape = synthetic.describe(synthetic.generate(1000))
-    assert shape["own_metrics"] == 94  # + 107 built-in: about 200
-    assert shape["strong_edges"] + shape["weak_edges"] == 783  # + 217 built-in: 1,000
+    assert shape["own_metrics"] == 94  # added to the built-in metrics
+    assert shape["strong_edges"] + shape["weak_edges"] == 783  # added to the built-in edges
     assert shape["objectives"] == 20
     assert shape["dependencies"] == 400 and shape["milestones"] >= 300 and shape["assumptions"] > 1000
 
 
 @pytest.mark.slow
-def test_the_loaded_knowledge_has_about_200_metrics_and_1000_edges(large: Large) -> None:
+def test_the_loaded_knowledge_is_the_built_in_one_plus_the_synthetic_one(large: Large) -> None:
     org = large[1].organization
-    assert 190 <= len(org.metrics) <= 210
-    assert 950 <= len(org.influences) <= 1050
+    built_in = knowledge.builtin()
+    assert len(org.metrics) == len(built_in.metrics) + 94
+    assert len(org.influences) == len(built_in.influences) + 783
     assert len(org.objectives) == 20
 
 
