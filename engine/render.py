@@ -38,10 +38,12 @@ if TYPE_CHECKING:
 
 #: Every output format, in the order `--help` lists them.
 FORMATS = ("text", "json", "sarif", "junit", "github", "markdown", "html")
+#: Formats that are only ever files, never standard output: the findings workbook (binary).
+FILE_FORMATS = ("xlsx",)
 #: A file's extension picks its format when `-o FILE` names none (`-o sarif=out.json` does).
 EXTENSIONS = {
     ".txt": "text", ".json": "json", ".sarif": "sarif", ".xml": "junit", ".md": "markdown",
-    ".markdown": "markdown", ".html": "html", ".htm": "html",
+    ".markdown": "markdown", ".html": "html", ".htm": "html", ".xlsx": "xlsx",
 }
 #: `-o template=FILE` renders the user's `--template` into FILE.
 TEMPLATE = "template"
@@ -266,11 +268,15 @@ def render_github(findings: Sequence[Finding], *, quiet: bool = False, fail_on: 
         if finding.waiver is not None or (quiet and not failing(finding, fail_on)):
             continue
         props = []
-        if finding.primary is not None:
+        message = finding.message
+        if finding.primary is not None and finding.primary.sheet:  # a workbook has no lines: the cell goes in the text
+            props.append(f"file={_gh_property(finding.primary.file)}")
+            message = f"{finding.primary}: {message}"
+        elif finding.primary is not None:
             props += [f"file={_gh_property(finding.primary.file)}", f"line={finding.primary.line}",
                       f"col={finding.primary.column}"]
         props.append(f"title={_gh_property(f'{finding.rule} {finding.name}')}")
-        message = finding.message + "".join(f"\nalso at {loc}" for loc in finding.locations[1:])
+        message += "".join(f"\nalso at {loc}" for loc in finding.locations[1:])
         lines.append(f"::{_GITHUB_LEVEL[finding.severity]} {','.join(props)}::{_gh_data(message)}\n")
     return "".join(lines)
 
@@ -286,10 +292,14 @@ def generated_date() -> datetime.date:
     return datetime.date.today()
 
 
-def render(fmt: str, run: LintRun, options: RenderOptions | None = None) -> str:
-    """Render one lint run in one format (one of FORMATS, or "template" for `--template`)."""
+def render(fmt: str, run: LintRun, options: RenderOptions | None = None) -> str | bytes:
+    """Render one lint run in one format (one of FORMATS, or "template" for `--template`); xlsx is bytes."""
     opts = options or RenderOptions()
     findings = list(run.findings)
+    if fmt == "xlsx":
+        from interlock.workbook_write import findings_workbook
+
+        return findings_workbook(findings, fail_on=opts.fail_on)
     if fmt == "text":
         return render_text(findings, len(run.files), color=opts.color, quiet=opts.quiet, fail_on=opts.fail_on)
     if fmt == "json":
@@ -376,7 +386,7 @@ class Output:
 def parse_output(spec: str, default: str | None = None) -> Output:
     """`sarif=out.sarif` or `out.sarif` (format from the extension, else ``default``)."""
     prefix, sep, rest = spec.partition("=")
-    if sep and prefix in (*FORMATS, TEMPLATE):
+    if sep and prefix in (*FORMATS, *FILE_FORMATS, TEMPLATE):
         if not rest:
             raise UsageError(f"--output {spec}: no file name after {prefix}=")
         return Output(prefix, Path(rest))
@@ -399,6 +409,9 @@ def produce(run: LintRun, outputs: Sequence[Output], options: RenderOptions, out
     files = [o.path.resolve() for o in outputs if o.path is not None]
     if len(files) != len(set(files)):
         raise UsageError("--output: the same file is named twice")
+    for output in outputs:
+        if output.path is None and output.fmt in FILE_FORMATS:
+            raise UsageError(f"the {output.fmt} format is a file: write it with -o findings.{output.fmt}")
     rendered = [(output, render(output.fmt, run, options)) for output in outputs]
     with Outbox() as own:
         box = outbox or own
@@ -406,10 +419,10 @@ def produce(run: LintRun, outputs: Sequence[Output], options: RenderOptions, out
             if output.path is not None:
                 box.stage(output.path, text)
         own.commit()
-    return "".join(text for output, text in rendered if output.path is None)
+    return "".join(text for output, text in rendered if output.path is None and isinstance(text, str))
 
 
-def write_atomic(path: Path, text: str) -> None:
+def write_atomic(path: Path, text: str | bytes) -> None:
     """Write the whole file or nothing: a temporary file in the same folder, then os.replace."""
     with Outbox() as outbox:
         outbox.stage(path, text)
@@ -448,8 +461,9 @@ class Outbox:
                  trace: TracebackType | None) -> None:
         self.discard()
 
-    def stage(self, path: Path, text: str, *, overwrite: bool = True) -> Path:
-        """Write ``text`` to a temporary file next to ``path``; return the temporary file (readable until commit)."""
+    def stage(self, path: Path, text: str | bytes, *, overwrite: bool = True) -> Path:
+        """Write ``text`` (UTF-8; bytes as they are) to a temporary file next to ``path``; return the
+        temporary file (readable until commit)."""
         key = path.resolve()
         if key in self._targets:
             raise UsageError(f"{path.as_posix()}: the same file is named twice as an output")
@@ -462,7 +476,7 @@ class Outbox:
             temporary = Path(name)
             self._staged.append((temporary, path, overwrite))
             with os.fdopen(handle, "wb") as stream:
-                stream.write(text.encode("utf-8"))
+                stream.write(text if isinstance(text, bytes) else text.encode("utf-8"))
                 stream.flush()
                 os.fsync(stream.fileno())
             os.chmod(temporary, _file_mode(path))

@@ -373,8 +373,9 @@ def _schema_errors(doc: Document) -> list[tuple[DataPath, Problem]]:
         return found  # valid: jsonschema would find nothing (tests/test_validate.py, test_fast_policy_verdict.py)
     for error in _validator().iter_errors(view):
         for path, message, at_key in _explain(error):
-            line, col = doc.index.locate_key(path) if at_key else doc.index.locate(path)
-            found.append((path, Problem(doc.path, line, col, message)))
+            # A YAML index gives (line, column); a workbook's (row, column, sheet): engine/workbook.py.
+            place = doc.index.locate_key(path) if at_key else doc.index.locate(path)
+            found.append((path, Problem.at(Location(doc.path, *place), message)))
     return found
 
 
@@ -569,7 +570,7 @@ class _Builder:
     # --- reporting and references
 
     def problem(self, at: Location, message: str) -> None:
-        self.problems.append(Problem(at.file, at.line, at.column, message))
+        self.problems.append(Problem.at(at, message))
 
     def report(self, node: _Node, message: str, *keys: str | int) -> None:
         """A problem at ``node[keys...]``, told with its path (``plans[0].measures[1].weight: ...``)."""
