@@ -17,7 +17,8 @@ class Problem:
     """One thing wrong with an input file, at a place a person can open.
 
     A problem in a workbook has a ``sheet``: ``line`` and ``column`` are then the cell's row and
-    column, and it reads ``plans.xlsx:Measures!D7: message`` (see model.Location).
+    column, and it reads ``plans.xlsx:Measures!D7: message`` (see model.Location). Line 0 is about
+    the whole file (``plans.xlsx: message``) or the whole sheet (``plans.xlsx:Measures: message``).
     """
 
     file: str
@@ -29,6 +30,8 @@ class Problem:
     def __str__(self) -> str:
         if self.sheet:
             return f"{cell_text(self.file, self.sheet, self.line, self.column)}: {self.message}"
+        if self.line <= 0:  # the whole file (a workbook refused before any cell is read)
+            return f"{self.file}: {self.message}"
         return f"{self.file}:{self.line}:{self.column}: {self.message}"
 
     @classmethod

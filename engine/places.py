@@ -33,11 +33,16 @@ def column_number(letters: str) -> int:
 
 
 def cell_text(file: str, sheet: str, row: int, column: int) -> str:
-    """``plans.xlsx:Measures!D7``, or ``plans/measures.csv:D7`` for a sheet kept as a CSV file."""
+    """``plans.xlsx:Measures!D7``, or ``plans/measures.csv:D7`` for a sheet kept as a CSV file.
+
+    Row 0 stands for the whole sheet: ``plans.xlsx:Measures``, ``plans/measures.csv``.
+    """
+    csv_file = sheet.lower().endswith(_CSV_SUFFIX)
+    place = (sheet if file in ("", ".") else f"{file}/{sheet}") if csv_file else f"{file}:{sheet}"
+    if row <= 0:
+        return place
     cell = f"{column_letters(column)}{row}"
-    if sheet.lower().endswith(_CSV_SUFFIX):
-        return f"{sheet}:{cell}" if file in ("", ".") else f"{file}/{sheet}:{cell}"
-    return f"{file}:{sheet}!{cell}"
+    return f"{place}:{cell}" if csv_file else f"{place}!{cell}"
 
 
 def parse_cell_text(text: str) -> tuple[str, int, int, str]:

@@ -184,7 +184,7 @@ class RawSheet:
 class _Refused(Exception):
     """The whole file is refused: one problem, nothing else is read."""
 
-    def __init__(self, message: str, sheet: str = "", row: int = 1, column: int = 1) -> None:
+    def __init__(self, message: str, sheet: str = "", row: int = 0, column: int = 0) -> None:
         super().__init__(message)
         self.message, self.sheet, self.row, self.column = message, sheet, row, column
 
@@ -193,7 +193,7 @@ def read_workbook(path: Path, display: str) -> tuple[dict[str, Any], WorkbookInd
     """Read an .xlsx workbook; InputError with every problem found (``file: what is wrong`` for a refused file)."""
     suffix = path.suffix.lower()
     if suffix in OTHER_SPREADSHEETS:
-        raise InputError([Problem(display, 1, 1, f"cannot read {OTHER_SPREADSHEETS[suffix]}")])
+        raise InputError([Problem(display, 0, 0, f"cannot read {OTHER_SPREADSHEETS[suffix]}")])
     try:
         raw = _read_bounded(path)
         sheets, problems = _xlsx_sheets(raw, display)
@@ -216,11 +216,11 @@ def read_csv_sheets(files: Sequence[tuple[Path, str]], display: str) -> tuple[di
         if layout is None:
             known = [s.csv_name for s in SHEETS]
             hint = did_you_mean(name.lower(), known)
-            problems.append(Problem(display, 1, 1, f"{clip(name)!r} is not a sheet of the workbook layout{hint} "
+            problems.append(Problem(display, 0, 0, f"{clip(name)!r} is not a sheet of the workbook layout{hint} "
                                                    f"(the sheets: docs/spreadsheets.md)", name))
             continue
         if layout.name in taken:
-            problems.append(Problem(display, 1, 1, f"a second file for the {layout.name} sheet "
+            problems.append(Problem(display, 0, 0, f"a second file for the {layout.name} sheet "
                                                    f"(the first is {taken[layout.name]})", name))
             continue
         taken[layout.name] = name
@@ -319,17 +319,17 @@ def _xlsx_sheets(raw: bytes, display: str) -> tuple[list[RawSheet], list[Problem
                 near = did_you_mean(sheet_key(name), BY_KEY)
                 if near:
                     close = BY_KEY[near[near.index("'") + 1: near.rindex("'")]].name
-                    problems.append(Problem(display, 1, 1, f"the sheet {clip(name)!r} is not a sheet of the "
+                    problems.append(Problem(display, 0, 0, f"the sheet {clip(name)!r} is not a sheet of the "
                                                            f"layout (did you mean {close!r}?)", name))
                 continue  # other sheets (notes, pivots, an About sheet) are not read
             if layout.name in taken:
-                problems.append(Problem(display, 1, 1, f"a second sheet for {layout.name} (the first is "
+                problems.append(Problem(display, 0, 0, f"a second sheet for {layout.name} (the first is "
                                                        f"{taken[layout.name]!r})", name))
                 continue
             taken[layout.name] = name
             target, kind = rels.get(sheet.get(f"{{{_RELATIONSHIP_NS}}}id") or "", ("", ""))
             if not kind.endswith("/worksheet") or not target:
-                problems.append(Problem(display, 1, 1, "the sheet is a chart or has no cells to read", name))
+                problems.append(Problem(display, 0, 0, "the sheet is a chart or has no cells to read", name))
                 continue
             chosen.append((name, layout, target))
         extra = [target for target, kind in rels.values() if kind.endswith(("/sharedStrings", "/styles"))]
@@ -342,7 +342,7 @@ def _xlsx_sheets(raw: bytes, display: str) -> tuple[list[RawSheet], list[Problem
         cells = 0
         for name, layout, target in chosen:
             if target not in reader.names:
-                problems.append(Problem(display, 1, 1, "the sheet's part is missing from the archive", name))
+                problems.append(Problem(display, 0, 0, "the sheet's part is missing from the archive", name))
                 continue
             data = reader.read(target)
             height, width = _extent(data)
@@ -511,7 +511,7 @@ def _csv_rows(path: Path, name: str) -> list[tuple[int, list[Any]]]:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         row = raw.count(b"\n", 0, exc.start) + 1
-        raise _Refused("the file is not UTF-8 text: save it as CSV UTF-8", row=row) from None
+        raise _Refused("the file is not UTF-8 text: save it as CSV UTF-8", row=row, column=1) from None
     if "\x00" in text:
         raise _Refused("the file holds NUL characters: it is not a CSV text file")
     first = text.split("\n", 1)[0]
@@ -522,10 +522,10 @@ def _csv_rows(path: Path, name: str) -> list[tuple[int, list[Any]]]:
     try:
         for number, record in enumerate(reader, start=1):
             if number > MAX_ROWS:
-                raise _Refused(f"the file holds more than {MAX_ROWS:,} rows", row=number)
+                raise _Refused(f"the file holds more than {MAX_ROWS:,} rows")
             cells += len(record)
             if cells > MAX_CELLS:
-                raise _Refused(f"the file holds more than {MAX_CELLS:,} cells", row=number)
+                raise _Refused(f"the file holds more than {MAX_CELLS:,} cells")
             rows.append((number, record))
     except csv.Error as exc:
         message = str(exc)
@@ -533,7 +533,7 @@ def _csv_rows(path: Path, name: str) -> list[tuple[int, list[Any]]]:
             message = f"a cell holds more than {csv.field_size_limit():,} characters"
         else:
             message = f"the CSV text cannot be read ({message})"
-        raise _Refused(message, row=reader.line_num) from None
+        raise _Refused(f"{message} (line {reader.line_num})") from None
     return rows
 
 
