@@ -470,3 +470,17 @@ def test_the_synthetic_organization_round_trips_through_a_workbook(tmp_path: Pat
     assert sum(expected.values()) == len(original.findings) > 500
     assert same(lint([tmp_path / "plans.xlsx"], Config())) == expected
     assert same(lint([tmp_path / "back"], Config())) == expected
+
+
+def test_the_documented_layout_and_limits_are_the_enforced_ones() -> None:
+    from interlock import workbook
+
+    docs = (ROOT / "docs" / "spreadsheets.md").read_text(encoding="utf-8")
+    for sheet in SHEETS:
+        section = docs.split(f"\n### {sheet.name}\n", 1)[1].split("\n### ", 1)[0].split("\n## ", 1)[0]
+        assert f"`{sheet.csv_name}`" in section
+        for column in sheet.columns:
+            assert f"\n| {column.header} " in section, (sheet.name, column.header)
+    for limit in (workbook.MAX_WORKBOOK_BYTES, workbook.MAX_UNPACKED_BYTES, workbook.MAX_PARTS, workbook.MAX_ROWS,
+                  workbook.MAX_CELLS):
+        assert f"{limit:,}" in docs
