@@ -13,13 +13,15 @@ workbook, its relationships, styles, shared strings and the layout's sheets), re
 zip bomb costs nothing. No part may declare a DOCTYPE or an entity (billion laughs, external
 entities), and the cells of each sheet must fit in the bounds (rows, and the rectangle a reader
 allocates for them) before they are read. Only the parts checked are handed, repacked as they were
-checked, to python-calamine (a Rust reader, ten times faster than openpyxl here: docs/spreadsheets.md);
-nothing else in the file (macros, links, embedded objects) is ever opened.
+checked, to python-calamine (a Rust reader, nine times faster than openpyxl on the 1,000-department
+workbook: docs/spreadsheets.md); nothing else in the file (macros, links, embedded objects) is
+ever opened.
 """
 from __future__ import annotations
 
 import csv
 import datetime
+import difflib
 import html
 import io
 import os
@@ -38,7 +40,6 @@ from interlock.places import column_letters
 from interlock.validate import did_you_mean
 from interlock.workbook_layout import (
     BY_KEY,
-    BY_NAME,
     CAP,
     CHOICE,
     DATE,
@@ -70,7 +71,7 @@ OTHER_SPREADSHEETS = {
 }
 
 #: The largest workbook (or CSV sheet) read, judged from its size on disk: the 1,000-department
-#: synthetic organization is about 1 MB as .xlsx, so a workbook ten times that size still fits.
+#: synthetic organization is 470 KB as .xlsx, so a workbook fifty times that size still fits.
 MAX_WORKBOOK_BYTES = 32 * 1024 * 1024
 #: What the parts read may unpack to, all together: zip bombs unpack to gigabytes from a few kilobytes.
 MAX_UNPACKED_BYTES = 256 * 1024 * 1024
@@ -83,6 +84,8 @@ MAX_ROWS = 1_048_576
 MAX_CELLS = 5_000_000
 
 _MB = 1024 * 1024
+#: How close a sheet's name must be to a layout sheet's to be taken for a typo of it (Measure, Targts).
+_TYPO = 0.85
 _SPREADSHEET_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 _RELATIONSHIP_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 _PACKAGE_RELS_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
@@ -101,12 +104,6 @@ _NUMBER = re.compile(r"^[+-]?(?:[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)(?:\.[0-9]+)?(?:
 _PERCENT_TEXT = re.compile(r"^[+-]?[0-9]+(?:\.[0-9]+)?\s*%$")
 _ISO_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
 _TRUE, _FALSE = {"true", "yes"}, {"false", "no"}
-
-
-def is_workbook(path: Path | str) -> bool:
-    """Whether a file is read by this module (an .xlsx, .xlsm or .csv, or a spreadsheet it refuses)."""
-    suffix = Path(path).suffix.lower()
-    return suffix in WORKBOOK_SUFFIXES or suffix == CSV_SUFFIX or suffix in OTHER_SPREADSHEETS
 
 
 # -- the index: where each value is -------------------------------------------------------------------
@@ -316,11 +313,10 @@ def _xlsx_sheets(raw: bytes, display: str) -> tuple[list[RawSheet], list[Problem
             name = sheet.get("name") or ""
             layout = BY_KEY.get(sheet_key(name))
             if layout is None:
-                near = did_you_mean(sheet_key(name), BY_KEY)
-                if near:
-                    close = BY_KEY[near[near.index("'") + 1: near.rindex("'")]].name
+                near = difflib.get_close_matches(sheet_key(name), list(BY_KEY), n=1, cutoff=_TYPO)
+                if near:  # a typo of a layout sheet would hide a whole section: an error, not "another sheet"
                     problems.append(Problem(display, 0, 0, f"the sheet {clip(name)!r} is not a sheet of the "
-                                                           f"layout (did you mean {close!r}?)", name))
+                                                           f"layout (did you mean {BY_KEY[near[0]].name!r}?)", name))
                 continue  # other sheets (notes, pivots, an About sheet) are not read
             if layout.name in taken:
                 problems.append(Problem(display, 0, 0, f"a second sheet for {layout.name} (the first is "
@@ -332,6 +328,9 @@ def _xlsx_sheets(raw: bytes, display: str) -> tuple[list[RawSheet], list[Problem
                 problems.append(Problem(display, 0, 0, "the sheet is a chart or has no cells to read", name))
                 continue
             chosen.append((name, layout, target))
+        if not taken and not problems:
+            names = ", ".join(s.name for s in SHEETS[:5])
+            raise _Refused(f"the workbook has none of the layout's sheets ({names}...): see docs/spreadsheets.md")
         extra = [target for target, kind in rels.values() if kind.endswith(("/sharedStrings", "/styles"))]
         kept: dict[str, bytes] = {"xl/workbook.xml": reader.read("xl/workbook.xml"),
                                   "xl/_rels/workbook.xml.rels": reader.read("xl/_rels/workbook.xml.rels")}
@@ -858,9 +857,6 @@ def _split(value: Any) -> list[Any]:
 
 
 def _text_value(value: Any) -> Any:
-    value = _as_text(value.strip() if isinstance(value, str) else value, ID)
-    return value
+    """A link cell (a plan's id, a measure's metric) as the text it is compared with."""
+    return _as_text(value.strip() if isinstance(value, str) else value, ID)
 
-
-__all__ = ["CSV_SUFFIX", "WORKBOOK_SUFFIXES", "WorkbookIndex", "cell_value", "is_workbook", "read_csv_sheets",
-           "read_workbook", "CHOICE", "FLAG", "ID", "TEXT", "CAP", "DATE", "PERIOD"]

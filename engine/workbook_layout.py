@@ -135,9 +135,11 @@ SHEETS: tuple[Sheet, ...] = (
         _c("Clawback days", ("clawback", "days"), COUNT), _c("Clawback on", ("clawback", "on"), LIST),
         _c("Holdback share", ("holdback", "share"), PERCENT), _c("Holdback days", ("holdback", "days"), COUNT),
         _c("Description", "description", TEXT),
-    ), anchor="Id", about="Incentive plans: one per row; their measures, curves, gates and modifiers have sheets of their own."),
+    ), anchor="Id",
+        about="Incentive plans: one per row; their measures, curves, gates and modifiers have sheets of their own."),
     Sheet("Measures", "measures", (
-        _link("Plan", "id", "The id of the plan that pays this measure."), _c("Metric", "metric", ID), _c("Weight", "weight", PERCENT),
+        _link("Plan", "id", "The id of the plan that pays this measure."), _c("Metric", "metric", ID),
+        _c("Weight", "weight", PERCENT),
         _c("Direction", "direction", CHOICE), _c("Threshold", "threshold", QUANTITY), _c("Target", "target", QUANTITY),
         _c("Excellence", "excellence", QUANTITY), _c("Cap", "cap", CAP), _c("Period", "period", CHOICE),
         _c("Basis", "basis", CHOICE), _c("Team", "team", FLAG), _c("Contingent on", "contingent_on", ID),
@@ -147,7 +149,8 @@ SHEETS: tuple[Sheet, ...] = (
         _link("Plan", "id", "The id of the plan."), _link("Metric", "metric", "The metric of the plan's measure."),
         _c("Attainment", "attainment", PERCENT),
         _c("Payout", "payout", PERCENT),
-    ), anchor="Attainment", parent="Measures", about="Payout curves: one point per row, for the measure of the plan and metric named."),
+    ), anchor="Attainment", parent="Measures",
+        about="Payout curves: one point per row, for the measure of the plan and metric named."),
     Sheet("Gates", "gates", (
         _link("Plan", "id", "The id of the plan."), _c("Metric", "metric", ID), _c("Minimum", "minimum", QUANTITY),
         _c("Effect", "effect", TEXT),
@@ -155,7 +158,8 @@ SHEETS: tuple[Sheet, ...] = (
     Sheet("Modifiers", "modifiers", (
         _link("Plan", "id", "The id of the plan."), _c("Metric", "metric", ID), _c("Range low", ("range", 0), PERCENT),
         _c("Range high", ("range", 1), PERCENT), _c("Criteria", "criteria", TEXT),
-    ), anchor="Metric", parent="Plans", about="Modifiers: payout multiplied by a factor between Range low and Range high."),
+    ), anchor="Metric", parent="Plans",
+        about="Modifiers: payout multiplied by a factor between Range low and Range high."),
     Sheet("Targets", "targets", (
         _c("Id", "id", ID), _c("Owner", "owner", ID), _c("Metric", "metric", ID), _c("Value", "value", QUANTITY),
         _c("Kind", "kind", CHOICE), _c("Period", "period", PERIOD), _c("Parent", "parent", ID),

@@ -28,7 +28,6 @@ from interlock.workbook_layout import (
     CAP,
     CHOICE,
     COUNT,
-    DATE,
     FLAG,
     LAG,
     LINK,
@@ -175,8 +174,11 @@ def _percent_format(value: float) -> str:
     return "0%" if not decimals else "0." + "0" * decimals + "%"
 
 
-def _number_format(value: float) -> str:
-    return "#,##0" if float(value).is_integer() else "#,##0.########"
+def _number_format(value: float, kind: str = "") -> str:
+    """Money and quantities with thousands separators; counts (a year, a headcount, days) as they are."""
+    if float(value).is_integer():
+        return "0" if kind == COUNT else "#,##0"
+    return "#,##0.########"
 
 
 def cell(column: Column, value: Any, unit: str = "") -> tuple[Any, str]:
@@ -197,7 +199,7 @@ def cell(column: Column, value: Any, unit: str = "") -> tuple[Any, str]:
         number = float(value) if isinstance(value, Decimal) else value
         if kind == PERCENT or (kind in (QUANTITY, CAP) and unit == "percent"):
             return number, _percent_format(float(number))
-        return number, _number_format(float(number))
+        return number, _number_format(float(number), kind)
     return _plain(value), ""
 
 

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import datetime
 import json
+import os
 import re
-import zipfile
+import shutil
+import subprocess
 from collections import Counter
 from pathlib import Path
 
@@ -454,6 +456,30 @@ def test_policies_round_trip_through_a_workbook_with_the_same_findings(here: Pat
     assert len(original.findings) == 53
     for target in ("plans.xlsx", "sheets", "back"):
         assert same(lint([here / target], Config())) == expected, target
+
+
+@pytest.mark.skipif(shutil.which("soffice") is None, reason="needs LibreOffice (Debian package libreoffice-calc-nogui)")
+def test_a_workbook_saved_by_libreoffice_gives_the_same_findings_and_computes_formulas(
+        here: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """What a designer does: open the exported workbook in a spreadsheet program and save it."""
+    assert run(["export", str(POLICIES), "-o", "plans.xlsx"], capsys)[0] == 0
+    write_xlsx(here / "formula.xlsx", edited(MINIMAL, "Measures", 1, 2, Formula("=1-C3", 0)))
+    assert run(["check", "formula.xlsx"], capsys)[0] == 2  # never computed, as written
+    # A profile that recomputes formulas on opening, as a designer's spreadsheet does (LibreOffice's
+    # command line otherwise keeps the placeholder 0 XlsxWriter wrote, and then so would any reader).
+    profile = here / ".config" / "libreoffice" / "4" / "user"
+    profile.mkdir(parents=True)
+    (profile / "registrymodifications.xcu").write_text(
+        '<?xml version="1.0" encoding="UTF-8"?>\n<oor:items xmlns:oor="http://openoffice.org/2001/registry">'
+        '<item oor:path="/org.openoffice.Office.Calc/Formula/Load"><prop oor:name="OOXMLRecalcMode" oor:op="fuse">'
+        "<value>0</value></prop></item></oor:items>\n")
+    for name in ("plans.xlsx", "formula.xlsx"):
+        done = subprocess.run(["soffice", "--headless", "--calc", "--convert-to", "xlsx", "--outdir", "saved", name],
+                              capture_output=True, text=True, timeout=300, cwd=here,
+                              env={**os.environ, "HOME": str(here)})
+        assert (here / "saved" / name).is_file(), done.stderr
+    assert same(lint([here / "saved" / "plans.xlsx"], Config())) == same(lint([POLICIES], Config()))
+    assert run(["check", "saved/formula.xlsx"], capsys)[:2] == (0, "No findings in 1 file.\n")  # now computed: 0.7
 
 
 @pytest.mark.slow

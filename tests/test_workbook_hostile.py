@@ -97,6 +97,12 @@ def test_a_workbook_too_large_on_disk(here: Path, capsys: pytest.CaptureFixture[
                                              "bytes (32 MB) per workbook or sheet")
 
 
+def test_a_workbook_of_other_sheets_is_not_an_organization(here: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    write_xlsx(here / "budget.xlsx", {"Budget": [["Line", "Amount"], ["Travel", 1000]], "Notes": [["x"]]})
+    assert refused("budget.xlsx", capsys) == ("budget.xlsx: the workbook has none of the layout's sheets (Organization, "
+                                              "Objectives, Departments, Plans, Measures...): see docs/spreadsheets.md")
+
+
 # -- zip bombs -----------------------------------------------------------------------------------------------
 
 
