@@ -185,7 +185,10 @@ def parse_yaml(text: str, display: str) -> tuple[dict[str, Any], SourceIndex]:
         # libyaml 0.2.5+ (PyYAML 6.0.4) stops deep nesting with its own error, thrown while its
         # scanner looks ahead, before the event scan reaches our limit: find our own location.
         if _nesters(text) > MAX_DEPTH:
-            _scan(text, display, yaml.SafeLoader)
+            try:
+                _scan(text, display, yaml.SafeLoader)
+            except yaml.YAMLError:
+                pass  # not too deep: a syntax error the pure-Python parser meets too; report libyaml's
         raise InputError([_syntax_problem(exc, text, display)]) from None
     except RecursionError:
         raise InputError([Problem(display, 1, 1, _too_deep())]) from None
