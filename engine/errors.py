@@ -7,19 +7,52 @@ interrupted run exits 130, as a shell reports a process stopped by Ctrl-C.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
+
+from interlock.places import cell_text
 
 
-@dataclass(frozen=True, order=True)
+@dataclass(frozen=True)
 class Problem:
-    """One thing wrong with an input file, at a place a person can open."""
+    """One thing wrong with an input file, at a place a person can open.
+
+    A problem in a workbook has a ``sheet``: ``line`` and ``column`` are then the cell's row and
+    column, and it reads ``plans.xlsx:Measures!D7: message`` (see model.Location). Line 0 is about
+    the whole file (``plans.xlsx: message``) or the whole sheet (``plans.xlsx:Measures: message``).
+    """
 
     file: str
     line: int
     column: int
     message: str
+    sheet: str = ""
 
     def __str__(self) -> str:
+        if self.sheet:
+            return f"{cell_text(self.file, self.sheet, self.line, self.column)}: {self.message}"
+        if self.line <= 0:  # the whole file (a workbook refused before any cell is read)
+            return f"{self.file}: {self.message}"
         return f"{self.file}:{self.line}:{self.column}: {self.message}"
+
+    @classmethod
+    def at(cls, where: Any, message: str) -> Problem:
+        """A problem at a model.Location (a line of a file or a cell of a workbook)."""
+        return cls(where.file, where.line, where.column, message, getattr(where, "sheet", ""))
+
+    def _key(self) -> tuple[str, str, int, int, str]:
+        return (self.file, self.sheet, self.line, self.column, self.message)
+
+    def __lt__(self, other: Problem) -> bool:
+        return self._key() < other._key()
+
+    def __le__(self, other: Problem) -> bool:
+        return self._key() <= other._key()
+
+    def __gt__(self, other: Problem) -> bool:
+        return self._key() > other._key()
+
+    def __ge__(self, other: Problem) -> bool:
+        return self._key() >= other._key()
 
 
 class InterlockError(Exception):

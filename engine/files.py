@@ -13,7 +13,7 @@ from types import TracebackType
 from interlock.errors import OutputError, UsageError
 
 
-def write_atomic(path: Path, text: str) -> None:
+def write_atomic(path: Path, text: str | bytes) -> None:
     """Write the whole file or nothing: a temporary file in the same folder, then os.replace."""
     with Outbox() as outbox:
         outbox.stage(path, text)
@@ -52,8 +52,9 @@ class Outbox:
                  trace: TracebackType | None) -> None:
         self.discard()
 
-    def stage(self, path: Path, text: str, *, overwrite: bool = True) -> Path:
-        """Write ``text`` to a temporary file next to ``path``; return the temporary file (readable until commit)."""
+    def stage(self, path: Path, text: str | bytes, *, overwrite: bool = True) -> Path:
+        """Write ``text`` (UTF-8; bytes as they are) to a temporary file next to ``path``; return the
+        temporary file (readable until commit)."""
         key = path.resolve()
         if key in self._targets:
             raise UsageError(f"{path.as_posix()}: the same file is named twice as an output")
@@ -66,7 +67,7 @@ class Outbox:
             temporary = Path(name)
             self._staged.append((temporary, path, overwrite))
             with os.fdopen(handle, "wb") as stream:
-                stream.write(text.encode("utf-8"))
+                stream.write(text if isinstance(text, bytes) else text.encode("utf-8"))
                 stream.flush()
                 os.fsync(stream.fileno())
             os.chmod(temporary, _file_mode(path))

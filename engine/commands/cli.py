@@ -203,8 +203,8 @@ def _output_options(command: Callable[..., Any]) -> Callable[..., Any]:
     """Where results go besides standard output (shared by check and report; see docs/reports.md)."""
     for option in reversed([
         click.option("--output", "-o", "outputs", multiple=True, metavar="[FORMAT=]FILE",
-                     help="Also write FILE, in the format its extension names (.json .sarif .xml .md .html .txt) "
-                          "or in FORMAT (sarif=results.json). Repeatable."),
+                     help="Also write FILE, in the format its extension names (.json .sarif .xml .md .html .txt "
+                          ".xlsx) or in FORMAT (sarif=results.json). Repeatable."),
         click.option("--template", type=click.Path(path_type=Path, dir_okay=False),
                      help="Render your own Jinja template (sandboxed) instead of a built-in format."),
         click.option("--quiet", "-q", is_flag=True,
@@ -510,13 +510,50 @@ def config_command(paths: tuple[Path, ...], show: bool, print_schema: bool, rule
 
 @cli.command()
 @click.argument("directory", type=click.Path(path_type=Path, file_okay=False))
-def init(directory: Path) -> int:
+@click.option("--spreadsheet", is_flag=True, help="Write the example as a workbook, plans.xlsx (docs/spreadsheets.md).")
+@click.option("--csv", "as_csv", is_flag=True, help="Write the example as CSV files, one per sheet of the workbook.")
+def init(directory: Path, spreadsheet: bool, as_csv: bool) -> int:
     """Create a small example organization in DIRECTORY that passes `interlock check` and explains the format."""
-    from interlock.commands.scaffold import scaffold
+    if spreadsheet or as_csv:
+        from interlock.commands.workbook_commands import scaffold_workbook
 
-    for path in scaffold(directory):
+        written = scaffold_workbook(directory, as_csv=as_csv)
+    else:
+        from interlock.commands.scaffold import scaffold
+
+        written = scaffold(directory)
+    for path in written:
         click.echo(f"created {path.as_posix()}")
     click.echo(f"next: interlock check {directory.as_posix()}")
+    return 0
+
+
+@cli.command("import")
+@click.argument("workbook", type=click.Path(path_type=Path))
+@click.option("--output", "-o", "folder", required=True, type=click.Path(path_type=Path),
+              help="The folder for the policy YAML files (created if needed).")
+@click.option("--force", is_flag=True, help="Replace policy files of an earlier import in the folder.")
+def import_command(workbook: Path, folder: Path, force: bool) -> int:
+    """Write the policy YAML a WORKBOOK (.xlsx, or a folder of CSV sheets) stands for (docs/spreadsheets.md)."""
+    from interlock.commands.workbook_commands import import_workbook
+
+    for path in import_workbook(workbook, folder, force):
+        click.echo(f"wrote {path.as_posix()}")
+    click.echo(f"next: interlock check {folder.as_posix()}")
+    return 0
+
+
+@cli.command("export")
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--output", "-o", "output", required=True, type=click.Path(path_type=Path),
+              help="plans.xlsx for a workbook, or a folder for CSV files (one per sheet).")
+@click.option("--force", is_flag=True, help="Replace the workbook (or CSV files) if it exists.")
+def export_command(paths: tuple[Path, ...], output: Path, force: bool) -> int:
+    """Write the organization in PATHS (default: policies/) as a workbook a designer edits (docs/spreadsheets.md)."""
+    from interlock.commands.workbook_commands import export_workbook
+
+    for path in export_workbook(_targets(paths), output, force):
+        click.echo(f"wrote {path.as_posix()}")
     return 0
 
 

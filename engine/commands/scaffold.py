@@ -200,7 +200,7 @@ def scaffold(directory: Path) -> list[Path]:
                          if p.is_file() and is_policy_file(PurePath(p.relative_to(directory))))
         if foreign:
             shown = ", ".join(foreign[:3]) + (", ..." if len(foreign) > 3 else "")
-            raise UsageError(f"{directory.as_posix()} already holds YAML files ({shown}) that "
+            raise UsageError(f"{directory.as_posix()} already holds policy files ({shown}) that "
                              f"`interlock check {directory.as_posix()}` would read with the new ones; "
                              "nothing was written (choose a new or empty directory)")
     from interlock.files import Outbox

@@ -64,7 +64,8 @@ class Finding:
 
     def sort_key(self) -> tuple[Any, ...]:
         where = self.primary or Location("~", 0, 0)
-        return (where.file, where.line, where.column, SEVERITY_ORDER[self.severity], self.rule, self.fingerprint)
+        return (where.file, where.sheet, where.line, where.column, SEVERITY_ORDER[self.severity], self.rule,
+                self.fingerprint)
 
     def to_json(self) -> dict[str, Any]:
         data: dict[str, Any] = {
@@ -76,7 +77,7 @@ class Finding:
             "message": self.message,
             "departments": list(self.departments),
             "objectives": list(self.objectives),
-            "locations": [{"file": l.file, "line": l.line, "column": l.column} for l in self.locations],
+            "locations": [location_json(l) for l in self.locations],
             "fingerprint": self.fingerprint,
             "remediation": self.remediation,
             "trace": list(self.trace),
@@ -85,6 +86,14 @@ class Finding:
             data["waiver"] = {"justification": self.waiver.justification, "owner": self.waiver.owner,
                               "expires": self.waiver.expires}
         return data
+
+
+def location_json(location: Location) -> dict[str, Any]:
+    """A place in the JSON contract: file, line, column; a workbook cell adds its sheet and cell (row and column stay)."""
+    data: dict[str, Any] = {"file": location.file, "line": location.line, "column": location.column}
+    if location.sheet:
+        data.update(sheet=location.sheet, cell=location.cell)
+    return data
 
 
 def fingerprint(rule_id: str, identity: Sequence[str]) -> str:

@@ -86,7 +86,8 @@ def _finding(row: Mapping[str, Any]) -> Finding:
         severity=str(row["severity"]), title=str(row.get("title", "")), message=str(row.get("message", "")),
         departments=tuple(str(d) for d in row.get("departments", ())),
         objectives=tuple(str(o) for o in row.get("objectives", ())),
-        locations=tuple(Location(str(l["file"]), int(l["line"]), int(l["column"])) for l in row.get("locations", ())),
+        locations=tuple(Location(str(l["file"]), int(l["line"]), int(l["column"]), str(l.get("sheet", "")))
+                        for l in row.get("locations", ())),
         fingerprint=str(row["fingerprint"]), remediation=str(row.get("remediation", "")),
         trace=tuple(str(t) for t in row.get("trace", ())),
         waiver=Waiver(str(waiver["justification"]), str(waiver["owner"]), str(waiver["expires"])) if waiver else None,

@@ -82,7 +82,7 @@ class Builder:
         self.unbuilt_milestones: set[str] = set()  # identified, but a date or the owner was wrong
 
     def problem(self, at: Location, message: str) -> None:
-        self.problems.append(Problem(at.file, at.line, at.column, message))
+        self.problems.append(Problem.at(at, message))
 
     def report(self, node: Node, message: str, *keys: str | int) -> None:
         """A problem at ``node[keys...]``, told with its path (``plans[0].measures[1].weight: ...``)."""

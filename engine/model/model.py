@@ -13,23 +13,56 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cached_property
 
+from interlock.places import cell_text, column_letters, parse_cell_text
 
-@dataclass(frozen=True, order=True)
+
+@dataclass(frozen=True)
 class Location:
-    """A place in a policy file a person can open, 1-based."""
+    """A place a person can open, 1-based: ``file:line:col`` in a policy file, or a cell of a workbook.
+
+    A workbook cell has a ``sheet``: ``line`` is its row and ``column`` its column (1 is A), and it reads
+    ``plans.xlsx:Measures!D7``; a sheet kept as a CSV file in a folder reads ``plans/measures.csv:D7``
+    (``file`` is then the folder and ``sheet`` the file's name). Workbook places sort by sheet, then cell.
+    """
 
     file: str
     line: int
     column: int
+    sheet: str = ""
 
     def __str__(self) -> str:
-        return f"{self.file}:{self.line}:{self.column}"
+        if not self.sheet:
+            return f"{self.file}:{self.line}:{self.column}"
+        return cell_text(self.file, self.sheet, self.line, self.column)
+
+    def _key(self) -> tuple[str, str, int, int]:
+        return (self.file, self.sheet, self.line, self.column)
+
+    def __lt__(self, other: Location) -> bool:
+        return self._key() < other._key()
+
+    def __le__(self, other: Location) -> bool:
+        return self._key() <= other._key()
+
+    def __gt__(self, other: Location) -> bool:
+        return self._key() > other._key()
+
+    def __ge__(self, other: Location) -> bool:
+        return self._key() >= other._key()
+
+    @property
+    def cell(self) -> str:
+        """``D7`` for a workbook place, else the empty text."""
+        return f"{column_letters(self.column)}{self.line}" if self.sheet else ""
 
     @classmethod
     def parse(cls, text: str) -> Location:
-        """Read back ``file:line:col`` (a fact's ``at``)."""
-        file, line, column = text.rsplit(":", 2)
-        return cls(file, int(line), int(column))
+        """Read back ``file:line:col`` (a fact's ``at``), ``book.xlsx:Sheet!D7`` or ``folder/sheet.csv:D7``."""
+        head, _, column = text.rpartition(":")
+        file, _, line = head.rpartition(":")
+        if line.isdigit() and column.isdigit():
+            return cls(file, int(line), int(column))
+        return cls(*parse_cell_text(text))
 
 
 # --- the metric knowledge base -------------------------------------------------------------------

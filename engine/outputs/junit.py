@@ -49,7 +49,9 @@ def _suite(root: ET.Element, file: str, findings: Sequence[Finding], fail_on: st
             "name": f"{finding.rule} {finding.name} [{finding.fingerprint}]",
         })
         if finding.primary is not None:
-            case.attrib.update({"file": finding.primary.file, "line": str(finding.primary.line)})
+            case.attrib["file"] = finding.primary.file
+            if not finding.primary.sheet:  # a workbook cell has no line: the details name it (`at plans.xlsx:Plans!B3`)
+                case.attrib["line"] = str(finding.primary.line)
         details = _details(finding)
         if finding.waiver is not None:
             skipped += 1

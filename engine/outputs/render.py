@@ -36,10 +36,12 @@ if TYPE_CHECKING:
 
 #: Every output format, in the order `--help` lists them.
 FORMATS = ("text", "json", "sarif", "junit", "github", "markdown", "html")
+#: Formats that are only ever files, never standard output: the findings workbook (binary).
+FILE_FORMATS = ("xlsx",)
 #: A file's extension picks its format when `-o FILE` names none (`-o sarif=out.json` does).
 EXTENSIONS = {
     ".txt": "text", ".json": "json", ".sarif": "sarif", ".xml": "junit", ".md": "markdown",
-    ".markdown": "markdown", ".html": "html", ".htm": "html",
+    ".markdown": "markdown", ".html": "html", ".htm": "html", ".xlsx": "xlsx",
 }
 #: `-o template=FILE` renders the user's `--template` into FILE.
 TEMPLATE = "template"
@@ -226,11 +228,15 @@ def render_github(findings: Sequence[Finding], *, quiet: bool = False, fail_on: 
         if finding.waiver is not None or (quiet and not failing(finding, fail_on)):
             continue
         props = []
-        if finding.primary is not None:
+        message = finding.message
+        if finding.primary is not None and finding.primary.sheet:  # a workbook has no lines: the cell goes in the text
+            props.append(f"file={_gh_property(finding.primary.file)}")
+            message = f"{finding.primary}: {message}"
+        elif finding.primary is not None:
             props += [f"file={_gh_property(finding.primary.file)}", f"line={finding.primary.line}",
                       f"col={finding.primary.column}"]
         props.append(f"title={_gh_property(f'{finding.rule} {finding.name}')}")
-        message = finding.message + "".join(f"\nalso at {loc}" for loc in finding.locations[1:])
+        message += "".join(f"\nalso at {loc}" for loc in finding.locations[1:])
         lines.append(f"::{_GITHUB_LEVEL[finding.severity]} {','.join(props)}::{_gh_data(message)}\n")
     return "".join(lines)
 
@@ -246,10 +252,14 @@ def generated_date() -> datetime.date:
     return datetime.date.today()
 
 
-def render(fmt: str, run: LintRun, options: RenderOptions | None = None) -> str:
-    """Render one lint run in one format (one of FORMATS, or "template" for `--template`)."""
+def render(fmt: str, run: LintRun, options: RenderOptions | None = None) -> str | bytes:
+    """Render one lint run in one format (one of FORMATS, or "template" for `--template`); xlsx is bytes."""
     opts = options or RenderOptions()
     findings = list(run.findings)
+    if fmt == "xlsx":
+        from interlock.outputs.workbook_write import findings_workbook
+
+        return findings_workbook(findings, fail_on=opts.fail_on)
     if fmt == "text":
         return render_text(findings, len(run.files), color=opts.color, quiet=opts.quiet, fail_on=opts.fail_on)
     if fmt == "json":
@@ -336,7 +346,7 @@ class Output:
 def parse_output(spec: str, default: str | None = None) -> Output:
     """`sarif=out.sarif` or `out.sarif` (format from the extension, else ``default``)."""
     prefix, sep, rest = spec.partition("=")
-    if sep and prefix in (*FORMATS, TEMPLATE):
+    if sep and prefix in (*FORMATS, *FILE_FORMATS, TEMPLATE):
         if not rest:
             raise UsageError(f"--output {spec}: no file name after {prefix}=")
         return Output(prefix, Path(rest))
@@ -359,6 +369,9 @@ def produce(run: LintRun, outputs: Sequence[Output], options: RenderOptions, out
     files = [o.path.resolve() for o in outputs if o.path is not None]
     if len(files) != len(set(files)):
         raise UsageError("--output: the same file is named twice")
+    for output in outputs:
+        if output.path is None and output.fmt in FILE_FORMATS:
+            raise UsageError(f"the {output.fmt} format is a file: write it with -o findings.{output.fmt}")
     rendered = [(output, render(output.fmt, run, options)) for output in outputs]
     with Outbox() as own:
         box = outbox or own
@@ -366,7 +379,7 @@ def produce(run: LintRun, outputs: Sequence[Output], options: RenderOptions, out
             if output.path is not None:
                 box.stage(output.path, text)
         own.commit()
-    return "".join(text for output, text in rendered if output.path is None)
+    return "".join(text for output, text in rendered if output.path is None and isinstance(text, str))
 
 
 RENDERERS: dict[str, Callable[..., str]] = {"text": render_text, "json": render_json}

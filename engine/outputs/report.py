@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from interlock import __version__
 from interlock.findings.findings import SEVERITY_ORDER, Finding, is_causal_path
+from interlock.model.model import Location
 from interlock.read.config import FAMILIES
 
 if TYPE_CHECKING:
@@ -61,10 +62,12 @@ class Place:
     line: int
     column: int
     label: str
+    #: A workbook's sheet: the place is then a cell (``plans.xlsx:Measures!D7``).
+    sheet: str = ""
 
     @property
     def text(self) -> str:
-        return f"{self.file}:{self.line}:{self.column}"
+        return str(Location(self.file, self.line, self.column, self.sheet))
 
 
 @dataclass(frozen=True)
@@ -404,7 +407,7 @@ def _view(finding: Finding, names: _Names, previous: Comparison | None = None) -
         remediation=" ".join(finding.remediation.split()),
         departments=tuple(names.department(d) for d in finding.departments),
         objectives=tuple(names.objective(o) for o in finding.objectives),
-        places=tuple(Place(l.file, l.line, l.column, labels.get(l, "")) for l in finding.locations),
+        places=tuple(Place(l.file, l.line, l.column, labels.get(l, ""), l.sheet) for l in finding.locations),
         chain=_chain_text(finding, names), status=status, was=was,
     )
 
@@ -417,7 +420,7 @@ def _place(at: object) -> Place | None:
     if at is None:
         return None
     file, line, column = getattr(at, "file"), getattr(at, "line"), getattr(at, "column")
-    return Place(str(file), int(line), int(column), "")
+    return Place(str(file), int(line), int(column), "", str(getattr(at, "sheet", "")))
 
 
 # -- matrix ----------------------------------------------------------------------------------------

@@ -94,10 +94,36 @@ def _fallback(finding: Finding) -> dict[str, Any]:
 
 def _physical(location: Location) -> dict[str, Any]:
     # Paths are as reached from the command line (relative, POSIX); a URI reference needs them percent-encoded.
+    if location.sheet:  # a workbook has no lines: the artifact is the file, the cell is a logical location
+        return {"artifactLocation": {"uri": quote(_artifact(location), safe="/")}}
     return {
         "artifactLocation": {"uri": quote(location.file, safe="/")},
         "region": {"startLine": max(location.line, 1), "startColumn": max(location.column, 1)},
     }
+
+
+def _artifact(location: Location) -> str:
+    """The file a workbook place is in: the .xlsx itself, or a sheet's CSV file in its folder."""
+    if location.sheet.lower().endswith(".csv"):
+        return location.sheet if location.file in ("", ".") else f"{location.file}/{location.sheet}"
+    return location.file
+
+
+def _place(location: Location) -> dict[str, Any]:
+    """A SARIF location: the physical file, and for a workbook cell the sheet and cell as a logical location.
+
+    Every workbook place is written the same way: ``physicalLocation`` names the workbook (or the
+    sheet's CSV file), ``logicalLocations[0]`` the cell (``fullyQualifiedName`` ``Measures!D7``,
+    ``kind`` ``element``), and the properties repeat sheet, cell, row and column for scripts.
+    """
+    place: dict[str, Any] = {"physicalLocation": _physical(location)}
+    if location.sheet:
+        sheet = location.sheet[:-4] if location.sheet.lower().endswith(".csv") else location.sheet
+        place["logicalLocations"] = [{"name": location.cell, "fullyQualifiedName": f"{sheet}!{location.cell}",
+                                      "kind": "element"}]
+        place["properties"] = {"sheet": location.sheet, "cell": location.cell, "row": location.line,
+                               "column": location.column}
+    return place
 
 
 def location_labels(finding: Finding) -> dict[Location, str]:
@@ -105,7 +131,7 @@ def location_labels(finding: Finding) -> dict[Location, str]:
     labels: dict[Location, str] = {}
     for _alias, fact in sorted(finding.facts.items()):
         at = fact.get("at")
-        if not isinstance(at, str) or at.count(":") < 2:
+        if not isinstance(at, str) or ":" not in at:
             continue
         try:
             where = Location.parse(at)
@@ -143,17 +169,13 @@ def _result(finding: Finding, rule_index: int) -> dict[str, Any]:
         },
     }
     if finding.primary is not None:
-        primary: dict[str, Any] = {"physicalLocation": _physical(finding.primary)}
+        primary = _place(finding.primary)
         if finding.primary in labels:
             primary["message"] = {"text": labels[finding.primary]}
         result["locations"] = [primary]
     related = []
     for number, location in enumerate(finding.locations[1:], start=1):
-        related.append({
-            "id": number,
-            "physicalLocation": _physical(location),
-            "message": {"text": labels.get(location, "also involved")},
-        })
+        related.append({"id": number, **_place(location), "message": {"text": labels.get(location, "also involved")}})
     if related:
         result["relatedLocations"] = related
     if finding.waiver is not None:

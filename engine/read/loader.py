@@ -23,6 +23,10 @@ from interlock.errors import InputError, Problem, UsageError
 from interlock.read.yamlsource import SourceIndex, read_yaml
 
 SUFFIXES = (".yml", ".yaml")
+#: Workbooks, and sheets kept as CSV files, are read too (engine/read/workbook.py, docs/spreadsheets.md).
+SHEET_SUFFIXES = (".xlsx", ".xlsm", ".csv")
+#: Given by name, these are spreadsheets too: the workbook reader reads them or says what to save them as.
+_SPREADSHEETS = (".xlsx", ".xlsm", ".xls", ".xlsb", ".ods", ".numbers")
 #: Configuration files belong to the configuration loader, not to the organization.
 CONFIG_NAMES = frozenset({"interlock.yml", "interlock.yaml"})
 SKIPPED_WORDS = ("waivers", "baseline")
@@ -52,17 +56,40 @@ def load_documents(paths: Sequence[Path], root_display: Path | None = None) -> l
         for file, display, trouble in _expand(Path(given), root_display):
             found.setdefault(_identity(file), (file, display, trouble))
     documents = []
+    sheets: dict[str, list[tuple[Path, str]]] = {}  # folder -> its CSV sheets: one workbook per folder
     for file, display, trouble in sorted(found.values(), key=lambda item: item[1]):
         if trouble is not None:
             documents.append(Document(display, {}, SourceIndex(display), (Problem(display, 1, 1, trouble),)))
             continue
-        try:
-            data, index = read_yaml(file, display)
-        except InputError as exc:
-            documents.append(Document(display, {}, SourceIndex(display), tuple(exc.problems)))
-        else:
-            documents.append(Document(display, data, index))
+        if file.suffix.lower() == ".csv":
+            folder, _, name = display.rpartition("/")
+            sheets.setdefault(folder or ".", []).append((file, name))
+            continue
+        documents.append(_document(display, lambda: _read(file, display)))
+    if sheets:
+        from interlock.read.workbook import read_csv_sheets
+
+        for folder, files in sheets.items():
+            documents.append(_document(folder, lambda: read_csv_sheets(files, folder)))
+        documents.sort(key=lambda doc: doc.path)
     return documents
+
+
+def _read(file: Path, display: str) -> tuple[dict[str, Any], Any]:
+    """A policy file: YAML, or a workbook (.xlsx) read into the same sections."""
+    if file.suffix.lower() in _SPREADSHEETS:
+        from interlock.read.workbook import read_workbook
+
+        return read_workbook(file, display)
+    return read_yaml(file, display)
+
+
+def _document(display: str, read: Any) -> Document:
+    try:
+        data, index = read()
+    except InputError as exc:
+        return Document(display, {}, SourceIndex(display), tuple(exc.problems))
+    return Document(display, data, index)
 
 
 def is_policy_file(relative: PurePath) -> bool:
@@ -70,6 +97,8 @@ def is_policy_file(relative: PurePath) -> bool:
     name = relative.name.lower()
     if any(part.startswith(".") for part in relative.parts):
         return False
+    if name.endswith(SHEET_SUFFIXES):
+        return not name.startswith("~$")  # Excel's lock file beside an open workbook
     if not name.endswith(SUFFIXES) or name in CONFIG_NAMES:
         return False
     return not any(word in name for word in SKIPPED_WORDS)
@@ -91,7 +120,7 @@ def _expand(given: Path, root_display: Path | None) -> list[tuple[Path, str, str
         raise UsageError(f"{_shown(given.as_posix())}: {_missing(given)}")
     files = [(file, _display(given, relative, root_display), trouble) for file, relative, trouble in _walk(given)]
     if not files:
-        raise UsageError(f"{_shown(given.as_posix())}: no policy files (*.yml, *.yaml) in this directory")
+        raise UsageError(f"{_shown(given.as_posix())}: no policy files (*.yml, *.yaml, *.xlsx, *.csv) in this directory")
     return files
 
 

@@ -206,6 +206,7 @@ def schema_errors(doc: Document) -> list[tuple[DataPath, Problem]]:
     if fast_valid(view):
         return found  # valid: jsonschema would find nothing (tests/model/test_validate.py, test_fast_policy_verdict.py)
     for path, message, at_key in explain_errors(_validator().iter_errors(view)):
-        line, col = doc.index.locate_key(path) if at_key else doc.index.locate(path)
-        found.append((path, Problem(doc.path, line, col, message)))
+        # A YAML index gives (line, column); a workbook's (row, column, sheet): engine/read/workbook.py.
+        place = doc.index.locate_key(path) if at_key else doc.index.locate(path)
+        found.append((path, Problem(doc.path, *place[:2], message, *place[2:])))
     return found

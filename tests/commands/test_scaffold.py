@@ -96,7 +96,7 @@ def test_init_refuses_a_folder_with_other_policy_files(capsys: pytest.CaptureFix
     Path("acme/old").mkdir(parents=True)
     Path("acme/old/plan.yaml").write_text("departments: []\n", encoding="utf-8")
     code, _, err = run(["init", "acme"], capsys)
-    assert code == 2 and "already holds YAML files (old/plan.yaml)" in err
+    assert code == 2 and "already holds policy files (old/plan.yaml)" in err
     assert not Path("acme/organization.yml").exists()
 
 

@@ -381,7 +381,7 @@ def test_markup_in_names_is_kept_as_text_and_escaped_in_html(capsys: pytest.Capt
 def test_empty_folder(capsys: pytest.CaptureFixture[str]) -> None:
     Path("empty").mkdir()
     write({"README.md": "not a policy\n"}, "only-text")
-    assert_bad_input(check(["empty"], capsys), r"^interlock: empty: no policy files \(\*\.yml, \*\.yaml\) in this directory$")
+    assert_bad_input(check(["empty"], capsys), r"^interlock: empty: no policy files \(\*\.yml, \*\.yaml, \*\.xlsx, \*\.csv\) in this directory$")
     assert_bad_input(check(["only-text"], capsys), r"^interlock: only-text: no policy files")
 
 

@@ -111,7 +111,7 @@ def test_missing_path_is_a_usage_error(tmp_path: Path, monkeypatch: pytest.Monke
 def test_directory_without_policy_files_is_a_usage_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     write(tmp_path / "empty", {"readme.md": "# nothing\n"})
     monkeypatch.chdir(tmp_path)
-    with pytest.raises(UsageError, match=r"^empty: no policy files \(\*\.yml, \*\.yaml\) in this directory$"):
+    with pytest.raises(UsageError, match=r"^empty: no policy files \(\*\.yml, \*\.yaml, \*\.xlsx, \*\.csv\) in this directory$"):
         load_documents([Path("empty")])
 
 
