@@ -166,16 +166,19 @@ class Evaluator:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def run(self, facts: Iterable[Fact]) -> tuple[list[Match], list[Fact]]:
-        """Matches of the check rules, and the facts the derivation rules added."""
+    def run(self, facts: Iterable[Fact], derived: bool = True) -> tuple[list[Match], list[Fact]]:
+        """Matches of the check rules, and the facts the derivation rules added (none without
+        ``derived``: only reports read them, and ordering them costs a run time)."""
         self._matches, self._derived, self._kept = [], [], {}
         self._engine.run(facts)
         self._release_kept()
-        matches, derived = self._matches, self._derived
+        matches, added = self._matches, self._derived
         self._matches, self._derived = [], []
-        unique = {json.dumps(f, sort_keys=True): f for f in derived}
         # split alternatives may report one binding twice: keep each once
         distinct = {m.sort_key(): m for m in matches}
+        if not derived:
+            return [distinct[k] for k in sorted(distinct)], []
+        unique = {json.dumps(f, sort_keys=True): f for f in added}
         return [distinct[k] for k in sorted(distinct)], [unique[k] for k in sorted(unique)]
 
     def _release_kept(self, stratum: int | None = None) -> list[Fact]:
