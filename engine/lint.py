@@ -75,8 +75,9 @@ def evaluator(book: RuleBook, config: Config, store: Store | None = None) -> Eva
     return _EVALUATORS[key]
 
 
-def lint(paths: Sequence[Path], config: Config, book: RuleBook | None = None) -> LintResult:
-    """Lint the policy files under ``paths``; the cache (``config.cache``) is never one of their folders."""
+def lint(paths: Sequence[Path], config: Config, book: RuleBook | None = None, *, derived: bool = True) -> LintResult:
+    """Lint the policy files under ``paths``; the cache (``config.cache``) is never one of their folders.
+    Without ``derived`` the result carries no derived facts (only the report reads them)."""
     store = Store.open(config.cache).outside(paths)
     with long_lived_objects():
         book = book or load_rulebook(config.rule_packs, cache=store.enabled)
@@ -86,17 +87,18 @@ def lint(paths: Sequence[Path], config: Config, book: RuleBook | None = None) ->
         organization = validate(documents, cache=store.enabled)
         files = tuple(d.path for d in documents)
         del documents  # the parsed files and their line maps: the model keeps the locations it needs
-        findings, derived, _facts = check_organization(organization, config, book, store)
-    return LintResult(tuple(findings), organization, files, book, tuple(derived))
+        findings, added, _facts = check_organization(organization, config, book, store, derived=derived)
+    return LintResult(tuple(findings), organization, files, book, tuple(added))
 
 
 def check_organization(org: Organization, config: Config, book: RuleBook, store: Store | None = None, *,
                        attainment: Mapping[str, float] | None = None, keep_facts: bool = False,
-                       ) -> tuple[list[Finding], list[dict[str, object]], tuple[Fact, ...]]:
+                       derived: bool = True) -> tuple[list[Finding], list[dict[str, object]], tuple[Fact, ...]]:
     """facts -> evaluate -> findings for an organization already validated (a what-if changes it first).
 
     Run inside ``long_lived_objects()``. Returns the findings, the derived facts and, with
-    ``keep_facts``, every fact (a what-if compares the numbers of two runs).
+    ``keep_facts``, every fact (a what-if compares the numbers of two runs); without ``derived``, no
+    derived facts.
     """
     rules = evaluator(book, config, store)
     every = facts_of(org, attainment)
@@ -106,10 +108,10 @@ def check_organization(org: Organization, config: Config, book: RuleBook, store:
     facts = [fact for fact in every if rules.needs(fact)]
     del every
     gc.freeze()
-    matches, derived = rules.run(facts)
+    matches, added = rules.run(facts, derived)
     del facts
     findings = build_findings(matches, book, config.rule_options(book), config.severities(book), names(org))
-    return findings, derived, kept
+    return findings, added, kept
 
 
 @contextmanager

@@ -1,38 +1,42 @@
-"""Speed and memory of `interlock check`, as ratios that hold on any machine: `make bench`.
+"""Speed and memory of `interlock check`, as ratios that hold on any machine, loaded or not: `make bench`.
 
-For each size N (default 10, 1,000 and 10,000 departments) a seeded synthetic
-organization (tests/synthetic.py: a hierarchy of business units, 3-8 measures
-per plan, ~380 metrics, ~1,430 influence edges, 20 objectives, planted
-conflicts of every family) is written to a temporary folder, then two fresh
-processes are timed on it:
+Organizations. For each size N (default 10, 1,000 and 10,000 departments) a
+seeded synthetic organization (tests/synthetic.py: a hierarchy of business
+units, 3-8 measures per department, ~380 metrics, ~1,430 influence edges, 20
+objectives, planted conflicts of every family) is written to a temporary
+folder; at 1,000 departments also the same organization with a crowd, all
+1,000 departments split 500/500 over one shared metric (X01's worst case).
 
-* the floor: a Python process that imports Interlock, then loads and validates
-  the same files and nothing else;
-* check: the installed `interlock check DIR` command, output discarded.
+Commands timed, each a fresh child process:
 
-Then `interlock check policies/` is timed against a bare Python process that
-imports the same third-party dependencies (durable-rules, PyYAML, Jinja2,
-click, jsonschema) and does nothing else.
+* the floor: Python importing Interlock, then loading and validating the files, nothing else;
+* the workbook floor (at 1,000 departments): the same for the organization exported as a workbook;
+* check: the installed `interlock check DIR --format text`, output discarded, warm cache;
+* check --no-cache (at 10,000 departments), so the cache is never slower than none;
+* on policies/: `interlock check policies` with a warm and with an empty (cold) cache, against a
+  bare Python process importing exactly yaml, jinja2, click and durable.engine.
 
-Targets (issue 9), all measured in one run as ratios:
+How. Every figure is the CPU time (user + system) of the child alone, from
+os.wait4, so other processes on the machine change it little; the commands
+compared with each other run interleaved (round-robin, the order rotated each
+round), so a slow moment of the machine hits them all alike; each is
+repeated (--repeat, default 3) and the fastest run counts. Peak memory is the
+child's own maximum resident set. The cache lives in a folder of the
+benchmark's own: warmed once before the warm runs, empty before every cold run.
 
-* at N = 1,000, check <= 3x the floor;
-* time(check, 10,000) / time(check, 1,000) <= 12 (linear scaling with slack);
-* peak memory of check at N = 10,000 under 1 GB;
-* the CLI on policies/ <= 2x the bare import process;
-* reading a 1,000-department organization from a workbook (.xlsx, docs/spreadsheets.md) <= 2x
-  reading it from YAML (issue 20). This one is CPU time (the children's own, from os.wait4, of the
-  read alone: each child imports first, then reports the CPU its reading took), with the YAML and
-  workbook children interleaved, --repeat pairs, the median of each; so it holds on a busy machine.
+Targets (issue 22), printed each with its value:
 
-Timings are the best of --repeat runs (the 10,000 size runs once); peak memory
-is the child's own maximum resident set (os.wait4). Timings depend on the
-machine, so they live here, not in unit tests.
+* check / floor at 1,000 departments <= 2.5;
+* time(check, 10,000) / time(check, 1,000) <= 11;
+* peak memory of check at 10,000 departments < 500 MB, and growth per department
+  (peak(10,000) - peak(1,000)) / 9,000 < 40 KB;
+* the crowd at 1,000 departments <= 2x the time and 2x the peak memory of the same organization without it;
+* check with the cache / check --no-cache at 10,000 departments <= 1;
+* the CLI on policies/ <= 2x the bare import, warm cache; <= 3x, cold cache;
+* reading (and validating) the 1,000-department organization from a workbook <= 2x from YAML (issue 20).
 
 Before timing, Interlock's bytecode is brought up to date (``compileall`` on its
-package folder), as pip does for a regular install: an editable install has
-none, and with PYTHONDONTWRITEBYTECODE set every run would compile Interlock
-from source while the third-party packages it is compared with load theirs.
+package folder), as pip does for a regular install.
 
 Usage: python tests/benchmark.py [--sizes 10,1000,10000] [--repeat 3] [--json]
 """
@@ -42,79 +46,108 @@ import argparse
 import json
 import os
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
-import time
-from dataclasses import asdict, dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
-sys.path.insert(0, str(HERE))
-
-import synthetic  # noqa: E402  (tests/ is not a package)
-
-DEPENDENCIES = ("durable.engine", "yaml", "jinja2", "click", "jsonschema")
+DEPENDENCIES = ("yaml", "jinja2", "click", "durable.engine")
 FLOOR = ("import sys; from pathlib import Path; from interlock.read.loader import load_documents; "
          "from interlock.model.validate import validate; validate(load_documents([Path(sys.argv[1])]))")
-TARGET_CHECK_OVER_FLOOR = 3.0
-TARGET_SCALING = 12.0
-TARGET_PEAK_MB = 1024.0
-TARGET_CLI_OVER_IMPORT = 2.0
-TARGET_WORKBOOK_OVER_YAML = 2.0
-#: Reads the organization at argv[1] (a folder of YAML files, or a workbook) and prints the CPU seconds
-#: of the reading alone: imports come first, outside the figure, as they are the same for both.
-READ = ("import sys, time; from pathlib import Path; from interlock.read.loader import load_documents; "
-        "import interlock.read.workbook, python_calamine; "
-        "start = time.process_time(); documents = load_documents([Path(sys.argv[1])]); "
-        "assert not any(d.problems for d in documents); print(time.process_time() - start)")
+CROWD_AT = 1000
+TARGETS = {
+    "check / floor at 1,000": 2.5,
+    "time(10,000) / time(1,000)": 11.0,
+    "peak MB at 10,000 / 500": 1.0,
+    "growth KB per department / 40": 1.0,
+    "crowd / no crowd at 1,000, time": 2.0,
+    "crowd / no crowd at 1,000, peak memory": 2.0,
+    "cache / no cache at 10,000": 1.0,
+    "CLI on policies/ / bare import, warm": 2.0,
+    "CLI on policies/ / bare import, cold": 3.0,
+    "workbook / YAML read at 1,000": 2.0,
+}
 
 
 @dataclass(frozen=True)
 class Run:
-    seconds: float
+    cpu: float  # user + system seconds of the child alone
+    wall: float
     peak_mb: float
     status: int
 
 
-def timed(command: list[str], cwd: Path = ROOT) -> Run:
-    """Wall time and peak memory of one child process (its own, via wait4)."""
+@dataclass(frozen=True)
+class Command:
+    argv: Sequence[str]
+    env: Mapping[str, str]
+    fresh_cache: bool = False  # an empty cache folder before every run
+
+
+@dataclass(frozen=True)
+class Figures:
+    runs: tuple[Run, ...]
+
+    @property
+    def cpu(self) -> float:
+        return min(r.cpu for r in self.runs)
+
+    @property
+    def median_cpu(self) -> float:
+        return statistics.median(r.cpu for r in self.runs)
+
+    @property
+    def wall(self) -> float:
+        return min(r.wall for r in self.runs)
+
+    @property
+    def peak_mb(self) -> float:
+        return max(r.peak_mb for r in self.runs)
+
+
+def run_once(command: Command, cache: Path) -> Run:
+    """One child: its CPU time and peak memory, its own (os.wait4), and its wall time."""
+    import time
+
+    if command.fresh_cache:
+        shutil.rmtree(cache, ignore_errors=True)
+    env = {k: v for k, v in os.environ.items() if k != "INTERLOCK_NO_CACHE"}
+    env.update({"INTERLOCK_CACHE_DIR": str(cache), **command.env})
     start = time.perf_counter()
-    child = subprocess.Popen(command, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    _pid, status, usage = os.wait4(child.pid, 0)
-    elapsed = time.perf_counter() - start
+    child = subprocess.Popen(command.argv, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     stderr = child.stderr.read().decode() if child.stderr else ""
-    child.stderr and child.stderr.close()
-    code = os.waitstatus_to_exitcode(status)
-    if code not in (0, 1):  # 1: findings at the failure threshold, expected
-        raise SystemExit(f"benchmark: {' '.join(command)} exited {code}: {stderr.strip()[:500]}")
-    return Run(elapsed, usage.ru_maxrss / 1024, code)
+    _pid, status, usage = os.wait4(child.pid, 0)
+    child.returncode = os.waitstatus_to_exitcode(status)
+    wall = time.perf_counter() - start
+    if child.stderr:
+        child.stderr.close()
+    if child.returncode not in (0, 1):  # 1: findings at the failure threshold, expected
+        raise SystemExit(f"benchmark: {' '.join(command.argv)} exited {child.returncode}: {stderr.strip()[:500]}")
+    return Run(usage.ru_utime + usage.ru_stime, wall, usage.ru_maxrss / 1024, child.returncode)
 
 
-def best(command: list[str], repeat: int, cwd: Path = ROOT) -> Run:
-    runs = [timed(command, cwd) for _ in range(max(1, repeat))]
-    fastest = min(runs, key=lambda r: r.seconds)
-    return Run(fastest.seconds, max(r.peak_mb for r in runs), fastest.status)
+def interleaved(commands: Mapping[str, Command], repeat: int, cache: Path) -> dict[str, Figures]:
+    """Every command ``repeat`` times, round-robin, the order rotated each round."""
+    names = list(commands)
+    for name in names:  # warm the cache (and the file system) once, unmeasured
+        if not commands[name].fresh_cache:
+            run_once(commands[name], cache)
+    runs: dict[str, list[Run]] = {name: [] for name in names}
+    for round_ in range(max(1, repeat)):
+        order = names[round_ % len(names):] + names[:round_ % len(names)]
+        for name in order:
+            runs[name].append(run_once(commands[name], cache / "cold" if commands[name].fresh_cache else cache))
+    return {name: Figures(tuple(r)) for name, r in runs.items()}
 
 
 def interlock_command() -> list[str]:
     script = shutil.which("interlock", path=str(Path(sys.executable).parent))
     return [script] if script else [sys.executable, "-m", "interlock.commands.cli"]
-
-
-@dataclass(frozen=True)
-class Size:
-    departments: int
-    files: int
-    floor_s: float
-    check_s: float
-    check_peak_mb: float
-    findings_exit: int
-
-    @property
-    def ratio(self) -> float:
-        return self.check_s / self.floor_s
 
 
 def compile_bytecode() -> None:
@@ -127,65 +160,79 @@ def compile_bytecode() -> None:
                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
-def measure_size(departments: int, repeat: int) -> Size:
-    with tempfile.TemporaryDirectory(prefix=f"interlock-bench-{departments}-") as tmp:
-        folder = Path(tmp)
-        files = synthetic.write(synthetic.generate(departments, seed=1), folder)
-        runs = 1 if departments >= 10_000 else repeat
-        floor = best([sys.executable, "-c", FLOOR, str(folder)], runs)
-        check = best([*interlock_command(), "check", str(folder), "--format", "text"], runs)
-    return Size(departments, len(files), round(floor.seconds, 3), round(check.seconds, 3),
-                round(check.peak_mb, 1), check.status)
+def check(folder: Path, *extra: str, env: Mapping[str, str] | None = None) -> Command:
+    return Command([*interlock_command(), "check", str(folder), "--format", "text", *extra], env or {})
 
 
-@dataclass(frozen=True)
-class Reading:
-    """CPU seconds to read the same organization from YAML files and from a workbook (medians)."""
-
-    departments: int
-    yaml_cpu_s: float
-    workbook_cpu_s: float
-    workbook_bytes: int
-    pairs: int
-
-    @property
-    def ratio(self) -> float:
-        return self.workbook_cpu_s / self.yaml_cpu_s
+def write_organization(n: int, folder: Path, crowd: int = 0) -> None:
+    """The synthetic organization, written by a child: this process stays small, and a child's
+    peak memory (which counts what it shared with this process before exec) stays its own."""
+    subprocess.run([sys.executable, str(HERE / "synthetic.py"), str(n), str(folder), "--seed", "1",
+                    "--crowd", str(crowd)], check=True, stdout=subprocess.DEVNULL)
 
 
-def _read_cpu(path: Path) -> float:
-    child = subprocess.run([sys.executable, "-c", READ, str(path)], cwd=ROOT, capture_output=True, text=True)
-    if child.returncode != 0:
-        raise SystemExit(f"benchmark: reading {path} failed: {child.stderr.strip()[:500]}")
-    return float(child.stdout.strip())
+def measure(sizes: Sequence[int], repeat: int, work: Path) -> dict[str, Figures]:
+    """Every command's figures, by name (``check 1000``, ``floor 1000``, ``crowd 1000``, ``cli warm`` ...)."""
+    cache = work / "cache"
+    figures: dict[str, Figures] = {}
+    for n in sizes:
+        folder = work / f"org-{n}"
+        write_organization(n, folder)
+        group = {f"floor {n}": Command([sys.executable, "-c", FLOOR, str(folder)], {}), f"check {n}": check(folder)}
+        if n == CROWD_AT:
+            # The same organization as a workbook (docs/spreadsheets.md), read and validated like the floor.
+            book = work / f"org-{n}.xlsx"
+            subprocess.run([*interlock_command(), "export", str(folder), "-o", str(book)], check=True,
+                           stdout=subprocess.DEVNULL)
+            group[f"workbook floor {n}"] = Command([sys.executable, "-c", FLOOR, str(book)], {})
+            crowd = work / f"crowd-{n}"
+            write_organization(n, crowd, crowd=n)
+            group[f"crowd {n}"] = check(crowd)
+        if n >= 10_000:  # the floor is only compared at 1,000; here the cache is compared with none
+            del group[f"floor {n}"]
+            group[f"no-cache {n}"] = check(folder, "--no-cache")
+        figures.update(interleaved(group, repeat, cache))
+        shutil.rmtree(folder)
+    figures.update(interleaved({
+        "bare import": Command([sys.executable, "-c", "import " + ", ".join(DEPENDENCIES)], {}),
+        "cli warm": Command([*interlock_command(), "check", "policies"], {}),
+        "cli cold": Command([*interlock_command(), "check", "policies"], {}, fresh_cache=True),
+    }, max(7, repeat), cache))
+    return figures
 
 
-def measure_workbook(departments: int, repeat: int) -> Reading:
-    """The same synthetic organization as YAML files and as a workbook (exported by Interlock), read in turn."""
-    from statistics import median
+def verdicts(f: Mapping[str, Figures]) -> list[tuple[str, float, float, str]]:
+    """(name, value, target, how it was computed) for every target the measured sizes allow."""
+    out = []
 
-    from interlock.read.loader import load_documents
-    from interlock.model.validate import validate
-    from interlock.outputs.workbook_write import organization_rows, policy_workbook
+    def add(name: str, value: float, how: str) -> None:
+        out.append((name, value, TARGETS[name], how))
 
-    with tempfile.TemporaryDirectory(prefix=f"interlock-bench-workbook-{departments}-") as tmp:
-        folder = Path(tmp) / "yaml"
-        synthetic.write(synthetic.generate(departments, seed=1), folder)
-        documents = load_documents([folder])
-        book = Path(tmp) / "plans.xlsx"
-        book.write_bytes(policy_workbook(organization_rows(documents, validate(documents))))
-        yaml_runs, book_runs = [], []
-        for _ in range(max(3, repeat)):  # interleaved: a load that comes and goes hits both alike
-            yaml_runs.append(_read_cpu(folder))
-            book_runs.append(_read_cpu(book))
-        size = book.stat().st_size
-    return Reading(departments, round(median(yaml_runs), 3), round(median(book_runs), 3), size, len(yaml_runs))
-
-
-def measure_cli(repeat: int) -> tuple[float, float]:
-    bare = best([sys.executable, "-c", "import " + ", ".join(DEPENDENCIES)], repeat)
-    cli = best([*interlock_command(), "check", "policies"], repeat)
-    return round(cli.seconds, 3), round(bare.seconds, 3)
+    if "check 1000" in f:
+        add("check / floor at 1,000", f["check 1000"].cpu / f["floor 1000"].cpu,
+            f"{f['check 1000'].cpu:.2f} s / {f['floor 1000'].cpu:.2f} s")
+    if "check 1000" in f and "check 10000" in f:
+        add("time(10,000) / time(1,000)", f["check 10000"].cpu / f["check 1000"].cpu,
+            f"{f['check 10000'].cpu:.2f} s / {f['check 1000'].cpu:.2f} s")
+    if "check 10000" in f:
+        add("peak MB at 10,000 / 500", f["check 10000"].peak_mb / 500, f"{f['check 10000'].peak_mb:.0f} MB")
+        add("cache / no cache at 10,000", f["check 10000"].cpu / f["no-cache 10000"].cpu,
+            f"{f['check 10000'].cpu:.2f} s / {f['no-cache 10000'].cpu:.2f} s")
+    if "check 1000" in f and "check 10000" in f:
+        growth = (f["check 10000"].peak_mb - f["check 1000"].peak_mb) * 1024 / 9000
+        add("growth KB per department / 40", growth / 40, f"{growth:.1f} KB per department")
+    if "workbook floor 1000" in f:
+        add("workbook / YAML read at 1,000", f["workbook floor 1000"].cpu / f["floor 1000"].cpu,
+            f"{f['workbook floor 1000'].cpu:.2f} s / {f['floor 1000'].cpu:.2f} s")
+    if "crowd 1000" in f:
+        add("crowd / no crowd at 1,000, time", f["crowd 1000"].cpu / f["check 1000"].cpu,
+            f"{f['crowd 1000'].cpu:.2f} s / {f['check 1000'].cpu:.2f} s")
+        add("crowd / no crowd at 1,000, peak memory", f["crowd 1000"].peak_mb / f["check 1000"].peak_mb,
+            f"{f['crowd 1000'].peak_mb:.0f} MB / {f['check 1000'].peak_mb:.0f} MB")
+    bare = f["bare import"].cpu
+    add("CLI on policies/ / bare import, warm", f["cli warm"].cpu / bare, f"{f['cli warm'].cpu:.3f} s / {bare:.3f} s")
+    add("CLI on policies/ / bare import, cold", f["cli cold"].cpu / bare, f"{f['cli cold'].cpu:.3f} s / {bare:.3f} s")
+    return out
 
 
 def main() -> int:
@@ -193,41 +240,31 @@ def main() -> int:
     parser.add_argument("--sizes", default="10,1000,10000")
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--json", action="store_true")
-    parser.add_argument("--workbook-only", action="store_true", help="Only the workbook-over-YAML reading figure.")
     args = parser.parse_args()
     compile_bytecode()
-    reading = measure_workbook(1000, max(5, args.repeat))
-    if args.workbook_only:
-        print(f"reading 1,000 departments: YAML {reading.yaml_cpu_s:.3f} s CPU, workbook {reading.workbook_cpu_s:.3f} s "
-              f"CPU ({reading.workbook_bytes:,} bytes), median of {reading.pairs} interleaved pairs: "
-              f"{reading.ratio:.2f}x, target <= {TARGET_WORKBOOK_OVER_YAML}")
-        return 0 if reading.ratio <= TARGET_WORKBOOK_OVER_YAML else 1
-    sizes = {n: measure_size(n, args.repeat) for n in (int(s) for s in args.sizes.split(","))}
-    cli_s, bare_s = measure_cli(max(5, args.repeat))
-    verdicts = [("workbook / YAML read at N=1,000 (CPU)", reading.ratio, TARGET_WORKBOOK_OVER_YAML)]
-    if 1000 in sizes:
-        verdicts.append(("check / floor at N=1,000", sizes[1000].ratio, TARGET_CHECK_OVER_FLOOR))
-    if 1000 in sizes and 10_000 in sizes:
-        verdicts.append(("time(10,000) / time(1,000)", sizes[10_000].check_s / sizes[1000].check_s, TARGET_SCALING))
-    if 10_000 in sizes:
-        verdicts.append(("peak MB at N=10,000 / 1,024", sizes[10_000].check_peak_mb / TARGET_PEAK_MB, 1.0))
-    verdicts.append(("CLI on policies/ / bare import", cli_s / bare_s, TARGET_CLI_OVER_IMPORT))
-    missed = [name for name, value, target in verdicts if value > target]
+    load_before = os.getloadavg()
+    with tempfile.TemporaryDirectory(prefix="interlock-bench-") as tmp:
+        figures = measure([int(s) for s in args.sizes.split(",")], args.repeat, Path(tmp))
+    load_after = os.getloadavg()
+    results = verdicts(figures)
+    missed = [name for name, value, target, _how in results if value > target]
     if args.json:
-        print(json.dumps({"sizes": [asdict(s) | {"ratio": round(s.ratio, 2)} for s in sizes.values()],
-                          "cli_seconds": cli_s, "bare_import_seconds": bare_s, "workbook_reading": asdict(reading),
-                          "ratios": {name: {"value": round(value, 2), "target": target}
-                                     for name, value, target in verdicts}}, indent=2))
+        print(json.dumps({
+            "load": {"before": load_before, "after": load_after, "cpus": os.cpu_count()},
+            "commands": {name: {"cpu_s": round(x.cpu, 3), "median_cpu_s": round(x.median_cpu, 3),
+                                "wall_s": round(x.wall, 3), "peak_mb": round(x.peak_mb, 1), "runs": len(x.runs)}
+                         for name, x in figures.items()},
+            "ratios": {name: {"value": round(value, 3), "target": target, "figures": how}
+                       for name, value, target, how in results}}, indent=2))
     else:
-        print(f"{'departments':>11} {'files':>6} {'floor s':>8} {'check s':>8} {'check/floor':>11} {'peak MB':>8}")
-        for s in sizes.values():
-            print(f"{s.departments:>11} {s.files:>6} {s.floor_s:>8.3f} {s.check_s:>8.3f} {s.ratio:>11.2f} "
-                  f"{s.check_peak_mb:>8.1f}")
-        print(f"\ninterlock check policies/: {cli_s:.3f} s; bare import of {', '.join(DEPENDENCIES)}: {bare_s:.3f} s")
-        print(f"reading 1,000 departments: YAML {reading.yaml_cpu_s:.3f} s CPU, workbook {reading.workbook_cpu_s:.3f} s "
-              f"CPU ({reading.workbook_bytes:,} bytes), median of {reading.pairs} interleaved pairs\n")
-        for name, value, target in verdicts:
-            print(f"{name:<38} {value:>6.2f}  target <= {target:<5} {'ok' if value <= target else 'MISSED'}")
+        print(f"load average {load_before[0]:.2f} before, {load_after[0]:.2f} after, {os.cpu_count()} CPUs; "
+              "CPU seconds of each child, best of its interleaved runs\n")
+        print(f"{'command':<16} {'cpu s':>8} {'median':>8} {'wall s':>8} {'peak MB':>8} {'runs':>5}")
+        for name, x in figures.items():
+            print(f"{name:<16} {x.cpu:>8.3f} {x.median_cpu:>8.3f} {x.wall:>8.3f} {x.peak_mb:>8.1f} {len(x.runs):>5}")
+        print()
+        for name, value, target, how in results:
+            print(f"{name:<40} {value:>6.2f}  target <= {target:<4} {'ok' if value <= target else 'MISSED':<6} ({how})")
     return 1 if missed else 0
 
 

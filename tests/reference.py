@@ -14,7 +14,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 from interlock.evaluation.compiler import Arith, CompiledRule, Pattern, Ref, Same, FieldTest
-from interlock.evaluation.evaluate import Match, accepts, derived_fact, keep_best, kept_key, preference
+from interlock.evaluation.evaluate import Kept, Match, accepts, derived_fact, gathered, keep_best, kept_fact, kept_key, preference
 from interlock.evaluation.rulebook import Rule
 
 _COMPARE = {"eq": operator.eq, "ne": operator.ne, "lt": operator.lt, "lte": operator.le,
@@ -147,7 +147,7 @@ def evaluate(rules: Sequence[tuple[Rule, CompiledRule]], facts: Iterable[Mapping
     for rule, compiled in derivations:
         kind = rule.derive["kind"]  # type: ignore[index]
         last_producer[kind] = max(last_producer.get(kind, 0), compiled.stratum)
-    kept: dict[tuple[Any, ...], tuple[tuple[Any, ...], Mapping[str, Any]]] = {}
+    kept: Kept = {}
     for stratum in range(top + 1):
         changed = True
         while changed:
@@ -161,12 +161,12 @@ def evaluate(rules: Sequence[tuple[Rule, CompiledRule]], facts: Iterable[Mapping
                     fact = derived_fact(rule, compiled.options, bound)
                     key = kept_key(rule, fact)
                     if key is not None:
-                        keep_best(kept, key, preference(rule, fact), fact)
+                        keep_best(kept, key, preference(rule, fact), fact, gathered(rule))
                     elif _key(fact) not in known:
                         known[_key(fact)] = fact
                         changed = True
         for key in [k for k in kept if last_producer[k[0]] <= stratum]:
-            fact = kept.pop(key)[1]
+            fact = kept_fact(kept.pop(key))
             known.setdefault(_key(fact), dict(fact))
     everything = _index(known.values())
     matches = [

@@ -36,6 +36,13 @@ department at most one, all department-local or between one fixed pair:
 
 and, once for the organization, V08: twenty objectives are more than the seven
 the rule accepts by default (an info finding with no department).
+
+A crowd (``generate(N, crowd=K)``, ``--crowd K``): the first K departments
+also have a plan of their own paying one shared metric (syn_crowd), in turn
+up and down, so K departments split K/2 against K/2 over one metric. X01 then
+reports each department on the smaller side (the raising side when the two
+are the same size) once, naming how many pay the other way and the first
+three: K/2 findings, where a finding per pair would be K^2/4.
 """
 from __future__ import annotations
 
@@ -121,6 +128,7 @@ H01_PLAN = ((1, 0.25), (2, 0.25), (3, 0.25), (4, 0.25))
 H02_PLAN = ((1, 0.5), (2, 0.4), (3, 0.1))
 ORPHANS = ("syn_legacy_1", "syn_legacy_2")  # serve no objective (V01)
 RECHARGES = ("syn_recharge_1", "syn_recharge_2")  # one per X01 pair
+CROWD = "syn_crowd"  # the metric a crowd pays in both directions
 
 
 @dataclass
@@ -459,13 +467,19 @@ def unit_sizes(departments: int) -> list[int]:
     return [base + (1 if i < extra else 0) for i in range(units)]
 
 
-def generate(departments: int, seed: int = 0) -> Synthetic:
-    """A deterministic organization of exactly ``departments`` departments, with the conflicts it plants."""
+def generate(departments: int, seed: int = 0, crowd: int = 0) -> Synthetic:
+    """A deterministic organization of exactly ``departments`` departments, with the conflicts it plants;
+    with ``crowd``, that many of them (the first) also split over one shared metric."""
     rng = random.Random(seed)
     metrics, influences = knowledge(rng)
     units = build_units(unit_sizes(departments), rng)
     order = [d for _, members in units for d in members]
     planted = pay(order, rng)
+    if crowd:
+        metrics.append({"id": CROWD, "name": "Shared-service cost recovery", "function": "finance",
+                        "unit": "percent", "good": "up", "kind": "outcome",
+                        "definition": "Share of the shared services' cost recharged to the units using them."})
+        planted |= pay_crowd(order[:crowd], rng)
     milestones: list[Doc] = []
     for unit, members in units:
         milestones.extend(unit_milestones(unit))
@@ -542,6 +556,25 @@ def pay(order: list[Dept], rng: random.Random) -> Planted:
         if family == "T":
             plant_milestone(dept, rng, planted)
     return planted
+
+
+def pay_crowd(members: list[Dept], rng: random.Random) -> Planted:
+    """Each member pays the crowd metric in a plan of its own, in turn up and down; X01 reports each
+    member of the smaller side (the raising side on a tie) naming the first three of the other."""
+    sides: dict[int, list[str]] = {1: [], -1: []}
+    for index, dept in enumerate(members):
+        direction = 1 if index % 2 == 0 else -1
+        levels = (0.6, 0.7, 0.8) if direction > 0 else (0.8, 0.7, 0.6)
+        dept.plans.append({
+            "id": f"{dept.id}-shared", "role": "Shared-service lead", "participants": rng.randint(2, 12),
+            "target_incentive": 3_000, "pay_mix": 0.1, "effective": dict(EFFECTIVE),
+            "measures": [_measure(CROWD, levels, 1.0, True, direction=direction)]})
+        sides[direction].append(dept.id)
+    up, down = sorted(sides[1]), sorted(sides[-1])
+    if not (up and down):
+        return set()
+    smaller, other = (up, down) if len(up) <= len(down) else (down, up)
+    return {("X01", tuple(sorted([dept, *other[:3]]))) for dept in smaller}
 
 
 def budget(order: list[Dept]) -> int:
@@ -633,8 +666,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("departments", type=int)
     parser.add_argument("folder", type=Path)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--crowd", type=int, default=0, help="departments splitting over one shared metric")
     args = parser.parse_args(argv)
-    synthetic = generate(args.departments, args.seed)
+    synthetic = generate(args.departments, args.seed, args.crowd)
     write(synthetic, args.folder)
     print(f"{len(synthetic.files)} files -> {args.folder}")
     for key, value in describe(synthetic).items():

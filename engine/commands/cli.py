@@ -253,7 +253,8 @@ def check(paths: tuple[Path, ...], fmt: str, rule_packs: tuple[Path, ...], selec
     config = resolve(targets, config_file=config_file, select=select, ignore=ignore, rule_packs=rule_packs,
                      fail_on=fail_on, waivers=waivers, baseline=baseline, cache=not no_cache)
     wanted = [Output(TEMPLATE if template else fmt), *(parse_output(spec) for spec in outputs)]
-    result = lint(targets, config)
+    # Derived facts (the causal paths behind the coverage table) are built only for a report.
+    result = lint(targets, config, derived=any(o.fmt not in ("text", "json", "sarif", "junit", "github") for o in wanted))
     files = [o.path for o in wanted if o.path is not None] + ([write_baseline] if write_baseline else [])
     _refuse_inputs(files, [*result.files, config.source, config.waivers])
     with Outbox() as outbox:

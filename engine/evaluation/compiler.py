@@ -187,12 +187,13 @@ def _fold(op: str, args: tuple[float, ...]) -> float:
 
 # -- stratification -------------------------------------------------------
 
-def stratify(rules: Sequence[CompiledRule]) -> list[CompiledRule]:
+def stratify(rules: Sequence[CompiledRule], kept: frozenset[str] = frozenset()) -> list[CompiledRule]:
     """Give each rule the stratum after every producer of what it negates.
 
     A derived kind lives in the stratum of its latest producer; a rule sits at
-    or above its inputs and strictly above the kinds it negates. A negation
-    through a derivation cycle has no such order and is refused.
+    or above its inputs and strictly above the kinds it negates, and above the
+    ``kept`` kinds (one per key, final only when their stratum ends) it reads.
+    A negation through a derivation cycle has no such order and is refused.
     """
     strata = {id(r): 0 for r in rules}
     limit = len(rules) + 1
@@ -205,7 +206,8 @@ def stratify(rules: Sequence[CompiledRule]) -> list[CompiledRule]:
                 kind_stratum[rule.derives] = max(kind_stratum.get(rule.derives, 0), strata[id(rule)])
         for rule in rules:
             level = max(
-                [kind_stratum.get(k, 0) for k in rule.uses] + [kind_stratum.get(k, 0) + 1 for k in rule.negates] + [0]
+                [kind_stratum.get(k, 0) + (k in kept) for k in rule.uses]
+                + [kind_stratum.get(k, 0) + 1 for k in rule.negates] + [0]
             )
             if level > strata[id(rule)]:
                 if level > limit:

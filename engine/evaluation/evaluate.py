@@ -56,11 +56,33 @@ def preference(rule: Rule, fact: Fact) -> tuple[Any, ...]:
     return (*ranks, repr(sorted(fact.items())))
 
 
-def keep_best(kept: dict[tuple[Any, ...], tuple[tuple[Any, ...], Fact]], key: tuple[Any, ...],
-              rank: tuple[Any, ...], fact: Fact) -> None:
-    """Remember ``fact`` if it is the best so far for ``key``."""
-    if key not in kept or rank < kept[key][0]:
-        kept[key] = (rank, fact)
+#: one_per key -> (rank, best fact so far, gathered field -> the distinct values seen)
+Kept = dict[tuple[Any, ...], tuple[tuple[Any, ...], Fact, dict[str, set[Any]]]]
+
+
+def keep_best(kept: Kept, key: tuple[Any, ...], rank: tuple[Any, ...], fact: Fact,
+              gather: Mapping[str, str] | None = None) -> None:
+    """Remember ``fact`` if it is the best so far for ``key``, and gather the values of the fields
+    ``gather`` names (new field -> field of the candidate) over every candidate."""
+    entry = kept.get(key)
+    if entry is None or rank < entry[0]:
+        entry = kept[key] = (rank, fact, entry[2] if entry else {name: set() for name in gather or ()})
+    for name, source in (gather or {}).items():
+        value = fact.get(source)
+        if value is not None:
+            entry[2][name].add(value)
+
+
+def kept_fact(entry: tuple[tuple[Any, ...], Fact, dict[str, set[Any]]]) -> Fact:
+    """The fact a kept key becomes: its best candidate, plus each gathered field's distinct values, sorted."""
+    _rank, fact, gathered = entry
+    return {**fact, **{name: sorted(values) for name, values in gathered.items()}} if gathered else fact
+
+
+def gathered(rule: Rule) -> Mapping[str, str] | None:
+    """A kept derivation's ``gather``: new field -> the candidates' field whose values it lists."""
+    assert rule.derive is not None
+    return rule.derive.get("gather")
 
 
 def _pack_failure(rule: Rule, exc: Exception) -> Exception:
@@ -117,7 +139,7 @@ class Evaluator:
         self._matches: list[Match] = []
         self._derived: list[Fact] = []
         #: one_per key -> (rank, fact): the best candidate so far, asserted when its stratum ends
-        self._kept: dict[tuple[Any, ...], tuple[tuple[Any, ...], Fact]] = {}
+        self._kept: Kept = {}
         self._last_producer: dict[str, int] = {}
         for rule, compiled in rules:
             if rule.derive is not None:
@@ -144,16 +166,19 @@ class Evaluator:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def run(self, facts: Iterable[Fact]) -> tuple[list[Match], list[Fact]]:
-        """Matches of the check rules, and the facts the derivation rules added."""
+    def run(self, facts: Iterable[Fact], derived: bool = True) -> tuple[list[Match], list[Fact]]:
+        """Matches of the check rules, and the facts the derivation rules added (none without
+        ``derived``: only reports read them, and ordering them costs a run time)."""
         self._matches, self._derived, self._kept = [], [], {}
         self._engine.run(facts)
         self._release_kept()
-        matches, derived = self._matches, self._derived
+        matches, added = self._matches, self._derived
         self._matches, self._derived = [], []
-        unique = {json.dumps(f, sort_keys=True): f for f in derived}
         # split alternatives may report one binding twice: keep each once
         distinct = {m.sort_key(): m for m in matches}
+        if not derived:
+            return [distinct[k] for k in sorted(distinct)], []
+        unique = {json.dumps(f, sort_keys=True): f for f in added}
         return [distinct[k] for k in sorted(distinct)], [unique[k] for k in sorted(unique)]
 
     def _release_kept(self, stratum: int | None = None) -> list[Fact]:
@@ -161,7 +186,7 @@ class Evaluator:
         for the engine and the report; they are final now."""
         done = [key for key in sorted(self._kept, key=repr)
                 if stratum is None or self._last_producer[key[0]] < stratum]
-        released = [self._kept.pop(key)[1] for key in done]
+        released = [kept_fact(self._kept.pop(key)) for key in done]
         self._derived.extend(released)
         return released
 
@@ -177,7 +202,7 @@ class Evaluator:
             assert rule.derive is not None
             key = kept_key(rule, fact)
             if key is not None:
-                keep_best(self._kept, key, preference(rule, fact), fact)
+                keep_best(self._kept, key, preference(rule, fact), fact, gathered(rule))
                 return
             self._derived.append(fact)
             emit(fact)

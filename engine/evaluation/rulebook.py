@@ -153,8 +153,13 @@ class RuleBook:
         """Compile the selected checks (default all) plus every derivation, stratified."""
         chosen = set(selected) if selected is not None else {r.id for r in self.checks}
         rules = [r for r in self.rules if not r.is_check or r.id in chosen]
-        compiled = stratify([r.compile((options or {}).get(r.id)) for r in rules])
+        compiled = stratify([r.compile((options or {}).get(r.id)) for r in rules], kept_kinds(rules))
         return list(zip(rules, compiled))
+
+
+def kept_kinds(rules: Sequence[Rule]) -> frozenset[str]:
+    """The derived kinds kept one per key (``one_per``): their readers run after them."""
+    return frozenset(r.derive["kind"] for r in rules if r.derive is not None and r.derive.get("one_per"))
 
 
 def builtin_rule_dir() -> Path:
@@ -194,7 +199,7 @@ def _book_problems(rules: Sequence[Rule], *, stratified: bool = True) -> list[Pr
     problems = _cross_checks(rules)
     if stratified and not problems and rules:
         try:
-            stratify([r.compile() for r in rules])
+            stratify([r.compile() for r in rules], kept_kinds(rules))
         except CompileError as exc:
             rule = next((r for r in rules if r.id in str(exc)), rules[0])
             problems.append(Problem(rule.file, rule.line, 1, str(exc)))

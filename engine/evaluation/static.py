@@ -162,23 +162,25 @@ class CachedEvaluator:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def run(self, facts: Iterable[Fact]) -> tuple[list[Match], list[Fact]]:
+    def run(self, facts: Iterable[Fact], derived: bool = True) -> tuple[list[Match], list[Fact]]:
         """Matches of the check rules, and the facts the derivation rules added (as ``Evaluator.run``)."""
         facts = list(facts)
         if not self._split.static:
-            return self._dynamic.run(facts)
+            return self._dynamic.run(facts, derived)
         kinds = self._split.kinds
         static = self._static_result([f for f in facts if f.get("kind") in kinds])
         others = [f for f in facts if f.get("kind") not in kinds]
-        matches, derived = self._dynamic.run(
-            [*others, *joinable(self._split.dynamic, [*facts, *static.derived], kinds, self._derived)])
+        matches, added = self._dynamic.run(
+            [*others, *joinable(self._split.dynamic, [*facts, *static.derived], kinds, self._derived)], derived)
         if static.matches:  # else the engine's matches are already deduplicated and sorted (Evaluator.run)
             # copies: the caller owns what it gets; the results kept in memory stay as they were stored
             kept = [Match(m.rule_id, {alias: dict(f) for alias, f in m.bindings.items()}) for m in static.matches]
             every_match = {m.sort_key(): m for m in (*kept, *matches)}
             matches = [every_match[k] for k in sorted(every_match)]
+        if not derived:
+            return matches, []
         every_fact = dict(zip(static.keys, map(dict, static.derived)))
-        every_fact.update((sort_key(f), f) for f in derived)
+        every_fact.update((sort_key(f), f) for f in added)
         return matches, [every_fact[k] for k in sorted(every_fact)]
 
     def _static_result(self, inputs: list[Fact]) -> StaticResult:

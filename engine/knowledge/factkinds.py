@@ -285,6 +285,13 @@ KINDS: dict[str, KindDoc] = {
     "definition_variant": KindDoc("A text some department defines a metric by (one fact per metric and text).", {
         "metric": f("str", "metric"), "text_hash": f("str", "hash of the normalized definition text")},
         derived_by="D28"),
+    "payers": KindDoc("The departments paid to move a metric one way (one fact per metric and direction); "
+                      "the department first by id speaks for them.", {
+        "metric": f("str", "metric id"), "dir": f("dir", "+1 paid to raise it, -1 to lower it"),
+        "depts": f("list", "every department paid so, sorted"),
+        "dept": f("str", "the first department by id"), "key": f("str", "its measure's key (`plan/metric`)"),
+        "plan": f("str", "its measure's plan"), "weight": f("float", "its measure's weight"), "at": AT},
+        derived_by="D29"),
     "seller_plan": KindDoc("A plan whose participants sell: it lists a deal lever or pays a sales metric.", {
         "plan": f("str", "plan id"), "how": f("str", "lever or measure")}, derived_by="D24, D25"),
 }

@@ -143,7 +143,7 @@ def location_labels(finding: Finding) -> dict[Location, str]:
 
 def describe_fact(fact: Mapping[str, Any]) -> str:
     kind = str(fact.get("kind", "item")).replace("_", " ")
-    if fact.get("kind") == "measure" and fact.get("plan"):
+    if fact.get("kind") in ("measure", "payers") and fact.get("plan"):  # payers: at its first payer's measure
         return f"measure {fact.get('metric')} of plan {fact.get('plan')}"
     if fact.get("kind") == "objective_metric" and fact.get("objective"):
         return f"objective {fact.get('objective')}"

@@ -103,3 +103,34 @@ def test_prefilter_reads_alternatives_over_constants() -> None:
     joined = compile_when([{"m": {"kind": "m"}}, {"c": {"kind": "curve", "any": [{"monotone": False},
                                                                              {"max_rate": {"ref": "m.x"}}]}}], {})
     assert prefilter([CompiledRule("J", joined)])({"kind": "curve", "monotone": True, "max_rate": 1})
+
+
+PAYERS = _rule("K5", [{"m": {"kind": "measure"}}], derive={
+    "kind": "payers", "one_per": ["metric"], "prefer": ["dept"], "gather": {"depts": "dept"},
+    "fields": {"metric": "m.metric", "dept": "m.dept"},
+})
+CROWDED = _rule("K6", [{"m": {"kind": "measure"}}, {"c": {"kind": "payers", "metric": {"ref": "m.metric"}}}])
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_a_kept_fact_gathers_every_candidates_value_in_any_order(seed: int) -> None:
+    rules = list(zip((PAYERS, CROWDED), stratify([PAYERS.compile(), CROWDED.compile()], frozenset({"payers"}))))
+    rng = random.Random(seed)
+    facts = [{"kind": "measure", "key": f"k{i}", "metric": f"m{i % 3}", "dept": f"d{rng.randrange(8)}"}
+             for i in range(30)]
+    rng.shuffle(facts)
+    with Evaluator(rules) as evaluator:
+        matches, derived = evaluator.run(facts)
+        again, derived_again = evaluator.run(list(reversed(facts)))
+    assert matches == again == reference.evaluate(rules, facts)
+    assert derived == derived_again
+    for fact in (f for f in derived if f["kind"] == "payers"):
+        depts = sorted({f["dept"] for f in facts if f["metric"] == fact["metric"]})
+        assert fact["depts"] == depts and fact["dept"] == depts[0]
+    assert len(matches) == len(facts)  # each measure sees its metric's one payers fact
+
+
+def test_a_reader_of_a_kept_kind_is_stratified_after_it() -> None:
+    payers, crowded = stratify([PAYERS.compile(), CROWDED.compile()], frozenset({"payers"}))
+    assert crowded.stratum > payers.stratum
+    check_kept_kinds([(PAYERS, payers), (CROWDED, crowded)])

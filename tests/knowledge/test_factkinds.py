@@ -20,7 +20,7 @@ from paths import ROOT_DIR
 
 ROOT = ROOT_DIR
 TYPES: dict[str, tuple[type, ...]] = {"str": (str,), "int": (int,), "float": (int, float), "bool": (bool,),
-                                      "day": (int,), "dir": (int,)}
+                                      "day": (int,), "dir": (int,), "list": (list,)}
 
 
 def test_docs_page_is_generated_from_the_registry() -> None:

@@ -20,7 +20,7 @@ def test_a_run_freezes_its_model_and_hands_it_back(monkeypatch: pytest.MonkeyPat
     frozen: list[int] = []
     real = interlock.evaluation.evaluate.Evaluator.run
     monkeypatch.setattr(interlock.evaluation.evaluate.Evaluator, "run",
-                        lambda self, facts: (frozen.append(gc.get_freeze_count()), real(self, facts))[1])
+                        lambda self, facts, derived=True: (frozen.append(gc.get_freeze_count()), real(self, facts, derived))[1])
     result = lint([ROOT / "tests" / "fixtures" / "aligned_org"], Config())
     assert frozen and frozen[0] > 0  # the model and facts sat in the permanent generation during the engine run
     assert gc.get_freeze_count() == 0 and gc.isenabled() and result.findings == ()
@@ -29,7 +29,7 @@ def test_a_run_freezes_its_model_and_hands_it_back(monkeypatch: pytest.MonkeyPat
 def test_a_failed_run_hands_everything_back_too(monkeypatch: pytest.MonkeyPatch) -> None:
     import interlock.evaluation.evaluate
 
-    def fail(self: object, facts: object) -> None:
+    def fail(self: object, facts: object, derived: bool = True) -> None:
         raise InputError([])
 
     monkeypatch.setattr(interlock.evaluation.evaluate.Evaluator, "run", fail)
@@ -54,3 +54,26 @@ def test_facts_no_rule_needs_are_dropped_without_changing_the_answer(cached: boo
     needed = [fact for fact in facts if rules.needs(fact)]
     assert {"curve", "payout_cost"} <= {f["kind"] for f in facts} - {f["kind"] for f in needed}
     assert rules.run(needed) == rules.run(facts)
+
+
+@pytest.mark.parametrize("cached", [True, False])
+def test_a_check_without_derived_facts_finds_the_same(cached: bool) -> None:
+    """Only reports read the derived facts: a check builds none of them, and finds the same."""
+    config = Config(cache=cached)
+    full, lean = lint([ROOT / "policies"], config), lint([ROOT / "policies"], config, derived=False)
+    assert lean.derived == () and full.derived
+    assert lean.findings == full.findings
+
+
+def test_check_builds_derived_facts_only_for_a_report(monkeypatch: pytest.MonkeyPatch) -> None:
+    from click.testing import CliRunner
+
+    import interlock.lint
+    from interlock.commands.cli import cli
+
+    asked: list[bool] = []
+    real = interlock.lint.lint
+    monkeypatch.setattr(interlock.lint, "lint", lambda *a, **k: asked.append(k.get("derived", True)) or real(*a, **k))
+    for fmt in ("text", "json", "markdown"):
+        CliRunner().invoke(cli, ["check", str(ROOT / "policies"), "--format", fmt])
+    assert asked == [False, False, True]

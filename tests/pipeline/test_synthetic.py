@@ -153,3 +153,24 @@ def test_every_family_is_planted_in_about_a_tenth_of_departments(large: Large) -
     # and no department carries conflicts of two families
     owners = [d for depts in per_family.values() for d in depts]
     assert len(owners) == len(set(owners))
+
+
+# -- crowds: one finding per outlier department, not per pair ----------------------------------------
+
+
+@pytest.mark.parametrize("crowd", [2, 3, 50])
+def test_a_crowd_finds_each_department_of_its_smaller_side_once(tmp_path: Path, crowd: int) -> None:
+    org = synthetic.generate(50, seed=0, crowd=crowd)
+    assert found(lint_synthetic(org, tmp_path)) == Counter(org.planted)
+
+
+def test_a_crowd_grows_the_findings_with_its_departments_not_its_pairs(tmp_path: Path) -> None:
+    org = synthetic.generate(200, seed=3, crowd=200)
+    result = lint_synthetic(org, tmp_path)
+    crowd = [f for f in result.findings if f.rule == "X01" and f.facts["a"]["metric"] == synthetic.CROWD]
+    assert len(crowd) == 100  # the raising half, where a finding per pair would be 100 x 100
+    first = crowd[0]
+    assert "while 100 other departments are paid to lower it (" in first.message
+    assert first.message.endswith(" and 97 more)")
+    assert len(first.departments) == 4  # the department and the first three it conflicts with
+
