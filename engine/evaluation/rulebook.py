@@ -85,6 +85,8 @@ class Rule:
     departments: tuple[str, ...] = ()
     objectives: tuple[str, ...] = ()
     locations: tuple[str, ...] = ()
+    #: Jinja expression giving the finding's root-cause key (default: ``kind:key`` of the primary location's fact).
+    cause: str | None = None
     examples: Mapping[str, Sequence[Mapping[str, Any]]] = field(default_factory=dict)
     waivable: bool = True
     #: True for the catalog shipped with Interlock: its failures are bugs (exit 3), not bad input.
@@ -333,7 +335,7 @@ def _rule_from(data: Mapping[str, Any], display: str, line: int, places: Mapping
         references=tuple(data.get("references", ())), options=options, check=data.get("check"),
         derive=data.get("derive"), identity=tuple(data.get("identity", ())), prefer=tuple(data.get("prefer", ())),
         departments=tuple(data.get("departments", ())), objectives=tuple(data.get("objectives", ())),
-        locations=tuple(data.get("locations", ())), examples=data.get("examples", {}),
+        locations=tuple(data.get("locations", ())), cause=data.get("cause"), examples=data.get("examples", {}),
         waivable=data.get("waivable", True), builtin=builtin, places=dict(places),
     )
 
@@ -362,6 +364,8 @@ def _jinja_sources(data: Mapping[str, Any]) -> list[tuple[DataPath, str, bool]]:
         found.append((("message",), data["message"].strip(), True))
     if "check" in data:
         found.append((("check",), data["check"], False))
+    if "cause" in data:
+        found.append((("cause",), data["cause"], False))
     for key in ("identity", "prefer", "departments", "objectives"):
         found += [((key, i), src, False) for i, src in enumerate(data.get(key, ()))]
     for name, src in data.get("derive", {}).get("fields", {}).items():

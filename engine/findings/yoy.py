@@ -88,6 +88,6 @@ def _finding(row: Mapping[str, Any]) -> Finding:
         objectives=tuple(str(o) for o in row.get("objectives", ())),
         locations=tuple(Location(str(l["file"]), int(l["line"]), int(l["column"])) for l in row.get("locations", ())),
         fingerprint=str(row["fingerprint"]), remediation=str(row.get("remediation", "")),
-        trace=tuple(str(t) for t in row.get("trace", ())),
+        trace=tuple(str(t) for t in row.get("trace", ())), cause=str(row.get("cause", "")),
         waiver=Waiver(str(waiver["justification"]), str(waiver["owner"]), str(waiver["expires"])) if waiver else None,
     )
