@@ -307,7 +307,7 @@ def test_unknown_metric_with_did_you_mean() -> None:
     text = DEPTS + "plans:\n  - id: p\n    department: marketing\n    measures:\n      - {metric: mql_cnt, weight: 60%}\n      - {metric: zzz, weight: 40%}\n"
     assert problems(a=text) == [
         "policies/a.yml:9:18: plans[0].measures[0].metric: unknown metric 'mql_cnt' (did you mean 'mql_count'?)",
-        "policies/a.yml:10:18: plans[0].measures[1].metric: unknown metric 'zzz'",
+        "policies/a.yml:10:18: plans[0].measures[1].metric: unknown metric 'zzz' (search the knowledge base with `interlock metrics TEXT`, or declare it under `metrics:`)",
     ]
 
 
