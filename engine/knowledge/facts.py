@@ -123,28 +123,18 @@ def _departments(org: Organization) -> Iterator[Fact]:
 
 
 def _department_functions(org: Organization) -> dict[str, str]:
-    """The metric-catalog function (sales, accounts-payable, ...) each department belongs to, when known.
-
-    A department belongs to the function its id or name names (`accounts-payable`, "Project delivery",
-    "Sales East"); one that names none inherits its parent's; the rest have no function, and rules
-    that need one say nothing about them.
+    """The function (sales, accounts-payable, ...) each department declares, or inherits from the
+    nearest ancestor that declares one. Never guessed from a name ("Sales development (SDR)" is not
+    sales unless it says so): the rest have no function, and rules that need one say nothing about them.
     """
-    known = {m.function for m in org.metrics if m.function}
-
-    def named(text: str) -> str | None:
-        found = [(match.start(), -len(fn), fn) for fn in known
-                 if (match := re.search(rf"(?:^|-){re.escape(fn)}(?:-|$)", slug(text)))]
-        return min(found)[2] if found else None
-
     result: dict[str, str] = {}
     for d in org.departments:
         current: Department | None = d
         seen: set[str] = set()
         while current is not None and current.id not in seen:
             seen.add(current.id)
-            function = named(current.id) or named(current.name)
-            if function:
-                result[d.id] = function
+            if current.function:
+                result[d.id] = current.function
                 break
             current = org.department_by_id.get(current.parent) if current.parent else None
     return result

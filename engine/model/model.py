@@ -120,6 +120,8 @@ class Department:
     parent: str | None = None
     owner: str | None = None
     headcount: int | None = None
+    #: The business function it declares (``function:``), never inferred from its name.
+    function: str | None = None
 
 
 @dataclass(frozen=True)
