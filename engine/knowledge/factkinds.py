@@ -50,8 +50,8 @@ KINDS: dict[str, KindDoc] = {
     "department": KindDoc("A department, team or role in the hierarchy.", {
         "key": KEY, "name": f("str", "readable name"), "parent": f("str", "parent department id", True),
         "dept_kind": f("str", "function, team or role", True), "headcount": f("int", "people", True),
-        "function": f("str", "the metric catalog's function it belongs to (sales, accounts-payable, ...), when its id "
-                      "or name, or an ancestor's, names one", True), "at": AT}),
+        "function": f("str", "the business function it declares (sales, accounts-payable, ...), or its nearest declaring "
+                      "ancestor's; absent when none declares one (never guessed from a name)", True), "at": AT}),
     "plan": KindDoc("An incentive plan of a department or role.", {
         "key": KEY, "dept": f("str", "department id"), "role": f("str", "role", True),
         "measure_count": f("int", "number of measures"), "weight_total": f("float", "sum of measure weights (1.0 = 100%)"),
