@@ -89,6 +89,12 @@ KINDS: dict[str, KindDoc] = {
         "key": KEY, "src": f("str", "metric"), "dst": f("str", "metric"), "sign": f("dir", "+1 raises, -1 lowers"),
         "conf": f("float", "confidence 0..1"), "lag_days": f("int", "typical lag", True),
         "basis": f("str", "sourced, practitioner or heuristic", True), "at": AT}),
+    "metric_reach": KindDoc("What a paid metric reaches through the influence edges at any depth (a full search, no hop limit).", {
+        "metric": f("str", "metric a plan pays"),
+        "edges_out": f("int", "known influence edges out of it"),
+        "edges_in": f("int", "known influence edges into it"),
+        "objectives": f("int", "objectives whose metrics it reaches (itself included) at any depth and confidence"),
+        "hops": f("int", "fewest edges to an objective's metric", True)}),
     "non_conflict": KindDoc("Two metrics known not to trade off.", {
         "key": KEY, "a": f("str", "metric"), "b": f("str", "metric")}),
     "lever": KindDoc("A lever the plan's participants control (price, payment terms, deal timing, scope...).", {

@@ -50,6 +50,7 @@ def organization_facts(org: Organization) -> list[Fact]:
         *_resources(org),
         *_contingencies(org),
         *_definitions(org),
+        *_reach(org),
     ]
     return sorted(facts, key=lambda f: (str(f["kind"]), str(f["key"])))
 
@@ -205,6 +206,42 @@ def _catalog(org: Organization) -> Iterator[Fact]:
     for n in org.non_conflicts:
         a, b = sorted((n.a, n.b))
         yield fact("non_conflict", f"{a}|{b}", None, a=a, b=b)
+
+
+def _reach(org: Organization) -> Iterator[Fact]:
+    """For each metric a plan pays: its known edges, and how many objectives it reaches through the
+    influence edges at ANY depth and confidence (a full search, no hop limit), with the fewest hops.
+
+    "Serves no objective" (V01) is said only when this finds none; a metric with no known edges at
+    all is "unknown" (V11), not "serves none": Interlock does not know, which is not the same.
+    """
+    out: dict[str, set[str]] = {}
+    into: dict[str, int] = {}
+    for e in org.influences:
+        out.setdefault(e.src, set()).add(e.dst)
+        into[e.dst] = into.get(e.dst, 0) + 1
+    goals: dict[str, set[str]] = {}
+    for o in org.objectives:
+        for metric in o.metrics:
+            goals.setdefault(metric, set()).add(o.id)
+    for metric in sorted({m.metric for p in org.plans for m in p.measures}):
+        hops: dict[str, int] = {metric: 0}
+        frontier = [metric]
+        while frontier:
+            following = []
+            for node in frontier:
+                for nxt in sorted(out.get(node, ())):
+                    if nxt not in hops:
+                        hops[nxt] = hops[node] + 1
+                        following.append(nxt)
+            frontier = following
+        served = {o for node in hops for o in goals.get(node, ())}
+        nearest = min((hops[node] for node in hops if node in goals), default=None)
+        yield fact(
+            "metric_reach", metric, None,
+            metric=metric, edges_out=len(out.get(metric, ())), edges_in=into.get(metric, 0),
+            objectives=len(served), hops=nearest,
+        )
 
 
 def _targets(org: Organization) -> Iterator[Fact]:
