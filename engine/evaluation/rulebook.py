@@ -46,6 +46,8 @@ class OptionSpec:
     description: str
     minimum: float | None = None
     maximum: float | None = None
+    #: A threshold several rules share (``weight-that-matters``): configured once, it holds for all.
+    shared: str | None = None
 
     def problem(self, value: Any) -> str | None:
         """What is wrong with ``value`` for this option, or None."""
@@ -291,7 +293,7 @@ def _load_rule(path: Path, display: str, problems: list[Problem], *, builtin: bo
         problems.append(Problem(display, *index.locate(("id",)), f"rule id {rule_id!r} must match the file name {Path(display).name!r}"))
     options = {
         name: OptionSpec(name, spec["type"], spec["default"], " ".join(spec["description"].split()),
-                         spec.get("minimum"), spec.get("maximum"))
+                         spec.get("minimum"), spec.get("maximum"), spec.get("shared"))
         for name, spec in data.get("options", {}).items()
     }
     for name, spec in options.items():
@@ -324,7 +326,7 @@ def _rule_from(data: Mapping[str, Any], display: str, line: int, places: Mapping
     """The Rule a valid rule file's data describes."""
     options = {
         name: OptionSpec(name, spec["type"], spec["default"], " ".join(spec["description"].split()),
-                         spec.get("minimum"), spec.get("maximum"))
+                         spec.get("minimum"), spec.get("maximum"), spec.get("shared"))
         for name, spec in data.get("options", {}).items()
     }
     return Rule(
@@ -382,6 +384,16 @@ def _stored_sources(data: Mapping[str, Any]) -> list[tuple[str, bool]]:
 
 def _cross_checks(rules: Sequence[Rule]) -> list[Problem]:
     problems = []
+    shared: dict[str, tuple[Rule, OptionSpec]] = {}
+    for rule in rules:
+        for spec in rule.options.values():
+            if spec.shared is None:
+                continue
+            first = shared.setdefault(spec.shared, (rule, spec))
+            if first[1].default != spec.default or first[1].type != spec.type:
+                problems.append(Problem(rule.file, rule.line, 1,
+                                        f"option {spec.name!r} shares {spec.shared!r} with rule {first[0].id} "
+                                        f"but its default {spec.default!r} is not {first[1].default!r}"))
     seen: dict[str, Rule] = {}
     for rule in rules:
         for key in (rule.id, rule.name):

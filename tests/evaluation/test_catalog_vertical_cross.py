@@ -567,3 +567,26 @@ def test_the_example_organization_tells_stories_one_and_two() -> None:
     assert {"project-profitability", "customer-satisfaction"} <= {o for f in stretch for o in f.objectives}
     assert all(f.message.startswith("Accounts payable is paid to raise days payable outstanding") for f in stretch)
     assert any("materials-on-site" in f.message for f in by_rule["X11"])
+
+
+def test_rules_agree_on_the_weight_too_small_to_matter(tmp_path: Path) -> None:
+    """X13 and H02 share one threshold: a measure H02 calls too small to change behaviour is no
+    pressure to push products for X13; set once in the configuration, it holds for both."""
+    policy = """\
+        departments:
+          - {id: branches, name: Branch network}
+        plans:
+          - id: branch-staff
+            department: branches
+            measures:
+              - {metric: products_per_customer, weight: WEIGHT}
+              - {metric: csat, weight: REST}
+    """
+    light = policy.replace("WEIGHT", "10%").replace("REST", "90%")
+    rules = Config(select=("X13", "H02"))
+    assert sorted(f.rule for f in check(tmp_path, light, rules)) == ["H02"]
+    heavy = policy.replace("WEIGHT", "60%").replace("REST", "40%")
+    assert sorted(f.rule for f in check(tmp_path, heavy, rules)) == ["X13"]
+    # Lowered for H02 alone in the configuration, the shared threshold moves X13 with it.
+    lowered = Config(select=("X13", "H02"), options={"H02": {"min_weight": 0.05}})
+    assert sorted(f.rule for f in check(tmp_path, light, lowered)) == ["X13"]
