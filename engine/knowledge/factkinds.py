@@ -90,7 +90,7 @@ KINDS: dict[str, KindDoc] = {
         "conf": f("float", "confidence 0..1"), "lag_days": f("int", "typical lag", True),
         "basis": f("str", "sourced, practitioner or heuristic", True), "at": AT}),
     "metric_reach": KindDoc("What a paid metric reaches through the influence edges at any depth (a full search, no hop limit).", {
-        "metric": f("str", "metric a plan pays"),
+        "key": KEY, "metric": f("str", "metric a plan pays"),
         "edges_out": f("int", "known influence edges out of it"),
         "edges_in": f("int", "known influence edges into it"),
         "objectives": f("int", "objectives whose metrics it reaches (itself included) at any depth and confidence"),

@@ -96,7 +96,7 @@ def test_vanished_entries_become_info_findings_at_the_entry() -> None:
 
 ORG = """\
 objectives:
-  - {id: project-profitability, adopt: project-profitability, target: 14%}
+  - {id: gross-margin, adopt: gross-margin}
 departments:
   - {id: accounts-payable, name: Accounts payable}
   - {id: sales, name: Sales}
