@@ -172,7 +172,11 @@ class Measure:
 
     @property
     def capped(self) -> bool:
-        return self.cap is not None
+        """A cap, or a curve that stops rising at its top point (flat above it: docs/policy-language.md)."""
+        if self.cap is not None:
+            return True
+        points = sorted(self.curve, key=lambda p: p.attainment)
+        return len(points) >= 2 and points[-1].payout <= points[-2].payout
 
 
 @dataclass(frozen=True)
