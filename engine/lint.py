@@ -36,15 +36,35 @@ class LintResult:
     derived: tuple[dict[str, object], ...] = ()
 
 
+#: First words that make a milestone's name a common noun phrase ("General availability of X",
+#: "Product launch"): only those are lower-cased mid-sentence. Any other name ("Atlas launch",
+#: "Riverside handover") is a proper name and stays as written.
+_COMMON_FIRST_WORDS = frozenset({
+    "general", "product", "launch", "release", "first", "new", "next", "go-live", "golive", "start",
+    "end", "completion", "delivery", "opening", "migration", "rollout", "pilot", "beta", "phase",
+    "handover", "approval", "certification", "commissioning", "the", "a", "an", "initial", "final",
+    "system", "platform", "site", "plant", "store", "warehouse", "office", "project", "contract",
+})
+
+
 def _in_a_sentence(name: str) -> str:
     """'Supplier health' reads 'supplier health' mid-sentence; acronyms ('DSO') stay as written."""
     return name if name[:2].isupper() else name[:1].lower() + name[1:]
 
 
+def _milestone_in_a_sentence(name: str) -> str:
+    """A milestone's name mid-sentence: a common phrase ('Product launch') is lower-cased, a proper
+    name ('Atlas launch', 'Riverside handover') is kept as written."""
+    words = name.split()
+    if not words or words[0].lower() not in _COMMON_FIRST_WORDS or any(w[:1].isupper() for w in words[1:]):
+        return name
+    return _in_a_sentence(name)
+
+
 def names(org: Organization) -> dict[str, str]:
     """Readable names for ids in messages: metrics, milestones, departments, objectives."""
     table = {m.id: _in_a_sentence(m.name) for m in org.metrics}
-    table.update({m.id: _in_a_sentence(m.name) for m in org.milestones})
+    table.update({m.id: _milestone_in_a_sentence(m.name) for m in org.milestones})
     table.update({d.id: d.name for d in org.departments})
     table.update({o.id: o.name for o in org.objectives})
     return table

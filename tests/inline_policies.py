@@ -12,10 +12,10 @@ plans:
       - {metric: bookings, weight: 70%}
       - {metric: gross_margin_pct, weight: 30%}
 """
-#: The organization of the conflict below: a profitability objective, accounts payable and sales.
+#: The organization of the conflict below: a gross-margin objective, accounts payable and sales.
 ORGANIZATION = """\
 objectives:
-  - {id: project-profitability, adopt: project-profitability, target: 14%}
+  - {id: gross-margin, adopt: gross-margin}
 departments:
   - {id: accounts-payable, name: Accounts payable}
   - {id: sales, name: Sales}
@@ -29,7 +29,8 @@ plans:
       - {metric: dpo, weight: 70%, direction: up}
       - {metric: invoice_cycle_time, weight: 30%, direction: down}
 """
-#: One error finding: V03 (accounts payable paid to stretch payables against project profitability).
+#: One error finding: V03 (accounts payable paid to stretch payables, losing early-payment discounts,
+#: against gross margin: two strong links).
 CONFLICT = ORGANIZATION + AP_PLAN + """\
   - id: sales-ae
     department: sales

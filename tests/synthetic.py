@@ -202,10 +202,15 @@ def knowledge(rng: random.Random) -> tuple[list[Doc], list[Doc]]:
             seen.add((a, b))
             influences.append(_edge(a, b, good[a] * good[b], rng.choice((0.5, 0.6, 0.7, 0.8, 0.9)),
                                     rng.choice(("0", "1m", "1q")), "practitioner", "Driver of the area's outcome."))
+    # The legacy items influence each other and nothing else: known edges, no path to any objective
+    # at any depth (V01). No weak edge leaves them.
+    for a, b in (ORPHANS, ORPHANS[::-1]):
+        seen.add((a, b))
+        influences.append(_edge(a, b, 1, 0.5, "0", "heuristic", "Two items of the same old scorecard."))
     ids = sorted(good)
     while len(influences) < len(AREAS) * len(CLUSTER_EDGES) + WEAK_EDGES:
         a, b = rng.sample(ids, 2)
-        if (a, b) in seen:
+        if (a, b) in seen or a in ORPHANS:
             continue
         seen.add((a, b))
         influences.append(_edge(a, b, good[a] * good[b], rng.choice((0.2, 0.25, 0.3, 0.35, 0.4, 0.45)),

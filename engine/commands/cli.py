@@ -427,6 +427,20 @@ def explain(rule: str, rule_packs: tuple[Path, ...]) -> int:
     return 0
 
 
+@cli.command("metrics")
+@click.argument("text", required=False)
+@click.option("--format", "-f", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+def metrics(text: str | None, fmt: str) -> int:
+    """List the knowledge base's metrics, or search them for TEXT (id, alias, name, function, abbreviation)."""
+    from interlock.commands.metrics import render_json, render_text, search
+    from interlock.model import knowledge_base
+
+    kb = knowledge_base.builtin()
+    entries = search(kb, text)
+    click.echo(render_json(entries) if fmt == "json" else render_text(entries, text, kb), nl=False)
+    return 0
+
+
 @cli.command("facts")
 def facts_reference() -> int:
     """Print the fact kinds and fields rules can use (Markdown; docs/facts.md)."""

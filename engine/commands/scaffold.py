@@ -91,9 +91,11 @@ plans:
 """
 
 SUPPORT = """\
-# The second department. Try a conflict: give support a measure that works against a
-# lead objective (say `{metric: handle_time, weight: 50%, direction: down}`), make the
-# weights add up to 100% again, and run `interlock check` to see where and why.
+# The second department. Try a conflict: replace the plan's two measures with
+# `- {metric: handle_time, weight: 100%, direction: down}` and run `interlock check`:
+# V03 reports, as an error, that cutting handle time lowers first-contact resolution and
+# so customer satisfaction, a lead objective. Keep first-contact resolution next to it
+# (60% handle time, 40% fcr) and it becomes V10's information: the plan pays a counterweight.
 department:
   id: customer-support
   name: Customer support

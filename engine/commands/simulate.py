@@ -297,7 +297,8 @@ def parse_shift(spec: str, value: str, start: datetime.date) -> datetime.date:
     sign, count, unit = match.groups()
     try:  # +9000y or +3000000d leave Python's calendar (years 1 to 9999); int() refuses over 4,300 digits
         amount = int(count) * (1 if sign == "+" else -1)
-        moved = add_months(start, amount * MONTHS[unit]) if unit in MONTHS else start + datetime.timedelta(days=amount * DAYS[unit])
+        moved = (_add_months_keeping_month_end(start, amount * MONTHS[unit]) if unit in MONTHS
+                 else start + datetime.timedelta(days=amount * DAYS[unit]))
     except (ValueError, OverflowError):
         raise UsageError(f"--slip {clip(spec)}: moves the forecast from {start.isoformat()} "
                          f"outside the years {FIRST_DAY.year} to {LAST_DAY.year}") from None
@@ -588,3 +589,12 @@ def fails(sim: Simulation, fail_on: str) -> bool:
 
     return (any(failing(f, fail_on) for f in sim.added)
             or any(failing(a, fail_on) and not failing(b, fail_on) for b, a in sim.changed))
+
+
+def _add_months_keeping_month_end(day: datetime.date, months: int) -> datetime.date:
+    """``day`` moved by ``months``; the last day of a month stays the last day (2027-06-30 + 3q = 2028-03-31)."""
+    moved = add_months(day, months)
+    if (day + datetime.timedelta(days=1)).month != day.month:  # the last day of its month
+        following = add_months(moved.replace(day=1), 1)
+        return following - datetime.timedelta(days=1)
+    return moved

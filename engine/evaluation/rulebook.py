@@ -46,6 +46,8 @@ class OptionSpec:
     description: str
     minimum: float | None = None
     maximum: float | None = None
+    #: A threshold several rules share (``weight-that-matters``): configured once, it holds for all.
+    shared: str | None = None
 
     def problem(self, value: Any) -> str | None:
         """What is wrong with ``value`` for this option, or None."""
@@ -85,6 +87,8 @@ class Rule:
     departments: tuple[str, ...] = ()
     objectives: tuple[str, ...] = ()
     locations: tuple[str, ...] = ()
+    #: Jinja expression giving the finding's root-cause key (default: ``kind:key`` of the primary location's fact).
+    cause: str | None = None
     examples: Mapping[str, Sequence[Mapping[str, Any]]] = field(default_factory=dict)
     waivable: bool = True
     #: True for the catalog shipped with Interlock: its failures are bugs (exit 3), not bad input.
@@ -294,7 +298,7 @@ def _load_rule(path: Path, display: str, problems: list[Problem], *, builtin: bo
         problems.append(Problem(display, *index.locate(("id",)), f"rule id {rule_id!r} must match the file name {Path(display).name!r}"))
     options = {
         name: OptionSpec(name, spec["type"], spec["default"], " ".join(spec["description"].split()),
-                         spec.get("minimum"), spec.get("maximum"))
+                         spec.get("minimum"), spec.get("maximum"), spec.get("shared"))
         for name, spec in data.get("options", {}).items()
     }
     for name, spec in options.items():
@@ -327,7 +331,7 @@ def _rule_from(data: Mapping[str, Any], display: str, line: int, places: Mapping
     """The Rule a valid rule file's data describes."""
     options = {
         name: OptionSpec(name, spec["type"], spec["default"], " ".join(spec["description"].split()),
-                         spec.get("minimum"), spec.get("maximum"))
+                         spec.get("minimum"), spec.get("maximum"), spec.get("shared"))
         for name, spec in data.get("options", {}).items()
     }
     return Rule(
@@ -338,7 +342,7 @@ def _rule_from(data: Mapping[str, Any], display: str, line: int, places: Mapping
         references=tuple(data.get("references", ())), options=options, check=data.get("check"),
         derive=data.get("derive"), identity=tuple(data.get("identity", ())), prefer=tuple(data.get("prefer", ())),
         departments=tuple(data.get("departments", ())), objectives=tuple(data.get("objectives", ())),
-        locations=tuple(data.get("locations", ())), examples=data.get("examples", {}),
+        locations=tuple(data.get("locations", ())), cause=data.get("cause"), examples=data.get("examples", {}),
         waivable=data.get("waivable", True), builtin=builtin, places=dict(places),
     )
 
@@ -367,6 +371,8 @@ def _jinja_sources(data: Mapping[str, Any]) -> list[tuple[DataPath, str, bool]]:
         found.append((("message",), data["message"].strip(), True))
     if "check" in data:
         found.append((("check",), data["check"], False))
+    if "cause" in data:
+        found.append((("cause",), data["cause"], False))
     for key in ("identity", "prefer", "departments", "objectives"):
         found += [((key, i), src, False) for i, src in enumerate(data.get(key, ()))]
     for name, src in data.get("derive", {}).get("fields", {}).items():
@@ -383,6 +389,16 @@ def _stored_sources(data: Mapping[str, Any]) -> list[tuple[str, bool]]:
 
 def _cross_checks(rules: Sequence[Rule]) -> list[Problem]:
     problems = []
+    shared: dict[str, tuple[Rule, OptionSpec]] = {}
+    for rule in rules:
+        for spec in rule.options.values():
+            if spec.shared is None:
+                continue
+            first = shared.setdefault(spec.shared, (rule, spec))
+            if first[1].default != spec.default or first[1].type != spec.type:
+                problems.append(Problem(rule.file, rule.line, 1,
+                                        f"option {spec.name!r} shares {spec.shared!r} with rule {first[0].id} "
+                                        f"but its default {spec.default!r} is not {first[1].default!r}"))
     seen: dict[str, Rule] = {}
     for rule in rules:
         for key in (rule.id, rule.name):

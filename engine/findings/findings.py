@@ -57,6 +57,10 @@ class Finding:
     trace: tuple[str, ...] = ()
     waiver: Waiver | None = None
     facts: Mapping[str, Mapping[str, Any]] = field(default_factory=dict, compare=False, hash=False)
+    #: The root cause, stable across edits: the kind and key of the policy item the finding stems from
+    #: (``measure:ap-team/dpo``, ``milestone:launch``, ``assumption:sales/win-rate``). Findings of
+    #: different rules with the same cause are consequences of one thing to fix.
+    cause: str = ""
 
     @property
     def primary(self) -> Location | None:
@@ -81,6 +85,7 @@ class Finding:
             "fingerprint": self.fingerprint,
             "remediation": self.remediation,
             "trace": list(self.trace),
+            "cause": self.cause,
         }
         if self.waiver is not None:
             data["waiver"] = {"justification": self.waiver.justification, "owner": self.waiver.owner,
@@ -224,8 +229,29 @@ def _finding(rule: Rule, identity: tuple[str, ...], ctx: Mapping[str, Any], seve
         message=message,
         departments=_listed(rule, "departments", ctx), objectives=_listed(rule, "objectives", ctx),
         locations=tuple(locations), fingerprint=fingerprint(rule.id, identity),
-        remediation=rule.remediation, trace=trace, facts=bound,
+        remediation=rule.remediation, trace=trace, cause=cause_key(rule, ctx, bound, aliases), facts=bound,
     )
+
+
+def cause_key(rule: Rule, ctx: Mapping[str, Any], bound: Mapping[str, Mapping[str, Any]],
+              aliases: Sequence[str]) -> str:
+    """The finding's root cause: the rule's ``cause`` expression, else ``kind:key`` of the first
+    located fact (the primary location), else of the first bound fact with a key."""
+    if rule.cause:
+        try:
+            value = expressions.evaluate(rule.cause, ctx)
+            if isinstance(value, Undefined):
+                value._fail_with_undefined_error()
+        except Exception as exc:
+            raise _failed(rule, ("cause",), "naming the cause of", exc) from exc
+        return str(value)
+    chosen = [a for a in aliases if bound.get(a, {}).get("at")] or list(aliases)
+    for alias in (*chosen, *sorted(bound)):
+        fact = bound.get(alias)
+        if fact and fact.get("key") not in (None, ""):
+            return f"{fact.get('kind')}:{fact.get('key')}"
+    return f"rule:{rule.id}"
+
 
 
 def _listed(rule: Rule, key: str, ctx: Mapping[str, Any]) -> tuple[str, ...]:

@@ -89,6 +89,6 @@ def _finding(row: Mapping[str, Any]) -> Finding:
         locations=tuple(Location(str(l["file"]), int(l["line"]), int(l["column"]), str(l.get("sheet", "")))
                         for l in row.get("locations", ())),
         fingerprint=str(row["fingerprint"]), remediation=str(row.get("remediation", "")),
-        trace=tuple(str(t) for t in row.get("trace", ())),
+        trace=tuple(str(t) for t in row.get("trace", ())), cause=str(row.get("cause", "")),
         waiver=Waiver(str(waiver["justification"]), str(waiver["owner"]), str(waiver["expires"])) if waiver else None,
     )

@@ -50,8 +50,8 @@ KINDS: dict[str, KindDoc] = {
     "department": KindDoc("A department, team or role in the hierarchy.", {
         "key": KEY, "name": f("str", "readable name"), "parent": f("str", "parent department id", True),
         "dept_kind": f("str", "function, team or role", True), "headcount": f("int", "people", True),
-        "function": f("str", "the metric catalog's function it belongs to (sales, accounts-payable, ...), when its id "
-                      "or name, or an ancestor's, names one", True), "at": AT}),
+        "function": f("str", "the business function it declares (sales, accounts-payable, ...), or its nearest declaring "
+                      "ancestor's; absent when none declares one (never guessed from a name)", True), "at": AT}),
     "plan": KindDoc("An incentive plan of a department or role.", {
         "key": KEY, "dept": f("str", "department id"), "role": f("str", "role", True),
         "measure_count": f("int", "number of measures"), "weight_total": f("float", "sum of measure weights (1.0 = 100%)"),
@@ -89,6 +89,12 @@ KINDS: dict[str, KindDoc] = {
         "key": KEY, "src": f("str", "metric"), "dst": f("str", "metric"), "sign": f("dir", "+1 raises, -1 lowers"),
         "conf": f("float", "confidence 0..1"), "lag_days": f("int", "typical lag", True),
         "basis": f("str", "sourced, practitioner or heuristic", True), "at": AT}),
+    "metric_reach": KindDoc("What a paid metric reaches through the influence edges at any depth (a full search, no hop limit).", {
+        "key": KEY, "metric": f("str", "metric a plan pays"),
+        "edges_out": f("int", "known influence edges out of it"),
+        "edges_in": f("int", "known influence edges into it"),
+        "objectives": f("int", "objectives whose metrics it reaches (itself included) at any depth and confidence"),
+        "hops": f("int", "fewest edges to an objective's metric", True)}),
     "non_conflict": KindDoc("Two metrics known not to trade off.", {
         "key": KEY, "a": f("str", "metric"), "b": f("str", "metric")}),
     "lever": KindDoc("A lever the plan's participants control (price, payment terms, deal timing, scope...).", {

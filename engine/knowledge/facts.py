@@ -50,6 +50,7 @@ def organization_facts(org: Organization) -> list[Fact]:
         *_resources(org),
         *_contingencies(org),
         *_definitions(org),
+        *_reach(org),
     ]
     return sorted(facts, key=lambda f: (str(f["kind"]), str(f["key"])))
 
@@ -123,28 +124,18 @@ def _departments(org: Organization) -> Iterator[Fact]:
 
 
 def _department_functions(org: Organization) -> dict[str, str]:
-    """The metric-catalog function (sales, accounts-payable, ...) each department belongs to, when known.
-
-    A department belongs to the function its id or name names (`accounts-payable`, "Project delivery",
-    "Sales East"); one that names none inherits its parent's; the rest have no function, and rules
-    that need one say nothing about them.
+    """The function (sales, accounts-payable, ...) each department declares, or inherits from the
+    nearest ancestor that declares one. Never guessed from a name ("Sales development (SDR)" is not
+    sales unless it says so): the rest have no function, and rules that need one say nothing about them.
     """
-    known = {m.function for m in org.metrics if m.function}
-
-    def named(text: str) -> str | None:
-        found = [(match.start(), -len(fn), fn) for fn in known
-                 if (match := re.search(rf"(?:^|-){re.escape(fn)}(?:-|$)", slug(text)))]
-        return min(found)[2] if found else None
-
     result: dict[str, str] = {}
     for d in org.departments:
         current: Department | None = d
         seen: set[str] = set()
         while current is not None and current.id not in seen:
             seen.add(current.id)
-            function = named(current.id) or named(current.name)
-            if function:
-                result[d.id] = function
+            if current.function:
+                result[d.id] = current.function
                 break
             current = org.department_by_id.get(current.parent) if current.parent else None
     return result
@@ -215,6 +206,42 @@ def _catalog(org: Organization) -> Iterator[Fact]:
     for n in org.non_conflicts:
         a, b = sorted((n.a, n.b))
         yield fact("non_conflict", f"{a}|{b}", None, a=a, b=b)
+
+
+def _reach(org: Organization) -> Iterator[Fact]:
+    """For each metric a plan pays: its known edges, and how many objectives it reaches through the
+    influence edges at ANY depth and confidence (a full search, no hop limit), with the fewest hops.
+
+    "Serves no objective" (V01) is said only when this finds none; a metric with no known edges at
+    all is "unknown" (V11), not "serves none": Interlock does not know, which is not the same.
+    """
+    out: dict[str, set[str]] = {}
+    into: dict[str, int] = {}
+    for e in org.influences:
+        out.setdefault(e.src, set()).add(e.dst)
+        into[e.dst] = into.get(e.dst, 0) + 1
+    goals: dict[str, set[str]] = {}
+    for o in org.objectives:
+        for metric in o.metrics:
+            goals.setdefault(metric, set()).add(o.id)
+    for metric in sorted({m.metric for p in org.plans for m in p.measures}):
+        hops: dict[str, int] = {metric: 0}
+        frontier = [metric]
+        while frontier:
+            following = []
+            for node in frontier:
+                for nxt in sorted(out.get(node, ())):
+                    if nxt not in hops:
+                        hops[nxt] = hops[node] + 1
+                        following.append(nxt)
+            frontier = following
+        served = {o for node in hops for o in goals.get(node, ())}
+        nearest = min((hops[node] for node in hops if node in goals), default=None)
+        yield fact(
+            "metric_reach", metric, None,
+            metric=metric, edges_out=len(out.get(metric, ())), edges_in=into.get(metric, 0),
+            objectives=len(served), hops=nearest,
+        )
 
 
 def _targets(org: Organization) -> Iterator[Fact]:

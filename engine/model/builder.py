@@ -110,9 +110,20 @@ class Builder:
         return None
 
     def metric(self, node: Node, *keys: str | int) -> str | None:
-        """A metric reference, by id or alias, as the metric's id."""
+        """A metric reference, by id or alias, as the metric's id; an unknown one gets a did-you-mean
+        over ids, aliases, names and abbreviations (`interlock metrics TEXT` searches them)."""
+        value = _lookup(node.data, keys)
+        if isinstance(value, str) and value not in self.catalog.names:
+            self.report(node, f"unknown metric {quote(value)}{self.metric_hint(value)}", *keys)
+            return None
         found = self.reference(node, "metric", self.catalog.names, *keys)
         return self.catalog.canonical(found) if found else None
+
+    def metric_hint(self, value: str) -> str:
+        known = self.catalog.suggest(value)
+        if known is None:
+            return " (search the knowledge base with `interlock metrics TEXT`, or declare it under `metrics:`)"
+        return f" (did you mean {known!r}?)"
 
     def optional(self, node: Node, key: str, kind: str, known: Collection[str]) -> str | None:
         return self.reference(node, kind, known, key) if key in node.data else None

@@ -9,6 +9,7 @@ their formulas replace built-in formulas with the same id.
 """
 from __future__ import annotations
 
+import difflib
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -27,6 +28,11 @@ if TYPE_CHECKING:
 FILES = ("metrics", "influences", "objectives", "formulas")
 GOOD = {"up": 1, "down": -1, "band": 0, "none": 0}
 LAG_DAYS = {"d": 1, "w": 7, "m": 30, "q": 90, "y": 365}
+
+
+def fold(text: str) -> str:
+    """A metric name as compared: lower case, words joined by ``_``."""
+    return "_".join(re.split(r"[^0-9a-z%]+", text.lower().replace("%", " pct "))).strip("_")
 
 
 @dataclass(frozen=True)
@@ -61,6 +67,41 @@ class Knowledge:
         table = {alias: m.id for m in self.metrics for alias in m.aliases}
         table.update({m.id: m.id for m in self.metrics})
         return table
+
+    @cached_property
+    def _spellings(self) -> tuple[dict[str, str], dict[str, str], dict[str, str]]:
+        """How metrics may be written, folded (lower case, ``_`` between words), to their ids: ids and
+        aliases; names; unambiguous initials of any of them (``aht`` for average_handle_time)."""
+        ids: dict[str, str] = {}
+        names: dict[str, str] = {}
+        initials: dict[str, set[str]] = {}
+        for metric in sorted(self.metrics, key=lambda m: m.id):
+            for written in (metric.id, *metric.aliases):
+                ids.setdefault(fold(written), metric.id)
+            names.setdefault(fold(metric.name), metric.id)
+            for written in (metric.id, *metric.aliases, metric.name):
+                words = [w for w in fold(written).split("_") if w and w not in ("pct", "of", "the", "and", "a")]
+                if len(words) >= 2:
+                    initials.setdefault("".join(w[0] for w in words), set()).add(metric.id)
+        short = {k: next(iter(v)) for k, v in initials.items() if len(v) == 1}  # ambiguous ones suggest nothing
+        return ids, names, short
+
+    def suggest(self, name: str) -> str | None:
+        """The metric a name that is not an id or alias probably means: an id, alias or name in another
+        case or spelling, a near miss of an id or alias, an abbreviation (AHT, DSO), a near miss of a name."""
+        if len(name) > 100:  # nothing that long is a typo of a short name, and difflib is quadratic
+            return None
+        folded = fold(name)
+        ids, names, short = self._spellings
+        for table, cutoff in ((ids, 1.0), (names, 1.0), (ids, 0.6), (short, 1.0), (names, 0.75)):
+            if cutoff == 1.0:
+                if folded in table:
+                    return table[folded]
+                continue
+            close = difflib.get_close_matches(folded, sorted(table), n=1, cutoff=cutoff)
+            if close:
+                return table[close[0]]
+        return None
 
     def canonical(self, name: str) -> str:
         """The metric id for an id or alias; other names (drivers) unchanged."""

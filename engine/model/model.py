@@ -153,6 +153,8 @@ class Department:
     parent: str | None = None
     owner: str | None = None
     headcount: int | None = None
+    #: The business function it declares (``function:``), never inferred from its name.
+    function: str | None = None
 
 
 @dataclass(frozen=True)
@@ -203,7 +205,11 @@ class Measure:
 
     @property
     def capped(self) -> bool:
-        return self.cap is not None
+        """A cap, or a curve that stops rising at its top point (flat above it: docs/policy-language.md)."""
+        if self.cap is not None:
+            return True
+        points = sorted(self.curve, key=lambda p: p.attainment)
+        return len(points) >= 2 and points[-1].payout <= points[-2].payout
 
 
 @dataclass(frozen=True)

@@ -166,6 +166,7 @@ def _result(finding: Finding, rule_index: int) -> dict[str, Any]:
             "objectives": list(finding.objectives),
             "trace": list(finding.trace),
             "remediation": finding.remediation,
+            "cause": finding.cause,
         },
     }
     if finding.primary is not None:

@@ -107,7 +107,7 @@ class Config:
                 if problem:
                     raise UsageError(f"rule {rule.id}: {problem}")
             resolved[rule.id] = dict(values)
-        return resolved
+        return _share(resolved, book)
 
     def validate(self, book: RuleCatalog) -> None:
         """Unknown rule ids, families or severities are usage errors, not silent no-ops.
@@ -282,3 +282,22 @@ def shown(path: Path) -> str:
         except ValueError:
             return path.as_posix()
     return path.as_posix()
+
+
+def _share(resolved: dict[str, dict[str, Any]], book: RuleCatalog) -> dict[str, dict[str, Any]]:
+    """A shared threshold set for one rule holds for every rule sharing it, unless that rule sets its own."""
+    values: dict[str, Any] = {}
+    for ident in sorted(resolved):
+        rule = book.get(ident)
+        for name, value in resolved[ident].items():
+            group = getattr(rule.options.get(name), "shared", None)
+            if group is not None:
+                values.setdefault(group, value)
+    if not values:
+        return resolved
+    for rule in book.checks:
+        for name, spec in rule.options.items():
+            group = getattr(spec, "shared", None)
+            if group in values and name not in resolved.get(rule.id, {}):
+                resolved.setdefault(rule.id, {})[name] = values[group]
+    return resolved

@@ -62,23 +62,29 @@ def test_every_file_teaches_by_comments_and_is_valid(tmp_path: Path) -> None:
 def test_the_conflict_the_comments_suggest_is_found(capsys: pytest.CaptureFixture[str]) -> None:
     scaffold(Path("acme"))
     support = Path("acme/customer-support.yml")
-    text = support.read_text(encoding="utf-8")
-    text = text.replace("{metric: csat, weight: 60%, target: 88%}", "{metric: csat, weight: 30%, target: 88%}")
-    text = text.replace("{metric: fcr, weight: 40%, target: 75%}",
-                        "{metric: fcr, weight: 20%, target: 75%}\n      - {metric: handle_time, weight: 50%, direction: down}")
-    support.write_text(text, encoding="utf-8")
-    # The plan keeps 50% on satisfaction and first-contact resolution: a counterweight, so the
-    # harm is V10's information (V03 is for harm nothing in the plan offsets).
-    code, out, _ = run(["check", "acme", "--format", "json", "--select", "V03", "--select", "V10",
-                        "--fail-on", "info"], capsys)
+    original = support.read_text(encoding="utf-8")
+    assert "replace the plan's two measures with\n# `- {metric: handle_time, weight: 100%, direction: down}`" in original
+    measures = ("      - {metric: csat, weight: 60%, target: 88%}   # serves customer-satisfaction directly\n"
+                "      - {metric: fcr, weight: 40%, target: 75%}    # first-contact resolution\n")
+    assert measures in original
+    # What the comment says to do, and exactly what it promises: V03, an error, through first-contact
+    # resolution to customer satisfaction; no "serves none" (V01) beside it.
+    support.write_text(original.replace(measures, "      - {metric: handle_time, weight: 100%, direction: down}\n"),
+                       encoding="utf-8")
+    code, out, _ = run(["check", "acme", "--format", "json"], capsys)
     assert code == 1
-    assert {f["rule"] for f in json.loads(out)["findings"]} == {"V10"}
-    text = text.replace("{metric: csat, weight: 30%, target: 88%}", "{metric: support_cost, weight: 50%, direction: down}")
-    text = text.replace("{metric: fcr, weight: 20%, target: 75%}\n      - ", "")
-    support.write_text(text, encoding="utf-8")
-    code, out, _ = run(["check", "acme", "--format", "json", "--select", "V03", "--select", "V10"], capsys)
-    assert code == 1
-    assert {f["rule"] for f in json.loads(out)["findings"]} == {"V03"}
+    findings = json.loads(out)["findings"]
+    v03 = [f for f in findings if f["rule"] == "V03"]
+    assert any(f["severity"] == "error" and f["message"].startswith(
+        "Customer support is paid to lower average handle time (100% of plan support-agents): first-contact "
+        "resolution falls -> customer satisfaction falls, against lead objective Customer satisfaction") for f in v03), v03
+    assert not [f for f in findings if f["rule"] in ("V01", "V11")]
+    # Its second sentence: first-contact resolution kept beside it is a counterweight (V10's information).
+    support.write_text(original.replace(measures, "      - {metric: handle_time, weight: 60%, direction: down}\n"
+                                                  "      - {metric: fcr, weight: 40%, target: 75%}\n"), encoding="utf-8")
+    code, out, _ = run(["check", "acme", "--format", "json", "--fail-on", "info"], capsys)
+    rules = {f["rule"] for f in json.loads(out)["findings"]}
+    assert "V10" in rules and not rules & {"V01", "V03"}, rules
 
 
 def test_init_refuses_to_overwrite_and_writes_nothing(capsys: pytest.CaptureFixture[str]) -> None:

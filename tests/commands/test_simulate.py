@@ -173,6 +173,16 @@ def test_shifts(value: str, expected: str) -> None:
     assert parse_shift("x", value, datetime.date(2028, 3, 31)).isoformat() == expected
 
 
+@pytest.mark.parametrize("start, value, expected", [
+    ("2027-06-30", "+3q", "2028-03-31"), ("2027-06-30", "+1m", "2027-07-31"), ("2028-02-29", "+2m", "2028-04-30"),
+    ("2027-04-30", "-2m", "2027-02-28"), ("2027-06-15", "+3q", "2028-03-15"), ("2027-01-30", "+1m", "2027-02-28"),
+])
+def test_a_month_end_stays_a_month_end(start: str, value: str, expected: str) -> None:
+    import datetime
+
+    assert parse_shift("x", value, datetime.date.fromisoformat(start)).isoformat() == expected
+
+
 @pytest.mark.parametrize("value, expected", [
     ("+971y", "2999-03-31"), ("-128y", "1900-03-31"), ("2999-12-31", "2999-12-31"), ("1900-01-01", "1900-01-01"),
 ])

@@ -83,7 +83,8 @@ def test_report_lists_a_conflict_resolved_and_one_introduced(tmp_path: Path,
     introduced = sorted(fp for fp in after if fp not in before)
     resolved = sorted(fp for fp in before if fp not in after)
     assert [before[fp]["rule"] for fp in resolved] == ["Q08"]
-    assert sorted(after[fp]["rule"] for fp in introduced if after[fp]["rule"] == "V03") == ["V03", "V03"]
+    # Stretched payables against two lead objectives, each through a chain too weak for an error (V12).
+    assert sorted(after[fp]["rule"] for fp in introduced if after[fp]["rule"] in ("V03", "V12")) == ["V12", "V12"]
 
     out = tmp_path / "report.md"
     html = tmp_path / "report.html"
@@ -95,7 +96,7 @@ def test_report_lists_a_conflict_resolved_and_one_introduced(tmp_path: Path,
     persisting_part = section.split("### Persisting")[1]
     assert f"### Resolved ({len(resolved)})" in section and f"### New ({len(introduced)})" in section
     assert "**Q08**" in resolved_part and "weights its measures 90%" in resolved_part
-    assert new_part.count("**V03**") == 2 and "Accounts payable is paid to raise days payable" in new_part
+    assert new_part.count("**V12**") == 2 and "Accounts payable is paid to raise days payable" in new_part
     assert "**Q08**" not in new_part + persisting_part
     assert "Marketing is paid to raise" in persisting_part  # unchanged conflict: persisting
     assert "Year over year" in html.read_text(encoding="utf-8")

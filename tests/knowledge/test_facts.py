@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from interlock.errors import InputError
+
 from interlock.knowledge.facts import Fact, day, organization_facts
 from interlock.read.loader import Document, load_documents
 from interlock.model.model import Organization
@@ -96,9 +98,32 @@ def test_department_facts(minimal: list[Fact]) -> None:
         "kind": "department", "key": "sales-enterprise", "name": "Enterprise sales", "parent": "sales",
         "dept_kind": "team", "function": "sales", "at": "policy_minimal/sales.yml:3:3",
     }
-    # Named by its id ("accounts-payable"); "Finance" names the finance function.
+    # Declared (`function:`); a team without one inherits its parent's declaration.
     assert departments["accounts-payable"]["function"] == "accounts-payable"
     assert departments["finance"]["function"] == "finance"
+
+
+def test_a_function_is_declared_never_guessed_from_a_name() -> None:
+    org = org_of(org="""
+        departments:
+          - {id: sales, name: Sales}
+          - {id: sdr, name: Sales development (SDR)}
+          - {id: ar, name: Collections, function: accounts-receivable}
+          - {id: ar-east, name: Collections East, parent: ar}
+        """)
+    departments = by_key(organization_facts(org), "department")
+    assert "function" not in departments["sales"] and "function" not in departments["sdr"]
+    assert departments["ar"]["function"] == departments["ar-east"]["function"] == "accounts-receivable"
+
+
+def test_an_unknown_function_is_bad_input_with_the_known_ones() -> None:
+    with pytest.raises(InputError) as raised:
+        org_of(org="""
+            departments:
+              - {id: sales, name: Sales, function: sale}
+            """)
+    assert str(raised.value).startswith("policies/org.yml:3:40: departments[0].function: unknown function 'sale' (did you mean 'sales'?);"
+                                        " the knowledge base's functions: accounts-payable, ")
 
 
 def test_plan_measure_curve_lever_gate_facts(minimal: list[Fact]) -> None:

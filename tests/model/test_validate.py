@@ -307,7 +307,7 @@ def test_unknown_metric_with_did_you_mean() -> None:
     text = DEPTS + "plans:\n  - id: p\n    department: marketing\n    measures:\n      - {metric: mql_cnt, weight: 60%}\n      - {metric: zzz, weight: 40%}\n"
     assert problems(a=text) == [
         "policies/a.yml:9:18: plans[0].measures[0].metric: unknown metric 'mql_cnt' (did you mean 'mql_count'?)",
-        "policies/a.yml:10:18: plans[0].measures[1].metric: unknown metric 'zzz'",
+        "policies/a.yml:10:18: plans[0].measures[1].metric: unknown metric 'zzz' (search the knowledge base with `interlock metrics TEXT`, or declare it under `metrics:`)",
     ]
 
 
@@ -778,3 +778,25 @@ def test_percent_text_and_non_finite_numbers_take_the_exact_path() -> None:
 
     assert standard({"a": [1, 0.5, "text", None, True, {"b": "2027-01-01"}]})
     assert not standard({"weight": "40%"}) and not standard([float("nan")]) and not standard({"n": 10 ** 400})
+
+
+def test_a_percentage_cap_on_a_money_measure_is_an_error_with_the_amount() -> None:
+    text = DEPTS + ("plans:\n  - id: p\n    department: sales\n    measures:\n"
+                    "      - {metric: bookings, weight: 100%, target: 2_400_000, cap: 250%}\n")
+    assert problems(a=text) == [
+        "policies/a.yml:9:66: plans[0].measures[0].cap: cap '250%' is a percentage, but bookings is measured in "
+        "currency: write the cap in currency, as an amount: 250% of its target 2,400,000 is cap: 6_000_000"]
+    # On a percentage metric a percentage cap is what it says.
+    fine = DEPTS + ("plans:\n  - id: p\n    department: sales\n    measures:\n"
+                    "      - {metric: gross_margin_pct, weight: 100%, target: 30%, cap: 45%}\n")
+    assert organization(a=fine).plans[0].measures[0].cap == 0.45
+
+
+def test_a_curve_flat_above_its_top_point_is_capped() -> None:
+    text = DEPTS + ("plans:\n  - id: p\n    department: sales\n    measures:\n"
+                    "      - metric: bookings\n        weight: 100%\n        curve:\n"
+                    "          - {attainment: 100%, payout: 100%}\n          - {attainment: 150%, payout: 200%}\n"
+                    "          - {attainment: 200%, payout: 200%}\n")
+    assert organization(a=text).plans[0].measures[0].capped
+    rising = text.replace("{attainment: 200%, payout: 200%}", "{attainment: 200%, payout: 300%}")
+    assert not organization(a=rising).plans[0].measures[0].capped

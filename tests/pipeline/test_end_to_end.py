@@ -31,7 +31,7 @@ def test_example_organization_reports_the_three_first_rules(tmp_path: Path) -> N
     assert done.returncode == 1, done.stderr
     data = json.loads(done.stdout)
     assert data["tool"]["name"] == "interlock"
-    assert {"Q08", "V02", "V03"} <= {f["rule"] for f in data["findings"]}
+    assert {"Q08", "V02", "V12"} <= {f["rule"] for f in data["findings"]}
     assert all(loc["file"].startswith("policies/") for f in data["findings"] for loc in f["locations"])
 
 
@@ -60,3 +60,17 @@ def test_bad_input_is_one_line_and_exit_2(tmp_path: Path) -> None:
     lines = done.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("org/sales.yml:4:1: YAML syntax error")
     assert "Traceback" not in done.stderr
+
+
+def test_findings_of_one_root_cause_share_its_key(tmp_path: Path) -> None:
+    shutil.copytree(ROOT / "policies", tmp_path / "policies")
+    findings = json.loads(_check("policies", tmp_path).stdout)["findings"]
+    causes: dict[str, set[str]] = {}
+    for finding in findings:
+        assert finding["cause"], finding
+        causes.setdefault(finding["cause"], set()).add(finding["rule"])
+    # Accounts payable's payables measure: the harm, the dependency it breaks and the plans it hurts.
+    assert {"V12", "X11", "X15", "X02"} <= causes["measure:ap-team/dpo"]
+    # The slipped launch: every contingent item and every department's stale date.
+    assert {"T01", "T02", "T03", "T04", "T11"} <= causes["milestone:product-launch"]
+    assert len(causes) < len(findings)

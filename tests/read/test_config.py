@@ -161,7 +161,7 @@ options:
         "interlock.yml:1:20: select: unknown rule or family 'V99' (see `interlock rules`)",
         "interlock.yml:2:12: severity: unknown rule 'Q77' (see `interlock rules`)",
         "interlock.yml:4:21: rule V03: option 'min_weight' must be at most 1, not 2",
-        'interlock.yml:4:24: unknown option "weight" for rule V03 (its options: counterweight_min_weight, min_weight)',
+        'interlock.yml:4:24: unknown option "weight" for rule V03 (its options: counterweight_min_weight, error_certainty, hop_decay, min_weight)',
     ]
 
 
@@ -179,7 +179,7 @@ def test_severities_and_options_accept_ids_and_names(book: RuleBook) -> None:
     config = Config(severity={"weights-not-100-percent": "info"}, options={"paid-against-lead-objective": {"min_weight": 0.3}})
     assert config.severities(book)["Q08"] == "info"
     assert config.severities(book)["V03"] == "error"  # the rule's default
-    assert config.rule_options(book) == {"V03": {"min_weight": 0.3}}
+    assert config.rule_options(book) == {"V03": {"min_weight": 0.3}, "V12": {"min_weight": 0.3}, "H02": {"min_weight": 0.3}, "X13": {"min_weight": 0.3}}  # shared: weight-that-matters
 
 
 def test_selection_by_family_id_and_name_then_ignore(book: RuleBook) -> None:
@@ -246,7 +246,7 @@ def test_show_prints_the_resolved_configuration_with_origins(tmp_path: Path, boo
     assert data["ignore"] == ["V02"] and data["fail-on"] == "info"
     assert set(data["rules"]) == {"Q08", "V03"}
     assert data["rules"]["Q08"]["severity"] == "warning"
-    assert data["rules"]["V03"]["options"] == {"min_weight": 0.25, "counterweight_min_weight": 0.1}
+    assert data["rules"]["V03"]["options"] == {"min_weight": 0.25, "counterweight_min_weight": 0.1, "hop_decay": 0.85, "error_certainty": 0.3}
     assert data["rules"]["Q08"]["options"] == {"tolerance": 0.001}  # the rule's default
 
 

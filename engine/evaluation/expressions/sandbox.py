@@ -47,13 +47,58 @@ def moves(value: Any) -> str:
     return "rises" if int(value) > 0 else "falls"
 
 
+#: Letters whose spoken name starts with a vowel sound: "an HR metric", "an SDR team", "a USD amount".
+_VOWEL_LETTERS = frozenset("AEFHILMNORSX")
+#: Words that start with a vowel letter and a consonant sound, or a silent h.
+_CONSONANT_SOUND = ("uni", "use", "usu", "uti", "eu", "one", "once", "ur")
+_SILENT_H = ("hour", "honest", "honor", "honour", "heir")
+#: Function ids as written in a sentence.
+_FUNCTIONS = {"hr": "HR", "it": "IT", "fp-and-a": "FP&A", "fpa": "FP&A", "r-and-d": "R&D"}
+
+
+def article(phrase: Any) -> str:
+    """'operations metric' -> 'an operations metric'; 'HR metric' -> 'an HR metric'; 'unit' -> 'a unit'."""
+    text = str(phrase).strip()
+    word = text.split(" ", 1)[0] if text else ""
+    if not word:
+        return text
+    letters = word.strip("(\"'")
+    if len(letters) >= 2 and letters.isupper():  # an acronym, read letter by letter
+        vowel = letters[0] in _VOWEL_LETTERS
+    elif letters[:1].isdigit():
+        vowel = letters.startswith(("8", "11", "18")) and not letters.startswith(("110", "180"))
+    else:
+        low = letters.lower()
+        vowel = (low[:1] in "aeiou" and not low.startswith(_CONSONANT_SOUND)) or low.startswith(_SILENT_H)
+    return f"{'an' if vowel else 'a'} {text}"
+
+
+def possessive(name: Any) -> str:
+    """'Sales' -> "Sales'", 'Marketing' -> "Marketing's", 'Professional services' -> "Professional services'"."""
+    text = str(name)
+    return f"{text}'" if text.endswith(("s", "S")) and not text.endswith(("ss", "SS")) else f"{text}'s"
+
+
+def mid_sentence(value: Any) -> str:
+    """'Product specialist' -> 'product specialist'; acronyms ('SDR team', 'HR partner') stay as written."""
+    text = str(value)
+    return text if text[:2].isupper() else text[:1].lower() + text[1:]
+
+
+def function_name(value: Any) -> str:
+    """A function id as a sentence reads it: 'accounts-payable' -> 'accounts payable', 'hr' -> 'HR'."""
+    text = str(value)
+    return _FUNCTIONS.get(text.lower(), text.replace("-", " ").replace("_", " "))
+
+
 @cache
 def environment() -> ImmutableSandboxedEnvironment:
     env = ImmutableSandboxedEnvironment(undefined=StrictUndefined, autoescape=False, keep_trailing_newline=False)
     from interlock.model.money import money_filter
 
     env.filters.update(percent=percent, number=number, direction=direction, moves=moves, date=date,
-                       money=money_filter)
+                       money=money_filter, article=article, possessive=possessive, function=function_name,
+                       mid_sentence=mid_sentence)
     return env
 
 

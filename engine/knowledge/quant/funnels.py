@@ -104,7 +104,7 @@ def funnel(index: OrgIndex, dep: Dependency, target: Target, depth: int) -> Fact
     if found is None:
         return None
     provider_value, provider_source, provider_key, _at = found
-    source_text = f"{dep.provider}'s {'target' if provider_source == 'target' else 'plan target'}"
+    source_text = f"{_owns(dep.provider)} {'target' if provider_source == 'target' else 'plan target'}"
 
     # The provider's view: its own assumptions first, the consumer's where it has none.
     provider_terms = driver_terms(index, output, supplied, Term(supplied, provider_value, source_text),
@@ -170,7 +170,7 @@ def driver_terms(index: OrgIndex, output: str, supplied: str, start: Term, *, fi
         for dept in (second, first):
             own = [t for t in index.targets_of.get(dept, ()) if t.metric == name and t.period == period]
             if own:
-                return Term(name, to_decimal(sorted(own, key=lambda t: t.id)[0].value), f"{dept}'s target")
+                return Term(name, to_decimal(sorted(own, key=lambda t: t.id)[0].value), f"{_owns(dept)} target")
         return None
 
     def should_expand(name: str) -> bool:
@@ -207,7 +207,9 @@ def arithmetic(index: OrgIndex, expr: Expr, terms: Mapping[str, Term], result: D
         text = index.show(name, terms[name].value)
         return f"{text} {index.label(name)}" if labels else text
 
-    return f"{render(expr, leaf, number_text)} = {index.show(output, result)}"
+    worked = render(expr, leaf, number_text)
+    total = index.show(output, result)
+    return worked if worked == total else f"{worked} = {total}"  # never "USD 38.0M = USD 38.0M"
 
 
 def _order(expr: Expr, name: str) -> int:
@@ -225,3 +227,8 @@ def _order(expr: Expr, name: str) -> int:
 
     walk(expr)
     return order.index(name) if name in order else len(order)
+
+
+def _owns(name: str) -> str:
+    """'marketing' -> "marketing's", 'professional-services' -> "professional-services'"."""
+    return f"{name}'" if name.endswith("s") and not name.endswith("ss") else f"{name}'s"

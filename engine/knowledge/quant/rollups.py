@@ -39,7 +39,8 @@ def rollups(index: OrgIndex) -> Iterator[Fact]:
             children_kind=kinds.pop() if len(kinds) == 1 else "mixed",
             parent_text=index.show(parent.metric, value), total_text=index.show(parent.metric, total),
             gap_text=index.show(parent.metric, abs(value - total)),
+            # One child is its own total: "USD 38.0M", never "USD 38.0M = USD 38.0M".
             arithmetic=" + ".join(index.show(parent.metric, to_decimal(k.value)) for k in same)
-            + f" = {index.show(parent.metric, total)}",
+            + (f" = {index.show(parent.metric, total)}" if len(same) > 1 else ""),
             unit=index.unit(parent.metric) or None, currency=index.currency,
         )

@@ -17,6 +17,8 @@ from interlock.read.values import (
     as_date,
     as_int,
     as_money,
+    did_you_mean,
+    quote,
 )
 
 
@@ -63,6 +65,7 @@ def departments(b: Builder) -> dict[str, Department]:
             parent=parent,
             owner=node.text("owner"),
             headcount=as_int(node.data.get("headcount")),
+            function=_function(b, node),
         )
     cycles(b, {d.id: d.parent for d in result.values()}, nodes, "the department hierarchy")
     return dict(sorted(result.items()))
@@ -86,3 +89,16 @@ def cycles(b: Builder, parent: Mapping[str, str | None], nodes: Mapping[str, Nod
         first = loop.index(min(loop))
         loop = loop[first:] + loop[:first]
         b.report(nodes[loop[0]], f"cycle in {what}: {' -> '.join([*loop, loop[0]])}", "parent")
+
+
+def _function(b: Builder, node: Node) -> str | None:
+    """The declared function, if the knowledge base (or the organization's metrics) knows it."""
+    value = node.data.get("function")
+    if not isinstance(value, str):
+        return None
+    known = {m.function for m in b.catalog.metrics if m.function}
+    if value in known:
+        return value
+    b.report(node, f"unknown function {quote(value)}{did_you_mean(value, known)}; the knowledge base's functions: "
+             f"{', '.join(sorted(known))}", "function")
+    return None

@@ -109,6 +109,8 @@ def measure(b: Builder, node: Node, department: str | None, milestones: Collecti
     if direction == 0:
         return None
     cap = node.data.get("cap")
+    if _percentage_for_an_amount(b, node, metric, cap):
+        cap = None
     curve = []
     for point in node.children("curve"):
         attainment, payout = parse_percent(point.data.get("attainment")), parse_percent(point.data.get("payout"))
@@ -164,3 +166,21 @@ def clawback(b: Builder, node: Node) -> Clawback:
 
 def holdback(b: Builder, node: Node) -> Holdback:
     return Holdback(parse_percent(node.data.get("share")), as_int(node.data.get("days")), node.at)
+
+
+def _percentage_for_an_amount(b: Builder, node: Node, metric: str, cap: object) -> bool:
+    """``cap: 250%`` on a metric not measured in percent would be read as 2.50 of its unit: an error,
+    with the amount it probably means (the percentage of the measure's target)."""
+    if not (isinstance(cap, str) and cap.strip().endswith("%")):
+        return False
+    found = b.catalog.by_id.get(metric)
+    unit = found.unit if found else ""
+    if unit in ("percent", ""):
+        return False
+    share = parse_percent(cap)
+    target = parse_percent(node.data.get("target"))
+    hint = (f": {cap.strip()} of its target {target:,.0f} is cap: {target * share:_.0f}"
+            if share is not None and target is not None else "")
+    b.report(node, f"cap {cap.strip()!r} is a percentage, but {metric} is measured in {unit}: "
+                   f"write the cap in {unit}, as an amount{hint}", "cap")
+    return True
