@@ -321,6 +321,30 @@ class Definition:
 
 
 @dataclass(frozen=True)
+class Credit:
+    """One plan credited with a share of a crediting rule's deals (and, optionally, its rate at target)."""
+
+    plan: str
+    share: float
+    at: Location
+    rate: float | None = None
+
+
+@dataclass(frozen=True)
+class CreditRule:
+    """Who is credited for which deals on a metric, and at what share: splits, overlays, channel and direct."""
+
+    id: str
+    metric: str
+    at: Location
+    credits: tuple[Credit, ...] = ()
+    deals: str | None = None
+    amount: float | None = None
+    exclusive: bool = False
+    settled_by: str | None = None
+
+
+@dataclass(frozen=True)
 class Organization:
     """Everything the policy files say, merged across files, plus the effective knowledge base."""
 
@@ -342,6 +366,7 @@ class Organization:
     hires: tuple[Hire, ...] = ()
     spend: tuple[Spend, ...] = ()
     definitions: tuple[Definition, ...] = ()
+    crediting: tuple[CreditRule, ...] = ()
     metrics: tuple[Metric, ...] = ()
     influences: tuple[Influence, ...] = ()
     formulas: tuple[Formula, ...] = ()

@@ -25,6 +25,7 @@ from interlock.model.sections.commitments import (
     milestones,
     spend,
 )
+from interlock.model.sections.crediting import crediting
 from interlock.model.sections.knowledge import organization_knowledge
 from interlock.model.sections.organization import departments, organization_fields
 from interlock.model.sections.plans import plans
@@ -77,6 +78,7 @@ def build(b: Builder) -> Organization:
         hires=hires(b, by_id, known_milestones),
         spend=spend(b, by_id, known_milestones),
         definitions=definitions(b, by_id),
+        crediting=crediting(b, built_plans),
         metrics=b.catalog.metrics,
         influences=b.catalog.influences,
         formulas=b.catalog.formulas,

@@ -18,6 +18,8 @@ docs/quantitative.md), one module each family:
 - curves.py: ``curve``, the shape of a measure's payout curve;
 - growth.py: ``growth``, the revenue targets against the base and a growth
   objective (story 5);
+- crediting.py: ``credit_split``, crediting shares added up and what crediting
+  a deal more than once costs at target;
 - common.py: the organization indexed once, and the number formats.
 """
 from __future__ import annotations
@@ -27,6 +29,7 @@ from collections.abc import Mapping
 from interlock.knowledge.facts import Fact
 from interlock.knowledge.quant.capacity import capacities
 from interlock.knowledge.quant.common import OrgIndex
+from interlock.knowledge.quant.crediting import credit_splits
 from interlock.knowledge.quant.curves import curves
 from interlock.knowledge.quant.funnels import funnels, supplies
 from interlock.knowledge.quant.growth import growth
@@ -40,7 +43,8 @@ __all__ = ["quantitative_facts"]
 def quantitative_facts(org: Organization, attainment: Mapping[str, float] | None = None) -> list[Fact]:
     """Every quantitative fact about ``org``; ``attainment`` (plan id -> 0.8) adds a payout scenario."""
     index = OrgIndex(org)
-    facts = [*funnels(index), *supplies(index), *rollups(index), *capacities(index), *curves(index), *growth(index)]
+    facts = [*funnels(index), *supplies(index), *rollups(index), *capacities(index), *curves(index), *growth(index),
+             *credit_splits(index)]
     costs = list(payout_costs(index, attainment or {}))
     facts.extend(fact_ for fact_, _cost in costs)
     facts.extend(budget(index, [cost for _fact, cost in costs]))
