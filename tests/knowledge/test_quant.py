@@ -475,3 +475,44 @@ def test_cost_rises_from_threshold_to_excellence(participants: int, incentive: i
     b = one(facts, "budget")
     assert b["cost_target"] == cost["cost_target"]
     assert ("ratio_target" in b) == (budget > 0)
+
+
+CREDITING = """\
+    organization: {name: Example, currency: EUR, fiscal_year: 2027, incentive_budget: 1_000_000}
+    departments:
+      - {id: sales, name: Sales, headcount: 10}
+      - {id: channel, name: Channel partners}
+    targets:
+      - {id: sales-bookings, owner: sales, metric: bookings, value: 20_000_000, period: FY2027}
+    plans:
+      - id: sales-ae
+        department: sales
+        target_incentive: 40_000
+        measures: [{metric: bookings, weight: 75%}, {metric: gross_margin_pct, weight: 25%}]
+      - {id: partners, department: channel, measures: [{metric: bookings, weight: 100%}]}
+    crediting:
+      - id: reseller
+        metric: bookings
+        amount: 5_000_000
+        credits: [{plan: sales-ae}, {plan: partners, share: 50%, rate: 2%}]
+"""
+
+
+def test_credit_split_prices_the_double_credit_from_the_plans_payout_over_its_target() -> None:
+    split = one(facts_of(CREDITING), "credit_split", "reseller")
+    # sales-ae: 10 heads x EUR 40,000 x 75% = EUR 300,000 at target over EUR 20M of bookings = 1.5%
+    # 100% x EUR 5M x 1.5% = EUR 75,000; partners 50% x EUR 5M x 2% = EUR 50,000; total EUR 125,000
+    # credited at 150%: the part beyond 100% is 125,000 x 0.5 / 1.5 = EUR 41,666.67, 4.17% of EUR 1M
+    assert split["share_total"] == 1.5 and split["shares"] == "sales-ae 100%, partners 50%"
+    assert split["excess_text"] == "EUR 2.50M"
+    assert split["cost_target"] == 125_000 and split["excess_cost"] == 41_666.67
+    assert split["cost_arithmetic"] == ("sales-ae 100% x EUR 5.00M x 1.5% = EUR 75,000; "
+                                        "partners 50% x EUR 5.00M x 2% = EUR 50,000")
+    assert split["budget_share"] == pytest.approx(0.041667)
+    assert split["dept_names"] == "Channel partners and Sales" and split["dept_count"] == 2
+
+
+def test_credit_split_without_a_price_for_every_plan_states_no_cost() -> None:
+    split = one(facts_of(without(CREDITING, "sales-bookings", "targets:")), "credit_split", "reseller")
+    assert "cost_target" not in split and "budget_share" not in split
+    assert split["amount_text"] == "EUR 5.00M"

@@ -778,3 +778,41 @@ def test_percent_text_and_non_finite_numbers_take_the_exact_path() -> None:
 
     assert standard({"a": [1, 0.5, "text", None, True, {"b": "2027-01-01"}]})
     assert not standard({"weight": "40%"}) and not standard([float("nan")]) and not standard({"n": 10 ** 400})
+
+
+CREDITING_PLANS = DEPTS + """
+plans:
+  - {id: ae, department: sales, measures: [{metric: bookings, weight: 100%}]}
+  - {id: mkt, department: marketing, measures: [{metric: mql_count, weight: 100%}]}
+"""
+
+
+def test_crediting_problems_are_located_at_the_credit() -> None:
+    text = CREDITING_PLANS + textwrap.dedent("""\
+        crediting:
+          - id: deals
+            metric: bookings
+            credits:
+              - {plan: ae, share: 120%}
+              - {plan: ae}
+              - {plan: mkt}
+              - {plan: a_e}
+        """)
+    assert problems(a=text) == [
+        "policies/a.yml:13:27: crediting[0].credits[0].share: 120% is greater than the maximum of 100%",
+        "policies/a.yml:14:16: crediting[0].credits[1].plan: plan 'ae' is credited twice in 'deals'"
+        " (first at policies/a.yml:13:9)",
+        "policies/a.yml:15:16: crediting[0].credits[2].plan: plan 'mkt' has no measure on 'bookings':"
+        " crediting it pays nothing (add the measure, or credit the plan that pays it)",
+        "policies/a.yml:16:16: crediting[0].credits[3].plan: unknown plan 'a_e' (did you mean 'ae'?)",
+    ]
+
+
+def test_crediting_defaults() -> None:
+    text = CREDITING_PLANS + textwrap.dedent("""\
+        crediting:
+          - {id: deals, metric: bookings, amount: 2_000_000, credits: [{plan: ae}]}
+        """)
+    (rule,) = organization(a=text).crediting
+    assert (rule.metric, rule.amount, rule.exclusive, rule.settled_by) == ("bookings", 2_000_000, False, None)
+    assert [(c.plan, c.share, c.rate) for c in rule.credits] == [("ae", 1.0, None)]
