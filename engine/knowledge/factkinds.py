@@ -251,6 +251,31 @@ KINDS: dict[str, KindDoc] = {
         "budget": f("float", "the declared incentive budget", True), "budget_text": f("str", "budget, formatted", True),
         "budget_share": f("float", "excess_cost / budget", True),
         "currency": f("str", "ISO currency code"), "at": AT}),
+    "actual": KindDoc("What an owner achieved on a metric in a past period (`history:`).", {
+        "key": KEY, "owner": f("str", "department id or `company`"), "metric": f("str", "metric"),
+        "value": f("float", "the actual, in the metric's unit"), "period": f("str", "the past period"),
+        "plan": f("str", "plan id, when the actual is per participant on that plan's measure", True), "at": AT}),
+    "target_history": KindDoc("A target against its owner's latest earlier actual on the same metric.", {
+        "key": f("str", "target id"), "owner": f("str", "department id or `company`"), "metric": f("str", "metric"),
+        "period": f("str", "the target's period", True), "good": f("int", "+1 more is better, -1 less is better"),
+        "target": f("float", "the target"), "actual": f("float", "the earlier actual"),
+        "actual_period": f("str", "the actual's period"),
+        "change": f("float", "target / actual - 1"), "change_text": f("str", "the change, `+4.2%` or `-6.25%`"),
+        "worse": f("bool", "the target is less ambitious than the actual (lower for a metric to raise, higher for one to lower)"),
+        "target_text": f("str", "target, formatted"), "actual_text": f("str", "actual, formatted"),
+        "objective": f("str", "the lead objective the metric serves (directly, or growth for a money metric)", True),
+        "asks": f("str", "what that objective asks, `for +11% growth`", True), "at": AT}),
+    "measure_history": KindDoc("A measure's threshold and target against what a participant achieved on it last period.", {
+        "key": f("str", "`plan/metric`"), "plan": f("str", "plan id"), "dept": f("str", "department id"),
+        "metric": f("str", "metric"), "dir": f("dir", "which way the measure pays"),
+        "threshold": f("float", "the measure's threshold"), "target": f("float", "the measure's target", True),
+        "actual": f("float", "last period's actual per participant"), "actual_period": f("str", "its period"),
+       
+        "threshold_text": f("str", "threshold, formatted"), "target_text": f("str", "target, formatted", True),
+        "actual_text": f("str", "actual, formatted"),
+        "no_improvement": f("bool", "the threshold asks no more than the actual (no less, for a measure to lower)"),
+        "target_no_improvement": f("bool", "the target asks no more than the actual", True),
+        "period_name": f("str", "the measure's period", True), "at": AT}),
     # -- derived by rules ------------------------------------------------------------------
     "path": KindDoc("A signed causal path between two metrics, up to a bounded length.", {
         "src": f("str", "first metric"), "dst": f("str", "last metric"), "sign": f("dir", "product of edge signs"),

@@ -321,6 +321,21 @@ class Definition:
 
 
 @dataclass(frozen=True)
+class Actual:
+    """What a department (or the company, or one plan's measure per participant) achieved in a past period."""
+
+    owner: str
+    metric: str
+    value: float
+    period: str
+    at: Location
+    starts: datetime.date | None = None
+    ends: datetime.date | None = None
+    plan: str | None = None
+    note: str | None = None
+
+
+@dataclass(frozen=True)
 class Credit:
     """One plan credited with a share of a crediting rule's deals (and, optionally, its rate at target)."""
 
@@ -367,6 +382,7 @@ class Organization:
     spend: tuple[Spend, ...] = ()
     definitions: tuple[Definition, ...] = ()
     crediting: tuple[CreditRule, ...] = ()
+    history: tuple[Actual, ...] = ()
     metrics: tuple[Metric, ...] = ()
     influences: tuple[Influence, ...] = ()
     formulas: tuple[Formula, ...] = ()

@@ -26,6 +26,7 @@ from interlock.model.sections.commitments import (
     spend,
 )
 from interlock.model.sections.crediting import crediting
+from interlock.model.sections.history import history
 from interlock.model.sections.knowledge import organization_knowledge
 from interlock.model.sections.organization import departments, organization_fields
 from interlock.model.sections.plans import plans
@@ -79,6 +80,7 @@ def build(b: Builder) -> Organization:
         spend=spend(b, by_id, known_milestones),
         definitions=definitions(b, by_id),
         crediting=crediting(b, built_plans),
+        history=history(b, by_id, built_plans, info),
         metrics=b.catalog.metrics,
         influences=b.catalog.influences,
         formulas=b.catalog.formulas,

@@ -516,3 +516,43 @@ def test_credit_split_without_a_price_for_every_plan_states_no_cost() -> None:
     split = one(facts_of(without(CREDITING, "sales-bookings", "targets:")), "credit_split", "reseller")
     assert "cost_target" not in split and "budget_share" not in split
     assert split["amount_text"] == "EUR 5.00M"
+
+
+HISTORY = """\
+    organization: {name: Example, currency: EUR, fiscal_year: 2027}
+    objectives:
+      - {adopt: revenue-growth, target: 11%}
+      - {adopt: customer-satisfaction}
+    departments:
+      - {id: sales, name: Sales}
+      - {id: support, name: Support}
+    targets:
+      - {id: nb, owner: sales, metric: new_business, value: 9_000_000, period: FY2027}
+      - {id: sat, owner: support, metric: csat, value: 85%, period: FY2027}
+    plans:
+      - id: ae
+        department: sales
+        measures: [{metric: new_business, weight: 100%, threshold: 75_000, target: 120_000, period: quarter}]
+    history:
+      - {owner: sales, metric: new_business, period: FY2025, actual: 8_000_000}
+      - {owner: sales, metric: new_business, period: FY2026, actual: 9_600_000}
+      - {owner: sales, metric: new_business, period: FY2027, actual: 1}
+      - {owner: support, metric: csat, period: FY2026, actual: 80%}
+      - {owner: sales, plan: ae, metric: new_business, period: FY2026, actual: 110_000}
+"""
+
+
+def test_target_history_compares_with_the_latest_actual_before_the_targets_period() -> None:
+    facts = facts_of(HISTORY)
+    nb = one(facts, "target_history", "nb")
+    # 9.0M / 9.6M - 1 = -6.25%; FY2025 is older, FY2027 is not before the target's period
+    assert (nb["actual_period"], nb["change_text"], nb["worse"]) == ("FY2026", "-6.25%", True)
+    assert (nb["objective"], nb["asks"]) == ("revenue-growth", "for +11% growth")
+    sat = one(facts, "target_history", "sat")
+    assert (sat["change_text"], sat["worse"], sat["asks"]) == ("+6.25%", False, "for customer satisfaction to rise")
+
+
+def test_measure_history_compares_threshold_and_target_with_a_participants_actual() -> None:
+    mh = one(facts_of(HISTORY), "measure_history", "ae/new_business")
+    assert (mh["no_improvement"], mh["target_no_improvement"]) == (True, False)
+    assert (mh["threshold_text"], mh["actual_text"]) == ("EUR 75,000", "EUR 110,000")

@@ -816,3 +816,22 @@ def test_crediting_defaults() -> None:
     (rule,) = organization(a=text).crediting
     assert (rule.metric, rule.amount, rule.exclusive, rule.settled_by) == ("bookings", 2_000_000, False, None)
     assert [(c.plan, c.share, c.rate) for c in rule.credits] == [("ae", 1.0, None)]
+
+
+def test_history_problems() -> None:
+    text = CREDITING_PLANS + textwrap.dedent("""\
+        history:
+          - {owner: sales, metric: bookings, period: FY2026, actual: 1_000}
+          - {owner: sales, metric: bookings, period: FY2026, actual: 2_000}
+          - {owner: marketing, plan: ae, metric: bookings, period: FY2026, actual: 10}
+          - {owner: sales, plan: ae, metric: csat, period: FY2026, actual: 10}
+          - {owner: sales, metric: bookings, period: last-year, actual: 10}
+        """)
+    assert problems(a=text) == [
+        "policies/a.yml:11:5: history[1]: duplicate actual 'sales/bookings/FY2026' (owner/metric/period/plan)"
+        " (first defined at policies/a.yml:10:5)",
+        "policies/a.yml:12:30: history[2].plan: plan 'ae' belongs to 'sales', not 'marketing'",
+        "policies/a.yml:13:26: history[3].plan: plan 'ae' has no measure on 'csat'",
+        "policies/a.yml:14:46: history[4].period: 'last-year' is not a period"
+        " (write FY2027, FY2027-Q3, FY2027-H2, 2027, 2027-Q3, 2027-H1 or 2027-07)",
+    ]

@@ -20,6 +20,8 @@ docs/quantitative.md), one module each family:
   objective (story 5);
 - crediting.py: ``credit_split``, crediting shares added up and what crediting
   a deal more than once costs at target;
+- history.py: ``target_history`` and ``measure_history``, targets and
+  thresholds against last period's actuals;
 - common.py: the organization indexed once, and the number formats.
 """
 from __future__ import annotations
@@ -33,6 +35,7 @@ from interlock.knowledge.quant.crediting import credit_splits
 from interlock.knowledge.quant.curves import curves
 from interlock.knowledge.quant.funnels import funnels, supplies
 from interlock.knowledge.quant.growth import growth
+from interlock.knowledge.quant.history import measure_histories, target_histories
 from interlock.knowledge.quant.payout import budget, payout_costs
 from interlock.knowledge.quant.rollups import rollups
 from interlock.model.model import Organization
@@ -44,7 +47,7 @@ def quantitative_facts(org: Organization, attainment: Mapping[str, float] | None
     """Every quantitative fact about ``org``; ``attainment`` (plan id -> 0.8) adds a payout scenario."""
     index = OrgIndex(org)
     facts = [*funnels(index), *supplies(index), *rollups(index), *capacities(index), *curves(index), *growth(index),
-             *credit_splits(index)]
+             *credit_splits(index), *target_histories(index), *measure_histories(index)]
     costs = list(payout_costs(index, attainment or {}))
     facts.extend(fact_ for fact_, _cost in costs)
     facts.extend(budget(index, [cost for _fact, cost in costs]))
