@@ -276,6 +276,15 @@ KINDS: dict[str, KindDoc] = {
         "no_improvement": f("bool", "the threshold asks no more than the actual (no less, for a measure to lower)"),
         "target_no_improvement": f("bool", "the target asks no more than the actual", True),
         "period_name": f("str", "the measure's period", True), "at": AT}),
+    "cascade_step": KindDoc("A child target against its parent on the same metric, for metrics that do not add up.", {
+        "key": f("str", "the child target's id"), "owner": f("str", "the child's owner"),
+        "parent": f("str", "the parent target's id"), "parent_owner": f("str", "the parent's owner"),
+        "metric": f("str", "metric"), "period": f("str", "the child's period", True),
+        "good": f("int", "+1 more is better, -1 less is better"),
+        "child_value": f("float", "the child's target"), "parent_value": f("float", "the parent's target"),
+        "child_text": f("str", "the child's target, formatted"), "parent_text": f("str", "the parent's, formatted"),
+        "less_ambitious": f("bool", "the child asks for less than the parent (lower for a metric to raise, higher for one to lower)"),
+        "at": AT}),
     # -- derived by rules ------------------------------------------------------------------
     "path": KindDoc("A signed causal path between two metrics, up to a bounded length.", {
         "src": f("str", "first metric"), "dst": f("str", "last metric"), "sign": f("dir", "product of edge signs"),

@@ -22,6 +22,8 @@ docs/quantitative.md), one module each family:
   a deal more than once costs at target;
 - history.py: ``target_history`` and ``measure_history``, targets and
   thresholds against last period's actuals;
+- cascade.py: ``cascade_step``, a child target against its parent on a
+  metric that does not add up (a margin, a rate, days);
 - common.py: the organization indexed once, and the number formats.
 """
 from __future__ import annotations
@@ -30,6 +32,7 @@ from collections.abc import Mapping
 
 from interlock.knowledge.facts import Fact
 from interlock.knowledge.quant.capacity import capacities
+from interlock.knowledge.quant.cascade import cascade_steps
 from interlock.knowledge.quant.common import OrgIndex
 from interlock.knowledge.quant.crediting import credit_splits
 from interlock.knowledge.quant.curves import curves
@@ -47,7 +50,8 @@ def quantitative_facts(org: Organization, attainment: Mapping[str, float] | None
     """Every quantitative fact about ``org``; ``attainment`` (plan id -> 0.8) adds a payout scenario."""
     index = OrgIndex(org)
     facts = [*funnels(index), *supplies(index), *rollups(index), *capacities(index), *curves(index), *growth(index),
-             *credit_splits(index), *target_histories(index), *measure_histories(index)]
+             *credit_splits(index), *target_histories(index), *measure_histories(index),
+             *cascade_steps(index)]
     costs = list(payout_costs(index, attainment or {}))
     facts.extend(fact_ for fact_, _cost in costs)
     facts.extend(budget(index, [cost for _fact, cost in costs]))

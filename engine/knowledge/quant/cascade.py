@@ -1,0 +1,35 @@
+"""Cascade direction: is each child target at least as ambitious as its parent on the same metric?
+
+A ``cascade_step`` fact per child target whose parent target is on the same
+metric, for metrics that do not add up across a team (a margin, a rate, days):
+there the child's number is comparable with the parent's, and a child that asks
+for less (lower for a metric to raise, higher for one to lower) waters the
+objective down one level at a time. Additive metrics are added up instead
+(rollups.py).
+"""
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from interlock.knowledge.facts import Fact, fact
+from interlock.knowledge.quant.common import OrgIndex
+from interlock.knowledge.quant.rollups import ADDITIVE_UNITS
+from interlock.model.money import to_decimal
+
+
+def cascade_steps(index: OrgIndex) -> Iterator[Fact]:
+    for child in index.org.targets:
+        parent = index.targets.get(child.parent) if child.parent else None
+        if parent is None or parent.metric != child.metric or index.unit(child.metric) in ADDITIVE_UNITS:
+            continue
+        metric = index.org.metric_by_id.get(child.metric)
+        if metric is None or metric.good == 0:
+            continue
+        yield fact(
+            "cascade_step", child.id, child.at,
+            owner=child.owner, parent=parent.id, parent_owner=parent.owner, metric=child.metric,
+            period=child.period, good=metric.good, child_value=child.value, parent_value=parent.value,
+            child_text=index.show(child.metric, to_decimal(child.value)),
+            parent_text=index.show(child.metric, to_decimal(parent.value)),
+            less_ambitious=bool((child.value - parent.value) * metric.good < 0),
+        )
