@@ -285,6 +285,13 @@ KINDS: dict[str, KindDoc] = {
         "child_text": f("str", "the child's target, formatted"), "parent_text": f("str", "the parent's, formatted"),
         "less_ambitious": f("bool", "the child asks for less than the parent (lower for a metric to raise, higher for one to lower)"),
         "at": AT}),
+    "rollup_exclusion": KindDoc("A target that would roll up into an ancestor's target on the same metric but is left out: "
+                                "its period differs from the parent's, or it has none.", {
+        "key": f("str", "the child target's id"), "owner": f("str", "the child's owner"), "metric": f("str", "metric"),
+        "period": f("str", "the child's period (absent: none given)", True), "parent": f("str", "the ancestor's target id"),
+        "parent_owner": f("str", "the ancestor target's owner"), "parent_period": f("str", "its period", True),
+        "value_text": f("str", "the child's value, formatted"), "parent_text": f("str", "the parent's value, formatted"),
+        "at": AT}),
     # -- derived by rules ------------------------------------------------------------------
     "path": KindDoc("A signed causal path between two metrics, up to a bounded length.", {
         "src": f("str", "first metric"), "dst": f("str", "last metric"), "sign": f("dir", "product of edge signs"),

@@ -23,7 +23,8 @@ docs/quantitative.md), one module each family:
 - history.py: ``target_history`` and ``measure_history``, targets and
   thresholds against last period's actuals;
 - cascade.py: ``cascade_step``, a child target against its parent on a
-  metric that does not add up (a margin, a rate, days);
+  metric that does not add up (a margin, a rate, days); ``rollup_exclusion``,
+  a target left out of its parent's roll-up by its period;
 - common.py: the organization indexed once, and the number formats.
 """
 from __future__ import annotations
@@ -32,7 +33,7 @@ from collections.abc import Mapping
 
 from interlock.knowledge.facts import Fact
 from interlock.knowledge.quant.capacity import capacities
-from interlock.knowledge.quant.cascade import cascade_steps
+from interlock.knowledge.quant.cascade import cascade_steps, rollup_exclusions
 from interlock.knowledge.quant.common import OrgIndex
 from interlock.knowledge.quant.crediting import credit_splits
 from interlock.knowledge.quant.curves import curves
@@ -51,7 +52,7 @@ def quantitative_facts(org: Organization, attainment: Mapping[str, float] | None
     index = OrgIndex(org)
     facts = [*funnels(index), *supplies(index), *rollups(index), *capacities(index), *curves(index), *growth(index),
              *credit_splits(index), *target_histories(index), *measure_histories(index),
-             *cascade_steps(index)]
+             *cascade_steps(index), *rollup_exclusions(index)]
     costs = list(payout_costs(index, attainment or {}))
     facts.extend(fact_ for fact_, _cost in costs)
     facts.extend(budget(index, [cost for _fact, cost in costs]))

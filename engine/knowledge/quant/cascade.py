@@ -33,3 +33,31 @@ def cascade_steps(index: OrgIndex) -> Iterator[Fact]:
             parent_text=index.show(child.metric, to_decimal(parent.value)),
             less_ambitious=bool((child.value - parent.value) * metric.good < 0),
         )
+
+
+def rollup_exclusions(index: OrgIndex) -> Iterator[Fact]:
+    """Targets left out of a roll-up because their period differs from (or is missing beside) the parent's.
+
+    A target rolls up by default only into a target on the same metric and period;
+    a child without a period, or on another clock, would otherwise fall out of the
+    parent's sum without a word.
+    """
+    by_place: dict[tuple[str, str], list] = {}
+    for t in index.org.targets:
+        by_place.setdefault((t.owner, t.metric), []).append(t)
+    for child in index.org.targets:
+        if child.parent is not None or child.owner == "company" or index.unit(child.metric) not in ADDITIVE_UNITS:
+            continue
+        for owner in [*index.ancestry(child.owner)[1:], "company"]:
+            others = sorted((t for t in by_place.get((owner, child.metric), ()) if t.period != child.period),
+                            key=lambda t: t.id)
+            if others:
+                parent = others[0]
+                yield fact(
+                    "rollup_exclusion", child.id, child.at,
+                    owner=child.owner, metric=child.metric, period=child.period, parent=parent.id,
+                    parent_owner=parent.owner, parent_period=parent.period,
+                    value_text=index.show(child.metric, to_decimal(child.value)),
+                    parent_text=index.show(child.metric, to_decimal(parent.value)),
+                )
+                break
