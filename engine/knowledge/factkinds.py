@@ -292,6 +292,14 @@ KINDS: dict[str, KindDoc] = {
         "parent_owner": f("str", "the ancestor target's owner"), "parent_period": f("str", "its period", True),
         "value_text": f("str", "the child's value, formatted"), "parent_text": f("str", "the parent's value, formatted"),
         "at": AT}),
+    "recovery_window": KindDoc("A clawback or holdback covering non-payment, against the payment terms the department "
+                               "assumes (`payment_terms_days`): when non-payment can first show.", {
+        "key": f("str", "`plan/clawback` or `plan/holdback`"), "plan": f("str", "plan id"),
+        "dept": f("str", "department id"), "how": f("str", "clawback or holdback"),
+        "days": f("int", "the window, days after crediting"), "trigger": f("str", "the result it protects: `non-payment`"),
+        "shows_after": f("int", "days after crediting the trigger can first show (the payment terms)"),
+        "terms_dept": f("str", "department whose payment-terms assumption it is"),
+        "basis": f("str", "when the plan's measures credit (booking, signature, invoice)"), "at": AT}),
     # -- derived by rules ------------------------------------------------------------------
     "path": KindDoc("A signed causal path between two metrics, up to a bounded length.", {
         "src": f("str", "first metric"), "dst": f("str", "last metric"), "sign": f("dir", "product of edge signs"),

@@ -25,6 +25,8 @@ docs/quantitative.md), one module each family:
 - cascade.py: ``cascade_step``, a child target against its parent on a
   metric that does not add up (a margin, a rate, days); ``rollup_exclusion``,
   a target left out of its parent's roll-up by its period;
+- windows.py: ``recovery_window``, a clawback or holdback against the days
+  non-payment takes to show;
 - common.py: the organization indexed once, and the number formats.
 """
 from __future__ import annotations
@@ -42,6 +44,7 @@ from interlock.knowledge.quant.growth import growth
 from interlock.knowledge.quant.history import measure_histories, target_histories
 from interlock.knowledge.quant.payout import budget, payout_costs
 from interlock.knowledge.quant.rollups import rollups
+from interlock.knowledge.quant.windows import recovery_windows
 from interlock.model.model import Organization
 
 __all__ = ["quantitative_facts"]
@@ -52,7 +55,7 @@ def quantitative_facts(org: Organization, attainment: Mapping[str, float] | None
     index = OrgIndex(org)
     facts = [*funnels(index), *supplies(index), *rollups(index), *capacities(index), *curves(index), *growth(index),
              *credit_splits(index), *target_histories(index), *measure_histories(index),
-             *cascade_steps(index), *rollup_exclusions(index)]
+             *cascade_steps(index), *rollup_exclusions(index), *recovery_windows(index)]
     costs = list(payout_costs(index, attainment or {}))
     facts.extend(fact_ for fact_, _cost in costs)
     facts.extend(budget(index, [cost for _fact, cost in costs]))
