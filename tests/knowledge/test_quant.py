@@ -411,8 +411,9 @@ def test_example_organization_numbers() -> None:
     assert f["arithmetic"] == "4,000 x 50% x 20.75% x EUR 18,000 = EUR 7.47M" and f["ratio"] == 0.747
     assert one(facts, "rollup", "fy27-revenue")["gap"] == 3_600_000
     # 11 plans at target: 36k + 56k + 176k + 90k + 144k + 60k + 84k + 432k + 160k + 900k + 240k = 2,378,000.
-    # 2,378,000 for fully weighted plans, less engineering's missing 10%: 22 x 8,000 x 10% = 17,600
-    assert one(facts, "budget")["cost_target"] == 2_360_400
+    # 2,378,000 for fully weighted plans, less engineering's missing 10%: 22 x 8,000 x 10% = 17,600;
+    # plus channel sales' partner managers (channel-sales.yml): 4 x 30,000 x 100% = 120,000
+    assert one(facts, "budget")["cost_target"] == 2_480_400
 
 
 def test_facts_do_not_depend_on_file_order(tmp_path: Path) -> None:
@@ -556,3 +557,55 @@ def test_measure_history_compares_threshold_and_target_with_a_participants_actua
     mh = one(facts_of(HISTORY), "measure_history", "ae/new_business")
     assert (mh["no_improvement"], mh["target_no_improvement"]) == (True, False)
     assert (mh["threshold_text"], mh["actual_text"]) == ("EUR 75,000", "EUR 110,000")
+
+
+CASCADE = """\
+    organization: {name: Example, currency: EUR, fiscal_year: 2027}
+    departments:
+      - {id: projects, name: Projects}
+      - {id: civil, name: Civil, parent: projects}
+      - {id: sales, name: Sales}
+    targets:
+      - {id: margin, owner: company, metric: project_margin_pct, value: 14%, period: FY2027}
+      - {id: projects-margin, owner: projects, metric: project_margin_pct, value: 15%, period: FY2027}
+      - {id: civil-margin, owner: civil, metric: project_margin_pct, value: 12%, period: FY2027}
+      - {id: revenue, owner: company, metric: revenue, value: 100_000_000, period: FY2027}
+      - {id: sales-h2, owner: sales, metric: revenue, value: 10_000_000, period: FY2027-H2}
+      - {id: civil-revenue, owner: civil, metric: revenue, value: 5_000_000}
+"""
+
+
+def test_cascade_steps_compare_every_level_with_its_own_parent() -> None:
+    facts = facts_of(CASCADE)
+    assert one(facts, "cascade_step", "projects-margin")["less_ambitious"] is False  # 15% over the company's 14%
+    civil = one(facts, "cascade_step", "civil-margin")  # 12% under projects' 15%, not only under the company's 14%
+    assert (civil["parent"], civil["less_ambitious"], civil["parent_text"]) == ("projects-margin", True, "15%")
+    assert not [f for f in facts if f["kind"] == "cascade_step" and f["metric"] == "revenue"]  # additive: rollups
+
+
+def test_rollup_exclusions_name_the_target_a_period_keeps_out() -> None:
+    facts = facts_of(CASCADE)
+    h2 = one(facts, "rollup_exclusion", "sales-h2")
+    assert (h2["parent"], h2["period"], h2["parent_period"]) == ("revenue", "FY2027-H2", "FY2027")
+    none = one(facts, "rollup_exclusion", "civil-revenue")
+    assert none["parent"] == "revenue" and "period" not in none
+
+
+def test_recovery_window_needs_payment_terms_and_a_window_on_non_payment() -> None:
+    text = """\
+        organization: {name: Example}
+        departments: [{id: sales, name: Sales}]
+        assumptions: [{department: sales, name: payment_terms_days, value: 60}]
+        plans:
+          - id: ae
+            department: sales
+            measures: [{metric: bookings, weight: 100%, basis: booking}]
+            clawback: {days: 90, on: [non-payment]}
+            holdback: {share: 10%, days: 45}
+          - id: churn-only
+            department: sales
+            measures: [{metric: bookings, weight: 100%, basis: booking}]
+            clawback: {days: 30, on: [churn]}
+    """
+    facts = [f for f in facts_of(text) if f["kind"] == "recovery_window"]
+    assert [(f["key"], f["days"], f["shows_after"]) for f in facts] == [("ae/clawback", 90, 60), ("ae/holdback", 45, 60)]
