@@ -300,6 +300,17 @@ KINDS: dict[str, KindDoc] = {
         "shows_after": f("int", "days after crediting the trigger can first show (the payment terms)"),
         "terms_dept": f("str", "department whose payment-terms assumption it is"),
         "basis": f("str", "when the plan's measures credit (booking, signature, invoice)"), "at": AT}),
+    "capacity_load": KindDoc("A department's delivery capacity (`capacity:`) against the demand on it: driver targets "
+                             "x their rate, and dependencies on it for the same metric.", {
+        "key": f("str", "capacity id"), "dept": f("str", "the delivering department"), "metric": f("str", "what it delivers"),
+        "period": f("str", "the capacity's period", True), "capacity": f("float", "what it can deliver"),
+        "capacity_text": f("str", "the capacity's working, `10 people x 1,400 = 14,000`"),
+        "load": f("float", "the demand on it"), "load_text": f("str", "load, formatted"),
+        "load_arithmetic": f("str", "each source of demand with its working"),
+        "ratio": f("float", "load / capacity"), "sources": f("str", "departments whose targets or needs make the load"),
+        "source_names": f("str", "their names, `Sales and Marketing`", True),
+        "squeeze_metric": f("str", "a metric the department is paid on that keeps it from adding capacity "
+                            "(utilisation up, or a cost down)", True), "at": AT}),
     # -- derived by rules ------------------------------------------------------------------
     "path": KindDoc("A signed causal path between two metrics, up to a bounded length.", {
         "src": f("str", "first metric"), "dst": f("str", "last metric"), "sign": f("dir", "product of edge signs"),

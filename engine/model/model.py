@@ -336,6 +336,39 @@ class Actual:
 
 
 @dataclass(frozen=True)
+class Driver:
+    """Demand one target puts on a capacity: the target's value x ``per`` units of the capacity's metric."""
+
+    target: str
+    per: float
+    at: Location
+
+
+@dataclass(frozen=True)
+class Capacity:
+    """What a department can deliver of a metric in a period: stated, or people x throughput per person."""
+
+    id: str
+    department: str
+    metric: str
+    at: Location
+    amount: float | None = None
+    people: float | None = None
+    per_person: float | None = None
+    period: str | None = None
+    drivers: tuple[Driver, ...] = ()
+    note: str | None = None
+
+    @property
+    def total(self) -> float | None:
+        if self.amount is not None:
+            return self.amount
+        if self.people is not None and self.per_person is not None:
+            return self.people * self.per_person
+        return None
+
+
+@dataclass(frozen=True)
 class Credit:
     """One plan credited with a share of a crediting rule's deals (and, optionally, its rate at target)."""
 
@@ -383,6 +416,7 @@ class Organization:
     definitions: tuple[Definition, ...] = ()
     crediting: tuple[CreditRule, ...] = ()
     history: tuple[Actual, ...] = ()
+    capacities: tuple[Capacity, ...] = ()
     metrics: tuple[Metric, ...] = ()
     influences: tuple[Influence, ...] = ()
     formulas: tuple[Formula, ...] = ()

@@ -609,3 +609,26 @@ def test_recovery_window_needs_payment_terms_and_a_window_on_non_payment() -> No
     """
     facts = [f for f in facts_of(text) if f["kind"] == "recovery_window"]
     assert [(f["key"], f["days"], f["shows_after"]) for f in facts] == [("ae/clawback", 90, 60), ("ae/holdback", 45, 60)]
+
+
+def test_capacity_load_adds_driver_targets_and_dependencies() -> None:
+    text = """\
+        organization: {name: Example, currency: EUR, fiscal_year: 2027}
+        departments:
+          - {id: sales, name: Sales}
+          - {id: support, name: Support}
+          - {id: services, name: Services}
+        targets:
+          - {id: nb, owner: sales, metric: new_business, value: 10_000_000, period: FY2027}
+        dependencies:
+          - {id: onboarding, consumer: support, provider: services, metric: implementation_load, amount: 2_000}
+        plans:
+          - {id: s, department: services, measures: [{metric: utilisation_pct, weight: 100%, direction: up}]}
+        capacity:
+          - {id: impl, department: services, metric: implementation_load, amount: 9_000, drivers: [{target: nb, per: 0.0008}]}
+    """
+    c = one(facts_of(text), "capacity_load", "impl")
+    # 10M x 0.0008 = 8,000 hours, plus 2,000 for support's onboarding: 10,000 against 9,000
+    assert (c["load"], c["capacity"], c["ratio"]) == (10_000, 9_000, pytest.approx(1.111111))
+    assert c["load_arithmetic"] == "nb EUR 10.0M x 0.0008 = 8,000 hours; dependency onboarding 2,000 hours"
+    assert (c["sources"], c["source_names"], c["squeeze_metric"]) == ("sales, support", "Sales and Support", "utilisation_pct")

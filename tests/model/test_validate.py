@@ -835,3 +835,19 @@ def test_history_problems() -> None:
         "policies/a.yml:14:46: history[4].period: 'last-year' is not a period"
         " (write FY2027, FY2027-Q3, FY2027-H2, 2027, 2027-Q3, 2027-H1 or 2027-07)",
     ]
+
+
+def test_capacity_needs_an_amount_or_people_and_throughput() -> None:
+    text = CREDITING_PLANS + textwrap.dedent("""\
+        targets:
+          - {id: nb, owner: sales, metric: new_business, value: 1_000_000}
+        capacity:
+          - {id: a, department: marketing, metric: implementation_load, amount: 10, people: 2, per_person: 5}
+          - {id: b, department: marketing, metric: implementation_load, people: 2}
+          - {id: c, department: marketing, metric: implementation_load, amount: 10, drivers: [{target: n_b}]}
+        """)
+    assert problems(a=text) == [
+        "policies/a.yml:12:5: capacity[0]: give either `amount`, or both `people` and `per_person`",
+        "policies/a.yml:13:5: capacity[1]: give either `amount`, or both `people` and `per_person`",
+        "policies/a.yml:14:96: capacity[2].drivers[0].target: unknown target 'n_b' (did you mean 'nb'?)",
+    ]

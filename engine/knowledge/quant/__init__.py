@@ -27,6 +27,8 @@ docs/quantitative.md), one module each family:
   a target left out of its parent's roll-up by its period;
 - windows.py: ``recovery_window``, a clawback or holdback against the days
   non-payment takes to show;
+- delivery.py: ``capacity_load``, a department's delivery capacity against
+  the demand other departments' targets and dependencies put on it;
 - common.py: the organization indexed once, and the number formats.
 """
 from __future__ import annotations
@@ -38,6 +40,7 @@ from interlock.knowledge.quant.capacity import capacities
 from interlock.knowledge.quant.cascade import cascade_steps, rollup_exclusions
 from interlock.knowledge.quant.common import OrgIndex
 from interlock.knowledge.quant.crediting import credit_splits
+from interlock.knowledge.quant.delivery import capacity_loads
 from interlock.knowledge.quant.curves import curves
 from interlock.knowledge.quant.funnels import funnels, supplies
 from interlock.knowledge.quant.growth import growth
@@ -55,7 +58,8 @@ def quantitative_facts(org: Organization, attainment: Mapping[str, float] | None
     index = OrgIndex(org)
     facts = [*funnels(index), *supplies(index), *rollups(index), *capacities(index), *curves(index), *growth(index),
              *credit_splits(index), *target_histories(index), *measure_histories(index),
-             *cascade_steps(index), *rollup_exclusions(index), *recovery_windows(index)]
+             *cascade_steps(index), *rollup_exclusions(index), *recovery_windows(index),
+             *capacity_loads(index)]
     costs = list(payout_costs(index, attainment or {}))
     facts.extend(fact_ for fact_, _cost in costs)
     facts.extend(budget(index, [cost for _fact, cost in costs]))
