@@ -237,7 +237,9 @@ KINDS: dict[str, KindDoc] = {
         "deals": f("str", "which deals, in words", True), "share_total": f("float", "the credited shares added up (2.0 = 200%)"),
         "share_text": f("str", "share_total, formatted"), "shares": f("str", "each plan's share, `sales-ae 100%, partners 100%`"),
         "plan_count": f("int", "plans credited"), "depts": f("str", "the credited plans' departments, comma-separated"),
-        "dept_count": f("int", "departments credited"), "dept_names": f("str", "their names, `Sales and Channel partners`"),
+        "dept_count": f("int", "departments credited"),
+        **{f"dept_{n}": f("str", f"the {o} credited department, by id (the first four are listed)", True)
+           for n, o in enumerate(("first", "second", "third", "fourth"), 1)}, "dept_names": f("str", "their names, `Sales and Channel partners`"),
         "exclusive": f("bool", "only one credited plan gets each deal"),
         "settled": f("bool", "the rule says how two claims on a deal are settled (`settled_by`)"),
         "amount": f("float", "what the deals are planned to bring in", True),
@@ -309,6 +311,8 @@ KINDS: dict[str, KindDoc] = {
         "load_arithmetic": f("str", "each source of demand with its working"),
         "ratio": f("float", "load / capacity"), "sources": f("str", "departments whose targets or needs make the load"),
         "source_names": f("str", "their names, `Sales and Marketing`", True),
+        **{f"source_{n}": f("str", f"the {o} of those departments, by id (the first four are listed)", True)
+           for n, o in enumerate(("first", "second", "third", "fourth"), 1)},
         "squeeze_metric": f("str", "a metric the department is paid on that keeps it from adding capacity "
                             "(utilisation up, or a cost down)", True), "at": AT}),
     # -- derived by rules ------------------------------------------------------------------
