@@ -315,6 +315,18 @@ KINDS: dict[str, KindDoc] = {
            for n, o in enumerate(("first", "second", "third", "fourth"), 1)},
         "squeeze_metric": f("str", "a metric the department is paid on that keeps it from adding capacity "
                             "(utilisation up, or a cost down)", True), "at": AT}),
+    "handoff": KindDoc("A dependency stated at one funnel stage whose provider is measured at an earlier one: the "
+                       "provider's target converted to the consumer's stage, against the need.", {
+        "key": f("str", "dependency id"), "dependency": f("str", "dependency id"),
+        "consumer": f("str", "department that needs"), "provider": f("str", "department that delivers"),
+        "metric": f("str", "the stage the consumer needs (e.g. sql_count)"),
+        "provider_metric": f("str", "the stage the provider targets (e.g. mql_count)"),
+        "provider_value": f("float", "the provider's target on it"), "provider_text": f("str", "that target, formatted"),
+        "source": f("str", "`target` or `measure`"), "provider_key": f("str", "that target's or measure's key"),
+        "rates": f("str", "the conversion used and where it comes from"),
+        "implied": f("float", "the provider's target at the consumer's stage"), "needed": f("float", "the need"),
+        "implied_text": f("str", "implied, formatted"), "needed_text": f("str", "needed, formatted"),
+        "ratio": f("float", "implied / needed"), "gap_text": f("str", "|needed - implied|, formatted"), "at": AT}),
     # -- derived by rules ------------------------------------------------------------------
     "path": KindDoc("A signed causal path between two metrics, up to a bounded length.", {
         "src": f("str", "first metric"), "dst": f("str", "last metric"), "sign": f("dir", "product of edge signs"),

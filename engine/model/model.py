@@ -266,6 +266,7 @@ class Dependency:
     critical: bool = False
     milestone: str | None = None
     definition: str | None = None
+    conversion: float | None = None
 
 
 @dataclass(frozen=True)

@@ -632,3 +632,22 @@ def test_capacity_load_adds_driver_targets_and_dependencies() -> None:
     assert (c["load"], c["capacity"], c["ratio"]) == (10_000, 9_000, pytest.approx(1.111111))
     assert c["load_arithmetic"] == "nb EUR 10.0M x 0.0008 = 8,000 hours; dependency onboarding 2,000 hours"
     assert (c["sources"], c["source_names"], c["squeeze_metric"]) == ("sales, support", "Sales and Support", "utilisation_pct")
+
+
+def test_handoff_converts_the_providers_stage_with_the_dependency_conversion_first() -> None:
+    text = """\
+        organization: {name: Example, fiscal_year: 2027}
+        departments: [{id: sales, name: Sales}, {id: marketing, name: Marketing}]
+        targets: [{id: mqls, owner: marketing, metric: mql_count, value: 2_000, period: FY2027}]
+        assumptions: [{department: marketing, name: mql_to_sql_rate, value: 40%}, {department: sales, name: mql_to_sql_rate, value: 50%}]
+        dependencies:
+          - {id: a, consumer: sales, provider: marketing, metric: sql_count, amount: 1_000}
+          - {id: b, consumer: sales, provider: marketing, metric: sql_count, amount: 1_000, conversion: 60%}
+          - {id: c, consumer: sales, provider: marketing, metric: mql_count, amount: 1_000}
+    """
+    facts = facts_of(text)
+    a, b = one(facts, "handoff", "a"), one(facts, "handoff", "b")
+    # the provider's own assumption first: 2,000 x 40% = 800; the dependency's conversion wins: 2,000 x 60% = 1,200
+    assert (a["implied"], a["ratio"], a["rates"]) == (800, 0.8, "40% MQL-to-SQL conversion (assumed by Marketing)")
+    assert (b["implied"], b["rates"]) == (1_200, "60% MQL-to-SQL conversion (stated on the dependency)")
+    assert not [f for f in facts if f["kind"] == "handoff" and f["key"] == "c"]  # same stage: `supply`

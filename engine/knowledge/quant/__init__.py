@@ -29,6 +29,8 @@ docs/quantitative.md), one module each family:
   non-payment takes to show;
 - delivery.py: ``capacity_load``, a department's delivery capacity against
   the demand other departments' targets and dependencies put on it;
+- handoffs.py: ``handoff``, a dependency stated at one funnel stage against a
+  provider measured at an earlier one, converted;
 - common.py: the organization indexed once, and the number formats.
 """
 from __future__ import annotations
@@ -44,6 +46,7 @@ from interlock.knowledge.quant.delivery import capacity_loads
 from interlock.knowledge.quant.curves import curves
 from interlock.knowledge.quant.funnels import funnels, supplies
 from interlock.knowledge.quant.growth import growth
+from interlock.knowledge.quant.handoffs import handoffs
 from interlock.knowledge.quant.history import measure_histories, target_histories
 from interlock.knowledge.quant.payout import budget, payout_costs
 from interlock.knowledge.quant.rollups import rollups
@@ -59,7 +62,7 @@ def quantitative_facts(org: Organization, attainment: Mapping[str, float] | None
     facts = [*funnels(index), *supplies(index), *rollups(index), *capacities(index), *curves(index), *growth(index),
              *credit_splits(index), *target_histories(index), *measure_histories(index),
              *cascade_steps(index), *rollup_exclusions(index), *recovery_windows(index),
-             *capacity_loads(index)]
+             *capacity_loads(index), *handoffs(index)]
     costs = list(payout_costs(index, attainment or {}))
     facts.extend(fact_ for fact_, _cost in costs)
     facts.extend(budget(index, [cost for _fact, cost in costs]))
