@@ -238,6 +238,101 @@ KINDS: dict[str, KindDoc] = {
         "gap": f("float", "needed minus revenue"), "base_text": f("str", "base, formatted"),
         "revenue_text": f("str", "revenue, formatted"), "needed_text": f("str", "needed, formatted"),
         "currency": f("str", "ISO currency code"), "at": AT}),
+    "credit_split": KindDoc("A crediting rule's shares added up, and what crediting its deals more than once costs.", {
+        "key": f("str", "crediting rule id"), "metric": f("str", "the metric credited"),
+        "deals": f("str", "which deals, in words", True), "share_total": f("float", "the credited shares added up (2.0 = 200%)"),
+        "share_text": f("str", "share_total, formatted"), "shares": f("str", "each plan's share, `sales-ae 100%, partners 100%`"),
+        "plan_count": f("int", "plans credited"), "depts": f("str", "the credited plans' departments, comma-separated"),
+        "dept_count": f("int", "departments credited"),
+        **{f"dept_{n}": f("str", f"the {o} credited department, by id (the first four are listed)", True)
+           for n, o in enumerate(("first", "second", "third", "fourth"), 1)}, "dept_names": f("str", "their names, `Sales and Channel partners`"),
+        "exclusive": f("bool", "only one credited plan gets each deal"),
+        "settled": f("bool", "the rule says how two claims on a deal are settled (`settled_by`)"),
+        "amount": f("float", "what the deals are planned to bring in", True),
+        "amount_text": f("str", "amount, formatted", True),
+        "excess_text": f("str", "amount x |share_total - 100%|, formatted: credited more than once, or to no one", True),
+        "cost_target": f("float", "what the credit costs at target, every credited plan priced", True),
+        "cost_text": f("str", "cost_target, formatted", True),
+        "cost_arithmetic": f("str", "per plan: share x amount x rate = cost", True),
+        "excess_cost": f("float", "the part of cost_target beyond 100% credit (cost x (share_total - 1) / share_total)", True),
+        "excess_cost_text": f("str", "excess_cost, formatted", True),
+        "budget": f("float", "the declared incentive budget", True), "budget_text": f("str", "budget, formatted", True),
+        "budget_share": f("float", "excess_cost / budget", True),
+        "currency": f("str", "ISO currency code"), "at": AT}),
+    "actual": KindDoc("What an owner achieved on a metric in a past period (`history:`).", {
+        "key": KEY, "owner": f("str", "department id or `company`"), "metric": f("str", "metric"),
+        "value": f("float", "the actual, in the metric's unit"), "period": f("str", "the past period"),
+        "plan": f("str", "plan id, when the actual is per participant on that plan's measure", True), "at": AT}),
+    "target_history": KindDoc("A target against its owner's latest earlier actual on the same metric.", {
+        "key": f("str", "target id"), "owner": f("str", "department id or `company`"), "metric": f("str", "metric"),
+        "period": f("str", "the target's period", True), "good": f("int", "+1 more is better, -1 less is better"),
+        "target": f("float", "the target"), "actual": f("float", "the earlier actual"),
+        "actual_period": f("str", "the actual's period"),
+        "change": f("float", "target / actual - 1"), "change_text": f("str", "the change, `+4.2%` or `-6.25%`"),
+        "worse": f("bool", "the target is less ambitious than the actual (lower for a metric to raise, higher for one to lower)"),
+        "target_text": f("str", "target, formatted"), "actual_text": f("str", "actual, formatted"),
+        "objective": f("str", "the lead objective the metric serves (directly, or growth for a money metric)", True),
+        "asks": f("str", "what that objective asks, `for +11% growth`", True), "at": AT}),
+    "measure_history": KindDoc("A measure's threshold and target against what a participant achieved on it last period.", {
+        "key": f("str", "`plan/metric`"), "plan": f("str", "plan id"), "dept": f("str", "department id"),
+        "metric": f("str", "metric"), "dir": f("dir", "which way the measure pays"),
+        "threshold": f("float", "the measure's threshold"), "target": f("float", "the measure's target", True),
+        "actual": f("float", "last period's actual per participant"), "actual_period": f("str", "its period"),
+       
+        "threshold_text": f("str", "threshold, formatted"), "target_text": f("str", "target, formatted", True),
+        "actual_text": f("str", "actual, formatted"),
+        "no_improvement": f("bool", "the threshold asks no more than the actual (no less, for a measure to lower)"),
+        "target_no_improvement": f("bool", "the target asks no more than the actual", True),
+        "period_name": f("str", "the measure's period", True), "at": AT}),
+    "cascade_step": KindDoc("A child target against its parent on the same metric, for metrics that do not add up.", {
+        "key": f("str", "the child target's id"), "owner": f("str", "the child's owner"),
+        "parent": f("str", "the parent target's id"), "parent_owner": f("str", "the parent's owner"),
+        "metric": f("str", "metric"), "period": f("str", "the child's period", True),
+        "good": f("int", "+1 more is better, -1 less is better"),
+        "child_value": f("float", "the child's target"), "parent_value": f("float", "the parent's target"),
+        "child_text": f("str", "the child's target, formatted"), "parent_text": f("str", "the parent's, formatted"),
+        "less_ambitious": f("bool", "the child asks for less than the parent (lower for a metric to raise, higher for one to lower)"),
+        "at": AT}),
+    "rollup_exclusion": KindDoc("A target that would roll up into an ancestor's target on the same metric but is left out: "
+                                "its period differs from the parent's, or it has none.", {
+        "key": f("str", "the child target's id"), "owner": f("str", "the child's owner"), "metric": f("str", "metric"),
+        "period": f("str", "the child's period (absent: none given)", True), "parent": f("str", "the ancestor's target id"),
+        "parent_owner": f("str", "the ancestor target's owner"), "parent_period": f("str", "its period", True),
+        "value_text": f("str", "the child's value, formatted"), "parent_text": f("str", "the parent's value, formatted"),
+        "at": AT}),
+    "recovery_window": KindDoc("A clawback or holdback covering non-payment, against the payment terms the department "
+                               "assumes (`payment_terms_days`): when non-payment can first show.", {
+        "key": f("str", "`plan/clawback` or `plan/holdback`"), "plan": f("str", "plan id"),
+        "dept": f("str", "department id"), "how": f("str", "clawback or holdback"),
+        "days": f("int", "the window, days after crediting"), "trigger": f("str", "the result it protects: `non-payment`"),
+        "shows_after": f("int", "days after crediting the trigger can first show (the payment terms)"),
+        "terms_dept": f("str", "department whose payment-terms assumption it is"),
+        "basis": f("str", "when the plan's measures credit (booking, signature, invoice)"), "at": AT}),
+    "capacity_load": KindDoc("A department's delivery capacity (`capacity:`) against the demand on it: driver targets "
+                             "x their rate, and dependencies on it for the same metric.", {
+        "key": f("str", "capacity id"), "dept": f("str", "the delivering department"), "metric": f("str", "what it delivers"),
+        "period": f("str", "the capacity's period", True), "capacity": f("float", "what it can deliver"),
+        "capacity_text": f("str", "the capacity's working, `10 people x 1,400 = 14,000`"),
+        "load": f("float", "the demand on it"), "load_text": f("str", "load, formatted"),
+        "load_arithmetic": f("str", "each source of demand with its working"),
+        "ratio": f("float", "load / capacity"), "sources": f("str", "departments whose targets or needs make the load"),
+        "source_names": f("str", "their names, `Sales and Marketing`", True),
+        **{f"source_{n}": f("str", f"the {o} of those departments, by id (the first four are listed)", True)
+           for n, o in enumerate(("first", "second", "third", "fourth"), 1)},
+        "squeeze_metric": f("str", "a metric the department is paid on that keeps it from adding capacity "
+                            "(utilisation up, or a cost down)", True), "at": AT}),
+    "handoff": KindDoc("A dependency stated at one funnel stage whose provider is measured at an earlier one: the "
+                       "provider's target converted to the consumer's stage, against the need.", {
+        "key": f("str", "dependency id"), "dependency": f("str", "dependency id"),
+        "consumer": f("str", "department that needs"), "provider": f("str", "department that delivers"),
+        "metric": f("str", "the stage the consumer needs (e.g. sql_count)"),
+        "provider_metric": f("str", "the stage the provider targets (e.g. mql_count)"),
+        "provider_value": f("float", "the provider's target on it"), "provider_text": f("str", "that target, formatted"),
+        "source": f("str", "`target` or `measure`"), "provider_key": f("str", "that target's or measure's key"),
+        "rates": f("str", "the conversion used and where it comes from"),
+        "implied": f("float", "the provider's target at the consumer's stage"), "needed": f("float", "the need"),
+        "implied_text": f("str", "implied, formatted"), "needed_text": f("str", "needed, formatted"),
+        "ratio": f("float", "implied / needed"), "gap_text": f("str", "|needed - implied|, formatted"), "at": AT}),
     # -- derived by rules ------------------------------------------------------------------
     "path": KindDoc("A signed causal path between two metrics, up to a bounded length.", {
         "src": f("str", "first metric"), "dst": f("str", "last metric"), "sign": f("dir", "product of edge signs"),

@@ -51,6 +51,7 @@ def organization_facts(org: Organization) -> list[Fact]:
         *_contingencies(org),
         *_definitions(org),
         *_reach(org),
+        *_history(org),
     ]
     return sorted(facts, key=lambda f: (str(f["kind"]), str(f["key"])))
 
@@ -334,3 +335,9 @@ def _definitions(org: Organization) -> Iterator[Fact]:
     for d in org.definitions:
         digest = hashlib.sha1(d.normalized_text.encode("utf-8")).hexdigest()[:12]
         yield fact("definition", f"{d.metric}/{d.department}", d.at, metric=d.metric, dept=d.department, text_hash=digest)
+
+
+def _history(org: Organization) -> Iterator[Fact]:
+    for a in org.history:
+        key = "/".join(part for part in (a.owner, a.metric, a.period, a.plan) if part)
+        yield fact("actual", key, a.at, owner=a.owner, metric=a.metric, value=a.value, period=a.period, plan=a.plan)

@@ -305,6 +305,7 @@ class Dependency:
     critical: bool = False
     milestone: str | None = None
     definition: str | None = None
+    conversion: float | None = None
 
 
 @dataclass(frozen=True)
@@ -360,6 +361,78 @@ class Definition:
 
 
 @dataclass(frozen=True)
+class Actual:
+    """What a department (or the company, or one plan's measure per participant) achieved in a past period."""
+
+    owner: str
+    metric: str
+    value: float
+    period: str
+    at: Location
+    starts: datetime.date | None = None
+    ends: datetime.date | None = None
+    plan: str | None = None
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class Driver:
+    """Demand one target puts on a capacity: the target's value x ``per`` units of the capacity's metric."""
+
+    target: str
+    per: float
+    at: Location
+
+
+@dataclass(frozen=True)
+class Capacity:
+    """What a department can deliver of a metric in a period: stated, or people x throughput per person."""
+
+    id: str
+    department: str
+    metric: str
+    at: Location
+    amount: float | None = None
+    people: float | None = None
+    per_person: float | None = None
+    period: str | None = None
+    drivers: tuple[Driver, ...] = ()
+    note: str | None = None
+
+    @property
+    def total(self) -> float | None:
+        if self.amount is not None:
+            return self.amount
+        if self.people is not None and self.per_person is not None:
+            return self.people * self.per_person
+        return None
+
+
+@dataclass(frozen=True)
+class Credit:
+    """One plan credited with a share of a crediting rule's deals (and, optionally, its rate at target)."""
+
+    plan: str
+    share: float
+    at: Location
+    rate: float | None = None
+
+
+@dataclass(frozen=True)
+class CreditRule:
+    """Who is credited for which deals on a metric, and at what share: splits, overlays, channel and direct."""
+
+    id: str
+    metric: str
+    at: Location
+    credits: tuple[Credit, ...] = ()
+    deals: str | None = None
+    amount: float | None = None
+    exclusive: bool = False
+    settled_by: str | None = None
+
+
+@dataclass(frozen=True)
 class Organization:
     """Everything the policy files say, merged across files, plus the effective knowledge base."""
 
@@ -381,6 +454,9 @@ class Organization:
     hires: tuple[Hire, ...] = ()
     spend: tuple[Spend, ...] = ()
     definitions: tuple[Definition, ...] = ()
+    crediting: tuple[CreditRule, ...] = ()
+    history: tuple[Actual, ...] = ()
+    capacities: tuple[Capacity, ...] = ()
     metrics: tuple[Metric, ...] = ()
     influences: tuple[Influence, ...] = ()
     formulas: tuple[Formula, ...] = ()

@@ -25,6 +25,9 @@ from interlock.model.sections.commitments import (
     milestones,
     spend,
 )
+from interlock.model.sections.capacity import capacities
+from interlock.model.sections.crediting import crediting
+from interlock.model.sections.history import history
 from interlock.model.sections.knowledge import organization_knowledge
 from interlock.model.sections.organization import departments, organization_fields
 from interlock.model.sections.plans import plans
@@ -65,11 +68,12 @@ def build(b: Builder) -> Organization:
     # Plans and dependencies before definitions: they collect the definitions written inline.
     built_plans = plans(b, by_id, known_milestones)
     built_dependencies = dependencies(b, by_id, known_milestones)
+    built_targets = targets(b, by_id, known_milestones, info)
     return Organization(
         **info,
         objectives=objectives(b),
         departments=tuple(by_id.values()),
-        targets=targets(b, by_id, known_milestones, info),
+        targets=built_targets,
         plans=built_plans,
         assumptions=assumptions(b, by_id, known_milestones),
         dependencies=built_dependencies,
@@ -77,6 +81,9 @@ def build(b: Builder) -> Organization:
         hires=hires(b, by_id, known_milestones),
         spend=spend(b, by_id, known_milestones),
         definitions=definitions(b, by_id),
+        crediting=crediting(b, built_plans),
+        history=history(b, by_id, built_plans, info),
+        capacities=capacities(b, by_id, built_targets),
         metrics=b.catalog.metrics,
         influences=b.catalog.influences,
         formulas=b.catalog.formulas,

@@ -411,8 +411,9 @@ def test_example_organization_numbers() -> None:
     assert f["arithmetic"] == "4,000 x 50% x 20.75% x EUR 18,000 = EUR 7.47M" and f["ratio"] == 0.747
     assert one(facts, "rollup", "fy27-revenue")["gap"] == 3_600_000
     # 11 plans at target: 36k + 56k + 176k + 90k + 144k + 60k + 84k + 432k + 160k + 900k + 240k = 2,378,000.
-    # 2,378,000 for fully weighted plans, less engineering's missing 10%: 22 x 8,000 x 10% = 17,600
-    assert one(facts, "budget")["cost_target"] == 2_360_400
+    # 2,378,000 for fully weighted plans, less engineering's missing 10%: 22 x 8,000 x 10% = 17,600;
+    # plus channel sales' partner managers (channel-sales.yml): 4 x 30,000 x 100% = 120,000
+    assert one(facts, "budget")["cost_target"] == 2_480_400
 
 
 def test_facts_do_not_depend_on_file_order(tmp_path: Path) -> None:
@@ -475,3 +476,178 @@ def test_cost_rises_from_threshold_to_excellence(participants: int, incentive: i
     b = one(facts, "budget")
     assert b["cost_target"] == cost["cost_target"]
     assert ("ratio_target" in b) == (budget > 0)
+
+
+CREDITING = """\
+    organization: {name: Example, currency: EUR, fiscal_year: 2027, incentive_budget: 1_000_000}
+    departments:
+      - {id: sales, name: Sales, headcount: 10}
+      - {id: channel, name: Channel partners}
+    targets:
+      - {id: sales-bookings, owner: sales, metric: bookings, value: 20_000_000, period: FY2027}
+    plans:
+      - id: sales-ae
+        department: sales
+        target_incentive: 40_000
+        measures: [{metric: bookings, weight: 75%}, {metric: gross_margin_pct, weight: 25%}]
+      - {id: partners, department: channel, measures: [{metric: bookings, weight: 100%}]}
+    crediting:
+      - id: reseller
+        metric: bookings
+        amount: 5_000_000
+        credits: [{plan: sales-ae}, {plan: partners, share: 50%, rate: 2%}]
+"""
+
+
+def test_credit_split_prices_the_double_credit_from_the_plans_payout_over_its_target() -> None:
+    split = one(facts_of(CREDITING), "credit_split", "reseller")
+    # sales-ae: 10 heads x EUR 40,000 x 75% = EUR 300,000 at target over EUR 20M of bookings = 1.5%
+    # 100% x EUR 5M x 1.5% = EUR 75,000; partners 50% x EUR 5M x 2% = EUR 50,000; total EUR 125,000
+    # credited at 150%: the part beyond 100% is 125,000 x 0.5 / 1.5 = EUR 41,666.67, 4.17% of EUR 1M
+    assert split["share_total"] == 1.5 and split["shares"] == "sales-ae 100%, partners 50%"
+    assert split["excess_text"] == "EUR 2.50M"
+    assert split["cost_target"] == 125_000 and split["excess_cost"] == 41_666.67
+    assert split["cost_arithmetic"] == ("sales-ae 100% x EUR 5.00M x 1.5% = EUR 75,000; "
+                                        "partners 50% x EUR 5.00M x 2% = EUR 50,000")
+    assert split["budget_share"] == pytest.approx(0.041667)
+    assert split["dept_names"] == "Channel partners and Sales" and split["dept_count"] == 2
+
+
+def test_credit_split_without_a_price_for_every_plan_states_no_cost() -> None:
+    split = one(facts_of(without(CREDITING, "sales-bookings", "targets:")), "credit_split", "reseller")
+    assert "cost_target" not in split and "budget_share" not in split
+    assert split["amount_text"] == "EUR 5.00M"
+
+
+HISTORY = """\
+    organization: {name: Example, currency: EUR, fiscal_year: 2027}
+    objectives:
+      - {adopt: revenue-growth, target: 11%}
+      - {adopt: customer-satisfaction}
+    departments:
+      - {id: sales, name: Sales}
+      - {id: support, name: Support}
+    targets:
+      - {id: nb, owner: sales, metric: new_business, value: 9_000_000, period: FY2027}
+      - {id: sat, owner: support, metric: csat, value: 85%, period: FY2027}
+    plans:
+      - id: ae
+        department: sales
+        measures: [{metric: new_business, weight: 100%, threshold: 75_000, target: 120_000, period: quarter}]
+    history:
+      - {owner: sales, metric: new_business, period: FY2025, actual: 8_000_000}
+      - {owner: sales, metric: new_business, period: FY2026, actual: 9_600_000}
+      - {owner: sales, metric: new_business, period: FY2027, actual: 1}
+      - {owner: support, metric: csat, period: FY2026, actual: 80%}
+      - {owner: sales, plan: ae, metric: new_business, period: FY2026, actual: 110_000}
+"""
+
+
+def test_target_history_compares_with_the_latest_actual_before_the_targets_period() -> None:
+    facts = facts_of(HISTORY)
+    nb = one(facts, "target_history", "nb")
+    # 9.0M / 9.6M - 1 = -6.25%; FY2025 is older, FY2027 is not before the target's period
+    assert (nb["actual_period"], nb["change_text"], nb["worse"]) == ("FY2026", "-6.25%", True)
+    assert (nb["objective"], nb["asks"]) == ("revenue-growth", "for +11% growth")
+    sat = one(facts, "target_history", "sat")
+    assert (sat["change_text"], sat["worse"], sat["asks"]) == ("+6.25%", False, "for customer satisfaction to rise")
+
+
+def test_measure_history_compares_threshold_and_target_with_a_participants_actual() -> None:
+    mh = one(facts_of(HISTORY), "measure_history", "ae/new_business")
+    assert (mh["no_improvement"], mh["target_no_improvement"]) == (True, False)
+    assert (mh["threshold_text"], mh["actual_text"]) == ("EUR 75,000", "EUR 110,000")
+
+
+CASCADE = """\
+    organization: {name: Example, currency: EUR, fiscal_year: 2027}
+    departments:
+      - {id: projects, name: Projects}
+      - {id: civil, name: Civil, parent: projects}
+      - {id: sales, name: Sales}
+    targets:
+      - {id: margin, owner: company, metric: project_margin_pct, value: 14%, period: FY2027}
+      - {id: projects-margin, owner: projects, metric: project_margin_pct, value: 15%, period: FY2027}
+      - {id: civil-margin, owner: civil, metric: project_margin_pct, value: 12%, period: FY2027}
+      - {id: revenue, owner: company, metric: revenue, value: 100_000_000, period: FY2027}
+      - {id: sales-h2, owner: sales, metric: revenue, value: 10_000_000, period: FY2027-H2}
+      - {id: civil-revenue, owner: civil, metric: revenue, value: 5_000_000}
+"""
+
+
+def test_cascade_steps_compare_every_level_with_its_own_parent() -> None:
+    facts = facts_of(CASCADE)
+    assert one(facts, "cascade_step", "projects-margin")["less_ambitious"] is False  # 15% over the company's 14%
+    civil = one(facts, "cascade_step", "civil-margin")  # 12% under projects' 15%, not only under the company's 14%
+    assert (civil["parent"], civil["less_ambitious"], civil["parent_text"]) == ("projects-margin", True, "15%")
+    assert not [f for f in facts if f["kind"] == "cascade_step" and f["metric"] == "revenue"]  # additive: rollups
+
+
+def test_rollup_exclusions_name_the_target_a_period_keeps_out() -> None:
+    facts = facts_of(CASCADE)
+    h2 = one(facts, "rollup_exclusion", "sales-h2")
+    assert (h2["parent"], h2["period"], h2["parent_period"]) == ("revenue", "FY2027-H2", "FY2027")
+    none = one(facts, "rollup_exclusion", "civil-revenue")
+    assert none["parent"] == "revenue" and "period" not in none
+
+
+def test_recovery_window_needs_payment_terms_and_a_window_on_non_payment() -> None:
+    text = """\
+        organization: {name: Example}
+        departments: [{id: sales, name: Sales}]
+        assumptions: [{department: sales, name: payment_terms_days, value: 60}]
+        plans:
+          - id: ae
+            department: sales
+            measures: [{metric: bookings, weight: 100%, basis: booking}]
+            clawback: {days: 90, on: [non-payment]}
+            holdback: {share: 10%, days: 45}
+          - id: churn-only
+            department: sales
+            measures: [{metric: bookings, weight: 100%, basis: booking}]
+            clawback: {days: 30, on: [churn]}
+    """
+    facts = [f for f in facts_of(text) if f["kind"] == "recovery_window"]
+    assert [(f["key"], f["days"], f["shows_after"]) for f in facts] == [("ae/clawback", 90, 60), ("ae/holdback", 45, 60)]
+
+
+def test_capacity_load_adds_driver_targets_and_dependencies() -> None:
+    text = """\
+        organization: {name: Example, currency: EUR, fiscal_year: 2027}
+        departments:
+          - {id: sales, name: Sales}
+          - {id: support, name: Support}
+          - {id: services, name: Services}
+        targets:
+          - {id: nb, owner: sales, metric: new_business, value: 10_000_000, period: FY2027}
+        dependencies:
+          - {id: onboarding, consumer: support, provider: services, metric: implementation_load, amount: 2_000}
+        plans:
+          - {id: s, department: services, measures: [{metric: utilisation_pct, weight: 100%, direction: up}]}
+        capacity:
+          - {id: impl, department: services, metric: implementation_load, amount: 9_000, drivers: [{target: nb, per: 0.0008}]}
+    """
+    c = one(facts_of(text), "capacity_load", "impl")
+    # 10M x 0.0008 = 8,000 hours, plus 2,000 for support's onboarding: 10,000 against 9,000
+    assert (c["load"], c["capacity"], c["ratio"]) == (10_000, 9_000, pytest.approx(1.111111))
+    assert c["load_arithmetic"] == "nb EUR 10.0M x 0.0008 = 8,000 hours; dependency onboarding 2,000 hours"
+    assert (c["sources"], c["source_names"], c["squeeze_metric"]) == ("sales, support", "Sales and Support", "utilisation_pct")
+
+
+def test_handoff_converts_the_providers_stage_with_the_dependency_conversion_first() -> None:
+    text = """\
+        organization: {name: Example, fiscal_year: 2027}
+        departments: [{id: sales, name: Sales}, {id: marketing, name: Marketing}]
+        targets: [{id: mqls, owner: marketing, metric: mql_count, value: 2_000, period: FY2027}]
+        assumptions: [{department: marketing, name: mql_to_sql_rate, value: 40%}, {department: sales, name: mql_to_sql_rate, value: 50%}]
+        dependencies:
+          - {id: a, consumer: sales, provider: marketing, metric: sql_count, amount: 1_000}
+          - {id: b, consumer: sales, provider: marketing, metric: sql_count, amount: 1_000, conversion: 60%}
+          - {id: c, consumer: sales, provider: marketing, metric: mql_count, amount: 1_000}
+    """
+    facts = facts_of(text)
+    a, b = one(facts, "handoff", "a"), one(facts, "handoff", "b")
+    # the provider's own assumption first: 2,000 x 40% = 800; the dependency's conversion wins: 2,000 x 60% = 1,200
+    assert (a["implied"], a["ratio"], a["rates"]) == (800, 0.8, "40% MQL-to-SQL conversion (assumed by Marketing)")
+    assert (b["implied"], b["rates"]) == (1_200, "60% MQL-to-SQL conversion (stated on the dependency)")
+    assert not [f for f in facts if f["kind"] == "handoff" and f["key"] == "c"]  # same stage: `supply`

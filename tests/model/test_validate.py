@@ -800,3 +800,76 @@ def test_a_curve_flat_above_its_top_point_is_capped() -> None:
     assert organization(a=text).plans[0].measures[0].capped
     rising = text.replace("{attainment: 200%, payout: 200%}", "{attainment: 200%, payout: 300%}")
     assert not organization(a=rising).plans[0].measures[0].capped
+
+
+CREDITING_PLANS = DEPTS + """
+plans:
+  - {id: ae, department: sales, measures: [{metric: bookings, weight: 100%}]}
+  - {id: mkt, department: marketing, measures: [{metric: mql_count, weight: 100%}]}
+"""
+
+
+def test_crediting_problems_are_located_at_the_credit() -> None:
+    text = CREDITING_PLANS + textwrap.dedent("""\
+        crediting:
+          - id: deals
+            metric: bookings
+            credits:
+              - {plan: ae, share: 120%}
+              - {plan: ae}
+              - {plan: mkt}
+              - {plan: a_e}
+        """)
+    assert problems(a=text) == [
+        "policies/a.yml:13:27: crediting[0].credits[0].share: 120% is greater than the maximum of 100%",
+        "policies/a.yml:14:16: crediting[0].credits[1].plan: plan 'ae' is credited twice in 'deals'"
+        " (first at policies/a.yml:13:9)",
+        "policies/a.yml:15:16: crediting[0].credits[2].plan: plan 'mkt' has no measure on 'bookings':"
+        " crediting it pays nothing (add the measure, or credit the plan that pays it)",
+        "policies/a.yml:16:16: crediting[0].credits[3].plan: unknown plan 'a_e' (did you mean 'ae'?)",
+    ]
+
+
+def test_crediting_defaults() -> None:
+    text = CREDITING_PLANS + textwrap.dedent("""\
+        crediting:
+          - {id: deals, metric: bookings, amount: 2_000_000, credits: [{plan: ae}]}
+        """)
+    (rule,) = organization(a=text).crediting
+    assert (rule.metric, rule.amount, rule.exclusive, rule.settled_by) == ("bookings", 2_000_000, False, None)
+    assert [(c.plan, c.share, c.rate) for c in rule.credits] == [("ae", 1.0, None)]
+
+
+def test_history_problems() -> None:
+    text = CREDITING_PLANS + textwrap.dedent("""\
+        history:
+          - {owner: sales, metric: bookings, period: FY2026, actual: 1_000}
+          - {owner: sales, metric: bookings, period: FY2026, actual: 2_000}
+          - {owner: marketing, plan: ae, metric: bookings, period: FY2026, actual: 10}
+          - {owner: sales, plan: ae, metric: csat, period: FY2026, actual: 10}
+          - {owner: sales, metric: bookings, period: last-year, actual: 10}
+        """)
+    assert problems(a=text) == [
+        "policies/a.yml:11:5: history[1]: duplicate actual 'sales/bookings/FY2026' (owner/metric/period/plan)"
+        " (first defined at policies/a.yml:10:5)",
+        "policies/a.yml:12:30: history[2].plan: plan 'ae' belongs to 'sales', not 'marketing'",
+        "policies/a.yml:13:26: history[3].plan: plan 'ae' has no measure on 'csat'",
+        "policies/a.yml:14:46: history[4].period: 'last-year' is not a period"
+        " (write FY2027, FY2027-Q3, FY2027-H2, 2027, 2027-Q3, 2027-H1 or 2027-07)",
+    ]
+
+
+def test_capacity_needs_an_amount_or_people_and_throughput() -> None:
+    text = CREDITING_PLANS + textwrap.dedent("""\
+        targets:
+          - {id: nb, owner: sales, metric: new_business, value: 1_000_000}
+        capacity:
+          - {id: a, department: marketing, metric: implementation_load, amount: 10, people: 2, per_person: 5}
+          - {id: b, department: marketing, metric: implementation_load, people: 2}
+          - {id: c, department: marketing, metric: implementation_load, amount: 10, drivers: [{target: n_b}]}
+        """)
+    assert problems(a=text) == [
+        "policies/a.yml:12:5: capacity[0]: give either `amount`, or both `people` and `per_person`",
+        "policies/a.yml:13:5: capacity[1]: give either `amount`, or both `people` and `per_person`",
+        "policies/a.yml:14:96: capacity[2].drivers[0].target: unknown target 'n_b' (did you mean 'nb'?)",
+    ]

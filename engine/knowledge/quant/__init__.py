@@ -18,6 +18,19 @@ docs/quantitative.md), one module each family:
 - curves.py: ``curve``, the shape of a measure's payout curve;
 - growth.py: ``growth``, the revenue targets against the base and a growth
   objective (story 5);
+- crediting.py: ``credit_split``, crediting shares added up and what crediting
+  a deal more than once costs at target;
+- history.py: ``target_history`` and ``measure_history``, targets and
+  thresholds against last period's actuals;
+- cascade.py: ``cascade_step``, a child target against its parent on a
+  metric that does not add up (a margin, a rate, days); ``rollup_exclusion``,
+  a target left out of its parent's roll-up by its period;
+- windows.py: ``recovery_window``, a clawback or holdback against the days
+  non-payment takes to show;
+- delivery.py: ``capacity_load``, a department's delivery capacity against
+  the demand other departments' targets and dependencies put on it;
+- handoffs.py: ``handoff``, a dependency stated at one funnel stage against a
+  provider measured at an earlier one, converted;
 - common.py: the organization indexed once, and the number formats.
 """
 from __future__ import annotations
@@ -26,12 +39,18 @@ from collections.abc import Mapping
 
 from interlock.knowledge.facts import Fact
 from interlock.knowledge.quant.capacity import capacities
+from interlock.knowledge.quant.cascade import cascade_steps, rollup_exclusions
 from interlock.knowledge.quant.common import OrgIndex
+from interlock.knowledge.quant.crediting import credit_splits
+from interlock.knowledge.quant.delivery import capacity_loads
 from interlock.knowledge.quant.curves import curves
 from interlock.knowledge.quant.funnels import funnels, supplies
 from interlock.knowledge.quant.growth import growth
+from interlock.knowledge.quant.handoffs import handoffs
+from interlock.knowledge.quant.history import measure_histories, target_histories
 from interlock.knowledge.quant.payout import budget, payout_costs
 from interlock.knowledge.quant.rollups import rollups
+from interlock.knowledge.quant.windows import recovery_windows
 from interlock.model.model import Organization
 
 __all__ = ["quantitative_facts"]
@@ -40,7 +59,10 @@ __all__ = ["quantitative_facts"]
 def quantitative_facts(org: Organization, attainment: Mapping[str, float] | None = None) -> list[Fact]:
     """Every quantitative fact about ``org``; ``attainment`` (plan id -> 0.8) adds a payout scenario."""
     index = OrgIndex(org)
-    facts = [*funnels(index), *supplies(index), *rollups(index), *capacities(index), *curves(index), *growth(index)]
+    facts = [*funnels(index), *supplies(index), *rollups(index), *capacities(index), *curves(index), *growth(index),
+             *credit_splits(index), *target_histories(index), *measure_histories(index),
+             *cascade_steps(index), *rollup_exclusions(index), *recovery_windows(index),
+             *capacity_loads(index), *handoffs(index)]
     costs = list(payout_costs(index, attainment or {}))
     facts.extend(fact_ for fact_, _cost in costs)
     facts.extend(budget(index, [cost for _fact, cost in costs]))

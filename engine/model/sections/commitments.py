@@ -83,6 +83,7 @@ def dependencies(b: Builder, departments: Collection[str], milestones: Collectio
                 deliverable=node.text("deliverable"), metric=metric,
                 amount=parse_percent(node.data.get("amount")), due=as_date(node.data.get("due")),
                 critical=node.flag("critical"), milestone=milestone, definition=node.text("definition"),
+                conversion=parse_percent(node.data.get("conversion")) if "conversion" in node.data else None,
             )
         )
     return tuple(sorted(result, key=lambda d: d.id))

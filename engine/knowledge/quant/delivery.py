@@ -1,0 +1,86 @@
+"""Delivery capacity: what a department can deliver against the demand other departments' plans put on it.
+
+A ``capacity_load`` fact per declared capacity: its size (stated, or people x
+throughput per person), the demand on it (each driver target's value x its
+``per``, and every dependency on the department for the capacity's metric),
+and whether the department is paid in a way that keeps it from staffing up
+(utilisation up, or a cost down).
+"""
+from __future__ import annotations
+
+from collections.abc import Iterator
+from decimal import Decimal
+
+from interlock.knowledge.facts import Fact, fact
+from interlock.knowledge.quant.common import ZERO, OrgIndex, number_text, to_float
+from interlock.knowledge.quant.crediting import LISTED
+from interlock.model.model import Capacity
+from interlock.model.money import to_decimal
+
+SQUEEZE_UP = ("utilisation_pct",)
+
+
+def capacity_loads(index: OrgIndex) -> Iterator[Fact]:
+    for cap in index.org.capacities:
+        total = cap.total
+        if total is None or total <= 0:
+            continue
+        size = to_decimal(total)
+        if cap.amount is not None:
+            size_text = f"{_show(index, cap.metric, size)} (stated)"
+        else:
+            size_text = (f"{number_text(to_decimal(cap.people))} people x "
+                         f"{_show(index, cap.metric, to_decimal(cap.per_person))} = {_show(index, cap.metric, size)}")
+        parts, load, sources = [], ZERO, set()
+        for d in cap.drivers:
+            target = index.targets.get(d.target)
+            if target is None:
+                continue
+            demand = to_decimal(target.value) * to_decimal(d.per)
+            load += demand
+            if target.owner != "company":
+                sources.add(target.owner)
+            per = "" if d.per == 1 else f" x {number_text(to_decimal(d.per)) if d.per >= 0.01 else format(Decimal(str(d.per)), 'f')}"
+            parts.append(f"{d.target} {index.show(target.metric, to_decimal(target.value))}{per}"
+                         f" = {_show(index, cap.metric, demand)}")
+        for dep in index.org.dependencies:
+            if dep.provider == cap.department and dep.metric == cap.metric and dep.amount is not None:
+                demand = to_decimal(dep.amount)
+                load += demand
+                sources.add(dep.consumer)
+                parts.append(f"dependency {dep.id} {_show(index, cap.metric, demand)}")
+        if not parts:
+            continue
+        squeeze = _squeeze(index, cap)
+        sources.discard(cap.department)
+        yield fact(
+            "capacity_load", cap.id, cap.at,
+            dept=cap.department, metric=cap.metric, period=cap.period or index.fiscal_period(),
+            capacity=to_float(size, 2), capacity_text=size_text, load=to_float(load, 2),
+            load_text=_show(index, cap.metric, load), load_arithmetic="; ".join(parts),
+            ratio=to_float(load / size), sources=", ".join(sorted(sources)), source_names=_names(index, sorted(sources)),
+            squeeze_metric=squeeze, **{f"source_{n}": d for n, d in enumerate(sorted(sources)[:LISTED], 1)},
+        )
+
+
+def _squeeze(index: OrgIndex, cap: Capacity) -> str | None:
+    """A metric the department is paid on that keeps it from adding capacity: utilisation up, or a cost down."""
+    for plan in index.plans_of.get(cap.department, ()):
+        for m in plan.measures:
+            metric = index.org.metric_by_id.get(m.metric)
+            if (m.metric in SQUEEZE_UP and m.direction > 0) or (metric and metric.kind == "cost" and m.direction < 0):
+                return m.metric
+    return None
+
+
+def _names(index: OrgIndex, depts: list[str]) -> str | None:
+    names = [index.departments[d].name if d in index.departments else d for d in depts]
+    if not names:
+        return None
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def _show(index: OrgIndex, metric: str, value: Decimal) -> str:
+    """A value in its metric's unit, with the unit named when it is hours or days: '14,000 hours'."""
+    unit = index.unit(metric)
+    return index.show(metric, value) + (f" {unit}" if unit in ("hours", "days") else "")

@@ -1,0 +1,39 @@
+"""Recovery windows: does a clawback or holdback last until non-payment can show?
+
+A ``recovery_window`` fact per plan with a clawback (or holdback) that covers
+non-payment (a clawback whose `on` lists it or lists nothing; a holdback always
+does) and a measure credited before cash (booking, signature or invoice), when
+the department (or an ancestor) assumes its customers' payment terms
+(`payment_terms_days`): a customer who does not pay is known only when the terms
+have run out, so a shorter window ends before the result it protects can show.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from interlock.knowledge.facts import Fact, fact
+from interlock.knowledge.quant.common import OrgIndex
+
+BEFORE_CASH = ("booking", "signature", "invoice")
+
+
+def recovery_windows(index: OrgIndex) -> Iterator[Fact]:
+    for plan in index.org.plans:
+        credited = sorted({m.basis for m in plan.measures if m.basis in BEFORE_CASH})
+        if not credited:
+            continue
+        terms = index.assumption(plan.department, "payment_terms_days")
+        if terms is None or terms.value is None:
+            continue
+        windows = []
+        if plan.clawback is not None and plan.clawback.days is not None and (
+                not plan.clawback.on or "non-payment" in plan.clawback.on):
+            windows.append(("clawback", plan.clawback.days, plan.clawback.at))
+        if plan.holdback is not None and plan.holdback.days is not None:
+            windows.append(("holdback", plan.holdback.days, plan.holdback.at))
+        for how, days, at in windows:
+            yield fact(
+                "recovery_window", f"{plan.id}/{how}", at,
+                plan=plan.id, dept=plan.department, how=how, days=days, trigger="non-payment",
+                shows_after=int(round(terms.value)), terms_dept=terms.department, basis=", ".join(credited),
+            )
