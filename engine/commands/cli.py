@@ -214,12 +214,26 @@ def _output_options(command: Callable[..., Any]) -> Callable[..., Any]:
     return command
 
 
+def terminal_width() -> int:
+    """The terminal's columns for the text view; 80 when standard output is not a terminal (issue 21)."""
+    from interlock.outputs.terminal import DEFAULT_WIDTH
+
+    if not sys.stdout.isatty():
+        return DEFAULT_WIDTH
+    import shutil
+
+    return shutil.get_terminal_size((DEFAULT_WIDTH, 24)).columns
+
+
 def _render_options(config: Config, color: bool | None, quiet: bool, template: Path | None,
-                    today: datetime.datetime | None, previous: Any = None) -> Any:
+                    today: datetime.datetime | None, previous: Any = None, statistics: bool = False,
+                    targets: Sequence[Path] = ()) -> Any:
     from interlock.outputs.render import RenderOptions
 
     return RenderOptions(color=use_color(color), fail_on=config.fail_on, quiet=quiet, previous=previous,
-                         generated=today.date() if today is not None else None, template=template)
+                         generated=today.date() if today is not None else None, template=template,
+                         width=terminal_width(), statistics=statistics,
+                         targets=tuple(t.as_posix() for t in targets))
 
 
 @cli.command()
@@ -231,7 +245,9 @@ def _render_options(config: Config, color: bool | None, quiet: bool, template: P
 @_selection_options
 @click.option("--fail-on", type=click.Choice(["error", "warning", "info", "never"]), default=None,
               help="Lowest severity that makes the exit status 1 (default: the configuration's, else error).")
-@click.option("--color/--no-color", default=None, help="Colour the terminal output (default: on a TTY, unless NO_COLOR).")
+@click.option("--color/--no-color", default=None,
+              help="Colour the terminal output; --color also when piped (default: on a TTY, unless NO_COLOR).")
+@click.option("--statistics", is_flag=True, help="End the text output with the number of findings per rule.")
 @_workflow_options
 @click.option("--write-baseline", type=click.Path(path_type=Path, dir_okay=False),
               help="Record the current findings in FILE as the baseline, then compare against it.")
@@ -240,30 +256,33 @@ def check(paths: tuple[Path, ...], fmt: str, rule_packs: tuple[Path, ...], selec
           ignore: tuple[str, ...], fail_on: str | None, color: bool | None, config_file: Path | None,
           waivers: Path | None, baseline: Path | None, today: datetime.datetime | None,
           write_baseline: Path | None, outputs: tuple[str, ...], template: Path | None, quiet: bool,
-          no_cache: bool) -> int:
+          no_cache: bool, statistics: bool) -> int:
     """Lint the policy files in PATHS (default: policies/)."""
     from dataclasses import replace
 
     from interlock.read.config import resolve
     from interlock.lint import lint
     from interlock.files import Outbox
+    from interlock.outputs.progress import progress
     from interlock.outputs.render import TEMPLATE, Output, parse_output, produce
 
     targets = _targets(paths)
     config = resolve(targets, config_file=config_file, select=select, ignore=ignore, rule_packs=rule_packs,
                      fail_on=fail_on, waivers=waivers, baseline=baseline, cache=not no_cache)
     wanted = [Output(TEMPLATE if template else fmt), *(parse_output(spec) for spec in outputs)]
-    result = lint(targets, config)
+    with progress(f"interlock: checking {' '.join(t.as_posix() for t in targets)}"):
+        result = lint(targets, config)
     files = [o.path for o in wanted if o.path is not None] + ([write_baseline] if write_baseline else [])
     _refuse_inputs(files, [*result.files, config.source, config.waivers])
     with Outbox() as outbox:
         findings, notes = _triage(result.findings, config, result.book, _today(today), write_baseline, outbox)
-        options = _render_options(config, color, quiet, template, today)
+        options = _render_options(config, color, quiet, template, today, statistics=statistics, targets=targets)
         text = produce(replace(result, findings=tuple(findings)), wanted, options, outbox)
         outbox.commit()
     for note in notes:
         click.echo(note, err=True)
-    click.echo(text, nl=False)
+    # click.echo strips colour codes when standard output is not a terminal; --color means keep them.
+    click.echo(text, nl=False, color=True if options.color else None)
     return 1 if fails(findings, config.fail_on) else 0
 
 

@@ -49,3 +49,15 @@ def failing(finding: Finding, fail_on: str) -> bool:
     if fail_on == "never" or finding.waiver is not None:
         return False
     return SEVERITY_ORDER[finding.severity] <= SEVERITY_ORDER[fail_on]
+
+
+def cause_key(finding: Finding) -> str:
+    """The root cause a finding shares with others (issue 19, "one cause, one entry").
+
+    Findings about the same measure, assumption or milestone share a cause. Until
+    ``Finding.cause`` lands (branch i19) the primary location stands for it: every
+    finding about one measure points first at that measure's line. Switch here only.
+    """
+    if finding.primary is None:
+        return f"{finding.rule}:{finding.fingerprint}"
+    return str(finding.primary)
