@@ -267,23 +267,46 @@ def check(paths: tuple[Path, ...], fmt: str, rule_packs: tuple[Path, ...], selec
     from interlock.outputs.render import TEMPLATE, Output, parse_output, produce
 
     targets = _targets(paths)
-    config = resolve(targets, config_file=config_file, select=select, ignore=ignore, rule_packs=rule_packs,
-                     fail_on=fail_on, waivers=waivers, baseline=baseline, cache=not no_cache)
     wanted = [Output(TEMPLATE if template else fmt), *(parse_output(spec) for spec in outputs)]
-    with progress(f"interlock: checking {' '.join(t.as_posix() for t in targets)}"):
-        result = lint(targets, config)
-    files = [o.path for o in wanted if o.path is not None] + ([write_baseline] if write_baseline else [])
-    _refuse_inputs(files, [*result.files, config.source, config.waivers])
-    with Outbox() as outbox:
-        findings, notes = _triage(result.findings, config, result.book, _today(today), write_baseline, outbox)
-        options = _render_options(config, color, quiet, template, today, statistics=statistics, targets=targets)
-        text = produce(replace(result, findings=tuple(findings)), wanted, options, outbox)
-        outbox.commit()
+    try:
+        config = resolve(targets, config_file=config_file, select=select, ignore=ignore, rule_packs=rule_packs,
+                         fail_on=fail_on, waivers=waivers, baseline=baseline, cache=not no_cache)
+        with progress(f"interlock: checking {' '.join(t.as_posix() for t in targets)}"):
+            result = lint(targets, config)
+        files = [o.path for o in wanted if o.path is not None] + ([write_baseline] if write_baseline else [])
+        _refuse_inputs(files, [*result.files, config.source, config.waivers])
+        with Outbox() as outbox:
+            findings, notes = _triage(result.findings, config, result.book, _today(today), write_baseline, outbox)
+            options = _render_options(config, color, quiet, template, today, statistics=statistics, targets=targets)
+            text = produce(replace(result, findings=tuple(findings)), wanted, options, outbox)
+            outbox.commit()
+    except InputError as exc:
+        _report_input_errors(wanted, exc, [*targets, config_file, waivers, baseline])
+        raise
     for note in notes:
         click.echo(note, err=True)
     # click.echo strips colour codes when standard output is not a terminal; --color means keep them.
     click.echo(text, nl=False, color=True if options.color else None)
     return 1 if fails(findings, config.fail_on) else 0
+
+
+def _report_input_errors(wanted: Sequence[Any], exc: InputError, inputs: Sequence[Path | None]) -> None:
+    """Bad input stops the run (exit 2, the problems on standard error); CI formats get them too, at
+    their places, and every `-o` file is written (issue 21, docs/workflow.md#exit-status).
+
+    The run never got to list the files it reads, so every YAML file under the paths counts as one:
+    an output naming any of them is refused as in a run that succeeds.
+    """
+    from interlock.outputs.problems import write_problems
+
+    read: list[Path | None] = []
+    for item in inputs:
+        if item is not None and item.is_dir():
+            read += [p for p in item.rglob("*") if p.suffix.lower() in (".yml", ".yaml")]
+        else:
+            read.append(item)
+    _refuse_inputs([o.path for o in wanted if o.path is not None], read)
+    click.echo(write_problems(wanted, exc.problems), nl=False)
 
 
 @cli.command()

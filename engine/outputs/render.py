@@ -251,14 +251,14 @@ def render_template(name: str, **context: Any) -> str:
 _GITHUB_LEVEL = {"error": "error", "warning": "warning", "info": "notice"}
 
 
-def _gh_data(text: str) -> str:
+def gh_data(text: str) -> str:
     # The escaping of @actions/core (toolkit packages/core/src/command.ts, escapeData).
     return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
 
 
-def _gh_property(text: str) -> str:
+def gh_property(text: str) -> str:
     # escapeProperty: escapeData plus the property separators.
-    return _gh_data(text).replace(":", "%3A").replace(",", "%2C")
+    return gh_data(text).replace(":", "%3A").replace(",", "%2C")
 
 
 def render_github(findings: Sequence[Finding], *, quiet: bool = False, fail_on: str = "error") -> str:
@@ -269,11 +269,11 @@ def render_github(findings: Sequence[Finding], *, quiet: bool = False, fail_on: 
             continue
         props = []
         if finding.primary is not None:
-            props += [f"file={_gh_property(finding.primary.file)}", f"line={finding.primary.line}",
+            props += [f"file={gh_property(finding.primary.file)}", f"line={finding.primary.line}",
                       f"col={finding.primary.column}"]
-        props.append(f"title={_gh_property(f'{finding.rule} {finding.name}')}")
+        props.append(f"title={gh_property(f'{finding.rule} {finding.name}')}")
         message = finding.message + "".join(f"\nalso at {loc}" for loc in finding.locations[1:])
-        lines.append(f"::{_GITHUB_LEVEL[finding.severity]} {','.join(props)}::{_gh_data(message)}\n")
+        lines.append(f"::{_GITHUB_LEVEL[finding.severity]} {','.join(props)}::{gh_data(message)}\n")
     return "".join(lines)
 
 
