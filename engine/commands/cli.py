@@ -185,8 +185,11 @@ def _refuse_inputs(outputs: Iterable[Path], inputs: Iterable[str | Path | None])
 
 
 def _targets(paths: tuple[Path, ...]) -> list[Path]:
-    """The paths to lint (default: policies/); a missing one is a usage error."""
-    targets = list(paths) or [Path("policies")]
+    """The paths to lint; a missing one is a usage error. Default: the organization of the nearest
+    interlock.yml, else the current folder when it holds an organization file, else policies/."""
+    from interlock.read.config import default_target
+
+    targets = list(paths) or [default_target(Path.cwd())]
     for target in targets:
         if not target.exists():
             raise UsageError(f"{target}: no such file or directory")
@@ -257,7 +260,8 @@ def check(paths: tuple[Path, ...], fmt: str, rule_packs: tuple[Path, ...], selec
           waivers: Path | None, baseline: Path | None, today: datetime.datetime | None,
           write_baseline: Path | None, outputs: tuple[str, ...], template: Path | None, quiet: bool,
           no_cache: bool, statistics: bool) -> int:
-    """Lint the policy files in PATHS (default: policies/)."""
+    """Lint the policy files in PATHS (default: the folder of the nearest interlock.yml, else the current folder
+    when it holds an organization file, else policies/)."""
     from dataclasses import replace
 
     from interlock.read.config import resolve
