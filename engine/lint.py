@@ -6,11 +6,12 @@ from __future__ import annotations
 
 import gc
 import json
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from interlock.errors import Problem
 from interlock.read.cache import Store
 from interlock.read.config import Config
 from interlock.evaluation.evaluate import Evaluator
@@ -85,9 +86,35 @@ def lint(paths: Sequence[Path], config: Config, book: RuleBook | None = None) ->
         gc.freeze()
         organization = validate(documents, cache=store.enabled)
         files = tuple(d.path for d in documents)
+        notes = yaml_version_findings(n for d in documents for n in d.index.notes)
         del documents  # the parsed files and their line maps: the model keeps the locations it needs
         findings, derived, _facts = check_organization(organization, config, book, store)
+    if notes and "hygiene" not in config.ignore:  # Interlock's own ids are not rules to select; the family is
+        findings = sorted([*findings, *notes], key=Finding.sort_key)
     return LintResult(tuple(findings), organization, files, book, tuple(derived))
+
+
+#: Interlock's own note W005: a plain value YAML 1.1 (Interlock) and YAML 1.2 (editors) read differently.
+YAML_FORMS = "yaml-version-form"
+
+
+def yaml_version_findings(notes: Iterable[Problem]) -> list[Finding]:
+    """W005 warnings, one per value or key read differently by editors (engine/read/yaml12.py; docs/workflow.md#notes)."""
+    from interlock.findings.findings import fingerprint
+    from interlock.model.model import Location
+
+    found = []
+    for note in notes:
+        found.append(Finding(
+            rule="W005", name=YAML_FORMS, family="hygiene", severity="warning",
+            title="A value YAML 1.1 and YAML 1.2 read differently",
+            message=note.message, departments=(), objectives=(),
+            locations=(Location(note.file, note.line, note.column),),
+            fingerprint=fingerprint("W005", [note.file, note.message]),
+            remediation="Write the form both read the same way (the message says which): numbers without "
+                        "underscores or leading zeros, true/false instead of yes/no/on/off, quoted text.",
+        ))
+    return found
 
 
 def check_organization(org: Organization, config: Config, book: RuleBook, store: Store | None = None, *,

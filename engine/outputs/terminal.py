@@ -116,6 +116,9 @@ def _wrap(text: str, first_room: int, room: int, pad: str, lead: str | None = No
     current = ""
     limit = max(first_room, 1)
     for word in words:
+        if not lines and not current and limit < len(word) <= room:
+            lines.append("")  # the first word fits a whole line but not what is left of the first: start below
+            limit = max(room, 1)
         while len(word) > limit and not current:
             lines.append(word[:limit])
             word = word[limit:]
