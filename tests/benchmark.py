@@ -21,6 +21,12 @@ Targets (issue 9), all measured in one run as ratios:
 * peak memory of check at N = 10,000 under 1 GB;
 * the CLI on policies/ <= 2x the bare import process.
 
+And the conflict report (issue 21): `interlock report DIR -o report.html` on the same
+organization, its time and the size of the HTML file:
+
+* at N = 1,000, report <= 1.5x check, and the HTML under 5 MB;
+* at N = 10,000, the HTML under 20 MB.
+
 Timings are the best of --repeat runs (the 10,000 size runs once); peak memory
 is the child's own maximum resident set (os.wait4). Timings depend on the
 machine, so they live here, not in unit tests.
@@ -58,6 +64,8 @@ TARGET_CHECK_OVER_FLOOR = 3.0
 TARGET_SCALING = 12.0
 TARGET_PEAK_MB = 1024.0
 TARGET_CLI_OVER_IMPORT = 2.0
+TARGET_REPORT_OVER_CHECK = 1.5
+TARGET_REPORT_MB = {1000: 5.0, 10_000: 20.0}
 
 
 @dataclass(frozen=True)
@@ -100,6 +108,8 @@ class Size:
     check_s: float
     check_peak_mb: float
     findings_exit: int
+    report_s: float = 0.0
+    report_mb: float = 0.0
 
     @property
     def ratio(self) -> float:
@@ -123,8 +133,11 @@ def measure_size(departments: int, repeat: int) -> Size:
         runs = 1 if departments >= 10_000 else repeat
         floor = best([sys.executable, "-c", FLOOR, str(folder)], runs)
         check = best([*interlock_command(), "check", str(folder), "--format", "text"], runs)
+        html = Path(tmp) / "report.html"
+        report = best([*interlock_command(), "report", str(folder), "-o", str(html)], runs, cwd=Path(tmp))
+        report_mb = html.stat().st_size / 1e6
     return Size(departments, len(files), round(floor.seconds, 3), round(check.seconds, 3),
-                round(check.peak_mb, 1), check.status)
+                round(check.peak_mb, 1), check.status, round(report.seconds, 3), round(report_mb, 2))
 
 
 def measure_cli(repeat: int) -> tuple[float, float]:
@@ -149,6 +162,12 @@ def main() -> int:
         verdicts.append(("time(10,000) / time(1,000)", sizes[10_000].check_s / sizes[1000].check_s, TARGET_SCALING))
     if 10_000 in sizes:
         verdicts.append(("peak MB at N=10,000 / 1,024", sizes[10_000].check_peak_mb / TARGET_PEAK_MB, 1.0))
+    if 1000 in sizes:
+        verdicts.append(("report / check at N=1,000", sizes[1000].report_s / sizes[1000].check_s,
+                         TARGET_REPORT_OVER_CHECK))
+    for n, limit in TARGET_REPORT_MB.items():
+        if n in sizes:
+            verdicts.append((f"report MB at N={n:,} / {limit:g}", sizes[n].report_mb / limit, 1.0))
     verdicts.append(("CLI on policies/ / bare import", cli_s / bare_s, TARGET_CLI_OVER_IMPORT))
     missed = [name for name, value, target in verdicts if value > target]
     if args.json:
@@ -157,10 +176,11 @@ def main() -> int:
                           "ratios": {name: {"value": round(value, 2), "target": target}
                                      for name, value, target in verdicts}}, indent=2))
     else:
-        print(f"{'departments':>11} {'files':>6} {'floor s':>8} {'check s':>8} {'check/floor':>11} {'peak MB':>8}")
+        print(f"{'departments':>11} {'files':>6} {'floor s':>8} {'check s':>8} {'check/floor':>11} {'peak MB':>8} "
+              f"{'report s':>9} {'report MB':>9}")
         for s in sizes.values():
             print(f"{s.departments:>11} {s.files:>6} {s.floor_s:>8.3f} {s.check_s:>8.3f} {s.ratio:>11.2f} "
-                  f"{s.check_peak_mb:>8.1f}")
+                  f"{s.check_peak_mb:>8.1f} {s.report_s:>9.3f} {s.report_mb:>9.2f}")
         print(f"\ninterlock check policies/: {cli_s:.3f} s; bare import of {', '.join(DEPENDENCIES)}: {bare_s:.3f} s\n")
         for name, value, target in verdicts:
             print(f"{name:<32} {value:>6.2f}  target <= {target:<5} {'ok' if value <= target else 'MISSED'}")
