@@ -35,6 +35,8 @@ class LintResult:
     book: RuleBook
     #: Facts the derivation rules added (causal paths, support of objectives), for reports.
     derived: tuple[dict[str, object], ...] = ()
+    #: Read-time warnings (W005): plain values YAML 1.1 and YAML 1.2 read differently, at their places.
+    notes: tuple[Problem, ...] = ()
 
 
 def _in_a_sentence(name: str) -> str:
@@ -86,35 +88,19 @@ def lint(paths: Sequence[Path], config: Config, book: RuleBook | None = None) ->
         gc.freeze()
         organization = validate(documents, cache=store.enabled)
         files = tuple(d.path for d in documents)
-        notes = yaml_version_findings(n for d in documents for n in d.index.notes)
+        notes = tuple(n for d in documents for n in d.index.notes)
         del documents  # the parsed files and their line maps: the model keeps the locations it needs
         findings, derived, _facts = check_organization(organization, config, book, store)
-    if notes and "hygiene" not in config.ignore:  # Interlock's own ids are not rules to select; the family is
-        findings = sorted([*findings, *notes], key=Finding.sort_key)
-    return LintResult(tuple(findings), organization, files, book, tuple(derived))
+    return LintResult(tuple(findings), organization, files, book, tuple(derived), notes)
 
 
-#: Interlock's own note W005: a plain value YAML 1.1 (Interlock) and YAML 1.2 (editors) read differently.
-YAML_FORMS = "yaml-version-form"
+#: The tag of the read-time warning about forms YAML 1.1 and YAML 1.2 read differently (docs/workflow.md#notes).
+YAML_FORMS = "W005"
 
 
-def yaml_version_findings(notes: Iterable[Problem]) -> list[Finding]:
-    """W005 warnings, one per value or key read differently by editors (engine/read/yaml12.py; docs/workflow.md#notes)."""
-    from interlock.findings.findings import fingerprint
-    from interlock.model.model import Location
-
-    found = []
-    for note in notes:
-        found.append(Finding(
-            rule="W005", name=YAML_FORMS, family="hygiene", severity="warning",
-            title="A value YAML 1.1 and YAML 1.2 read differently",
-            message=note.message, departments=(), objectives=(),
-            locations=(Location(note.file, note.line, note.column),),
-            fingerprint=fingerprint("W005", [note.file, note.message]),
-            remediation="Write the form both read the same way (the message says which): numbers without "
-                        "underscores or leading zeros, true/false instead of yes/no/on/off, quoted text.",
-        ))
-    return found
+def note_lines(notes: Iterable[Problem]) -> list[str]:
+    """`file:line:col: warning W005: message`, one per note, for standard error."""
+    return [f"{n.file}:{n.line}:{n.column}: warning {YAML_FORMS}: {n.message}" for n in notes]
 
 
 def check_organization(org: Organization, config: Config, book: RuleBook, store: Store | None = None, *,

@@ -287,11 +287,18 @@ def check(paths: tuple[Path, ...], fmt: str, rule_packs: tuple[Path, ...], selec
     except InputError as exc:
         _report_input_errors(wanted, exc, [*targets, config_file, waivers, baseline])
         raise
-    for note in notes:
+    for note in [*_read_notes(result), *notes]:
         click.echo(note, err=True)
     # click.echo strips colour codes when standard output is not a terminal; --color means keep them.
     click.echo(text, nl=False, color=True if options.color else None)
     return 1 if fails(findings, config.fail_on) else 0
+
+
+def _read_notes(result: Any) -> list[str]:
+    """Read-time warnings (W005: a value YAML 1.1 and 1.2 read differently), for standard error."""
+    from interlock.lint import note_lines
+
+    return note_lines(getattr(result, "notes", ()))
 
 
 def _report_input_errors(wanted: Sequence[Any], exc: InputError, inputs: Sequence[Path | None]) -> None:
@@ -362,7 +369,7 @@ def report(paths: tuple[Path, ...], outputs: tuple[str, ...], fmt: str | None, p
         comparison = compare(findings, before, previous.as_posix())
     options = _render_options(config, None, False, template, today, comparison)
     text = produce(replace(result, findings=tuple(findings)), wanted, options)
-    for note in notes:
+    for note in [*_read_notes(result), *notes]:
         click.echo(note, err=True)
     click.echo(text, nl=False)
     for output in wanted:
