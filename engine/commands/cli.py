@@ -312,8 +312,8 @@ def _report_input_errors(wanted: Sequence[Any], exc: InputError, inputs: Sequenc
 
     read: list[Path | None] = []
     for item in inputs:
-        if item is not None and item.is_dir():
-            read += [p for p in item.rglob("*") if p.suffix.lower() in (".yml", ".yaml")]
+        if item is not None and item.is_dir():  # links are not followed: a link loop must not stop the report
+            read += [p for p in item.rglob("*") if p.suffix.lower() in (".yml", ".yaml") and not p.is_symlink()]
         else:
             read.append(item)
     _refuse_inputs([o.path for o in wanted if o.path is not None], read)
@@ -351,6 +351,7 @@ def report(paths: tuple[Path, ...], outputs: tuple[str, ...], fmt: str | None, p
 
     from interlock.read.config import resolve
     from interlock.lint import lint
+    from interlock.outputs.progress import progress
     from interlock.outputs.render import TEMPLATE, Output, parse_output, produce
 
     targets = _targets(paths)
@@ -358,7 +359,8 @@ def report(paths: tuple[Path, ...], outputs: tuple[str, ...], fmt: str | None, p
                              waivers=waivers, cache=not no_cache), baseline=None)
     default = TEMPLATE if template else fmt
     wanted = [parse_output(spec, default) for spec in outputs] or [Output(default or "markdown")]
-    result = lint(targets, config)
+    with progress(f"interlock: reading {' '.join(t.as_posix() for t in targets)} for the report"):
+        result = lint(targets, config)
     _refuse_inputs([o.path for o in wanted if o.path is not None], [*result.files, config.source, config.waivers])
     findings, notes = _triage(result.findings, config, result.book, _today(today), None)
     comparison = None

@@ -86,7 +86,7 @@ class Config:
     exclude: tuple[str, ...] = ()
     #: The configuration file's folder: where ``exclude`` globs start, and the organization
     #: `interlock check` checks when given no path.
-    root: Path | None = None
+    root: Path | None = field(default=None, compare=False)
 
     def excluded(self, file: Path) -> bool:
         """Whether a file found in a folder is kept out of the organization by ``exclude``."""
