@@ -6,11 +6,12 @@ from __future__ import annotations
 
 import gc
 import json
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from interlock.errors import Problem
 from interlock.read.cache import Store
 from interlock.read.config import Config
 from interlock.evaluation.evaluate import Evaluator
@@ -34,6 +35,8 @@ class LintResult:
     book: RuleBook
     #: Facts the derivation rules added (causal paths, support of objectives), for reports.
     derived: tuple[dict[str, object], ...] = ()
+    #: Read-time warnings (W005): plain values YAML 1.1 and YAML 1.2 read differently, at their places.
+    notes: tuple[Problem, ...] = ()
 
 
 #: First words that make a milestone's name a common noun phrase ("General availability of X",
@@ -102,13 +105,23 @@ def lint(paths: Sequence[Path], config: Config, book: RuleBook | None = None, *,
     with long_lived_objects():
         book = book or load_rulebook(config.rule_packs, cache=store.enabled)
         config.validate(book)
-        documents = load_documents(list(paths))
+        documents = load_documents(list(paths), excluded=config.excluded if config.exclude else None)
         gc.freeze()
         organization = validate(documents, cache=store.enabled)
         files = tuple(d.path for d in documents)
+        notes = tuple(n for d in documents for n in d.index.notes)
         del documents  # the parsed files and their line maps: the model keeps the locations it needs
         findings, added, _facts = check_organization(organization, config, book, store, derived=derived)
-    return LintResult(tuple(findings), organization, files, book, tuple(added))
+    return LintResult(tuple(findings), organization, files, book, tuple(added), notes)
+
+
+#: The tag of the read-time warning about forms YAML 1.1 and YAML 1.2 read differently (docs/workflow.md#notes).
+YAML_FORMS = "W005"
+
+
+def note_lines(notes: Iterable[Problem]) -> list[str]:
+    """`file:line:col: warning W005: message`, one per note, for standard error."""
+    return [f"{n.file}:{n.line}:{n.column}: warning {YAML_FORMS}: {n.message}" for n in notes]
 
 
 def check_organization(org: Organization, config: Config, book: RuleBook, store: Store | None = None, *,

@@ -33,7 +33,9 @@ Targets (issue 22), printed each with its value:
 * the crowd at 1,000 departments <= 2x the time and 2x the peak memory of the same organization without it;
 * check with the cache / check --no-cache at 10,000 departments <= 1;
 * the CLI on policies/ <= 2x the bare import, warm cache; <= 3x, cold cache;
-* reading (and validating) the 1,000-department organization from a workbook <= 2x from YAML (issue 20).
+* reading (and validating) the 1,000-department organization from a workbook <= 2x from YAML (issue 20);
+* the conflict report (issue 21), `interlock report DIR -o report.html` on the same organization:
+  at 1,000 departments <= 1.5x the check's time and the HTML under 5 MB; at 10,000 the HTML under 20 MB.
 
 Before timing, Interlock's bytecode is brought up to date (``compileall`` on its
 package folder), as pip does for a regular install.
@@ -60,6 +62,8 @@ DEPENDENCIES = ("yaml", "jinja2", "click", "durable.engine")
 FLOOR = ("import sys; from pathlib import Path; from interlock.read.loader import load_documents; "
          "from interlock.model.validate import validate; validate(load_documents([Path(sys.argv[1])]))")
 CROWD_AT = 1000
+#: Size in MB of the HTML report written at each size (filled by measure()).
+report_mb: dict[int, float] = {}
 TARGETS = {
     "check / floor at 1,000": 2.5,
     "time(10,000) / time(1,000)": 11.0,
@@ -71,6 +75,9 @@ TARGETS = {
     "CLI on policies/ / bare import, warm": 2.0,
     "CLI on policies/ / bare import, cold": 3.0,
     "workbook / YAML read at 1,000": 2.0,
+    "report / check at 1,000": 1.5,
+    "report MB at 1,000 / 5": 1.0,
+    "report MB at 10,000 / 20": 1.0,
 }
 
 
@@ -175,6 +182,7 @@ def measure(sizes: Sequence[int], repeat: int, work: Path) -> dict[str, Figures]
     """Every command's figures, by name (``check 1000``, ``floor 1000``, ``crowd 1000``, ``cli warm`` ...)."""
     cache = work / "cache"
     figures: dict[str, Figures] = {}
+    report_mb.clear()
     for n in sizes:
         folder = work / f"org-{n}"
         write_organization(n, folder)
@@ -188,10 +196,15 @@ def measure(sizes: Sequence[int], repeat: int, work: Path) -> dict[str, Figures]
             crowd = work / f"crowd-{n}"
             write_organization(n, crowd, crowd=n)
             group[f"crowd {n}"] = check(crowd)
+        if n >= 1000:
+            group[f"report {n}"] = Command([*interlock_command(), "report", str(folder), "-o",
+                                            str(work / f"report-{n}.html")], {})
         if n >= 10_000:  # the floor is only compared at 1,000; here the cache is compared with none
             del group[f"floor {n}"]
             group[f"no-cache {n}"] = check(folder, "--no-cache")
         figures.update(interleaved(group, repeat, cache))
+        if (work / f"report-{n}.html").exists():
+            report_mb[n] = (work / f"report-{n}.html").stat().st_size / 1e6
         shutil.rmtree(folder)
     figures.update(interleaved({
         "bare import": Command([sys.executable, "-c", "import " + ", ".join(DEPENDENCIES)], {}),
@@ -224,6 +237,12 @@ def verdicts(f: Mapping[str, Figures]) -> list[tuple[str, float, float, str]]:
     if "workbook floor 1000" in f:
         add("workbook / YAML read at 1,000", f["workbook floor 1000"].cpu / f["floor 1000"].cpu,
             f"{f['workbook floor 1000'].cpu:.2f} s / {f['floor 1000'].cpu:.2f} s")
+    if "report 1000" in f:
+        add("report / check at 1,000", f["report 1000"].cpu / f["check 1000"].cpu,
+            f"{f['report 1000'].cpu:.2f} s / {f['check 1000'].cpu:.2f} s")
+    for n, limit in ((1000, 5), (10_000, 20)):
+        if n in report_mb:
+            add(f"report MB at {n:,} / {limit}", report_mb[n] / limit, f"{report_mb[n]:.2f} MB")
     if "crowd 1000" in f:
         add("crowd / no crowd at 1,000, time", f["crowd 1000"].cpu / f["check 1000"].cpu,
             f"{f['crowd 1000'].cpu:.2f} s / {f['check 1000'].cpu:.2f} s")

@@ -185,8 +185,11 @@ def _refuse_inputs(outputs: Iterable[Path], inputs: Iterable[str | Path | None])
 
 
 def _targets(paths: tuple[Path, ...]) -> list[Path]:
-    """The paths to lint (default: policies/); a missing one is a usage error."""
-    targets = list(paths) or [Path("policies")]
+    """The paths to lint; a missing one is a usage error. Default: the organization of the nearest
+    interlock.yml, else the current folder when it holds an organization file, else policies/."""
+    from interlock.read.config import default_target
+
+    targets = list(paths) or [default_target(Path.cwd())]
     for target in targets:
         if not target.exists():
             raise UsageError(f"{target}: no such file or directory")
@@ -214,12 +217,26 @@ def _output_options(command: Callable[..., Any]) -> Callable[..., Any]:
     return command
 
 
+def terminal_width() -> int:
+    """The terminal's columns for the text view; 80 when standard output is not a terminal (issue 21)."""
+    from interlock.outputs.terminal import DEFAULT_WIDTH
+
+    if not sys.stdout.isatty():
+        return DEFAULT_WIDTH
+    import shutil
+
+    return shutil.get_terminal_size((DEFAULT_WIDTH, 24)).columns
+
+
 def _render_options(config: Config, color: bool | None, quiet: bool, template: Path | None,
-                    today: datetime.datetime | None, previous: Any = None) -> Any:
+                    today: datetime.datetime | None, previous: Any = None, statistics: bool = False,
+                    targets: Sequence[Path] = ()) -> Any:
     from interlock.outputs.render import RenderOptions
 
     return RenderOptions(color=use_color(color), fail_on=config.fail_on, quiet=quiet, previous=previous,
-                         generated=today.date() if today is not None else None, template=template)
+                         generated=today.date() if today is not None else None, template=template,
+                         width=terminal_width(), statistics=statistics,
+                         targets=tuple(t.as_posix() for t in targets))
 
 
 @cli.command()
@@ -231,7 +248,9 @@ def _render_options(config: Config, color: bool | None, quiet: bool, template: P
 @_selection_options
 @click.option("--fail-on", type=click.Choice(["error", "warning", "info", "never"]), default=None,
               help="Lowest severity that makes the exit status 1 (default: the configuration's, else error).")
-@click.option("--color/--no-color", default=None, help="Colour the terminal output (default: on a TTY, unless NO_COLOR).")
+@click.option("--color/--no-color", default=None,
+              help="Colour the terminal output; --color also when piped (default: on a TTY, unless NO_COLOR).")
+@click.option("--statistics", is_flag=True, help="End the text output with the number of findings per rule.")
 @_workflow_options
 @click.option("--write-baseline", type=click.Path(path_type=Path, dir_okay=False),
               help="Record the current findings in FILE as the baseline, then compare against it.")
@@ -240,32 +259,67 @@ def check(paths: tuple[Path, ...], fmt: str, rule_packs: tuple[Path, ...], selec
           ignore: tuple[str, ...], fail_on: str | None, color: bool | None, config_file: Path | None,
           waivers: Path | None, baseline: Path | None, today: datetime.datetime | None,
           write_baseline: Path | None, outputs: tuple[str, ...], template: Path | None, quiet: bool,
-          no_cache: bool) -> int:
-    """Lint the policy files in PATHS (default: policies/)."""
+          no_cache: bool, statistics: bool) -> int:
+    """Lint the policy files in PATHS (default: the folder of the nearest interlock.yml, else the current folder
+    when it holds an organization file, else policies/)."""
     from dataclasses import replace
 
     from interlock.read.config import resolve
     from interlock.lint import lint
     from interlock.files import Outbox
+    from interlock.outputs.progress import progress
     from interlock.outputs.render import TEMPLATE, Output, parse_output, produce
 
     targets = _targets(paths)
-    config = resolve(targets, config_file=config_file, select=select, ignore=ignore, rule_packs=rule_packs,
-                     fail_on=fail_on, waivers=waivers, baseline=baseline, cache=not no_cache)
     wanted = [Output(TEMPLATE if template else fmt), *(parse_output(spec) for spec in outputs)]
-    # Derived facts (the causal paths behind the coverage table) are built only for a report.
-    result = lint(targets, config, derived=any(o.fmt not in ("text", "json", "sarif", "junit", "github") for o in wanted))
-    files = [o.path for o in wanted if o.path is not None] + ([write_baseline] if write_baseline else [])
-    _refuse_inputs(files, [*result.files, config.source, config.waivers])
-    with Outbox() as outbox:
-        findings, notes = _triage(result.findings, config, result.book, _today(today), write_baseline, outbox)
-        options = _render_options(config, color, quiet, template, today)
-        text = produce(replace(result, findings=tuple(findings)), wanted, options, outbox)
-        outbox.commit()
-    for note in notes:
+    try:
+        config = resolve(targets, config_file=config_file, select=select, ignore=ignore, rule_packs=rule_packs,
+                         fail_on=fail_on, waivers=waivers, baseline=baseline, cache=not no_cache)
+        with progress(f"interlock: checking {' '.join(t.as_posix() for t in targets)}"):
+            # Derived facts (the causal paths behind the coverage table) are built only for a report.
+            result = lint(targets, config, derived=any(o.fmt not in ("text", "json", "sarif", "junit", "github")
+                                                       for o in wanted))
+        files = [o.path for o in wanted if o.path is not None] + ([write_baseline] if write_baseline else [])
+        _refuse_inputs(files, [*result.files, config.source, config.waivers])
+        with Outbox() as outbox:
+            findings, notes = _triage(result.findings, config, result.book, _today(today), write_baseline, outbox)
+            options = _render_options(config, color, quiet, template, today, statistics=statistics, targets=targets)
+            text = produce(replace(result, findings=tuple(findings)), wanted, options, outbox)
+            outbox.commit()
+    except InputError as exc:
+        _report_input_errors(wanted, exc, [*targets, config_file, waivers, baseline])
+        raise
+    for note in [*_read_notes(result), *notes]:
         click.echo(note, err=True)
-    click.echo(text, nl=False)
+    # click.echo strips colour codes when standard output is not a terminal; --color means keep them.
+    click.echo(text, nl=False, color=True if options.color else None)
     return 1 if fails(findings, config.fail_on) else 0
+
+
+def _read_notes(result: Any) -> list[str]:
+    """Read-time warnings (W005: a value YAML 1.1 and 1.2 read differently), for standard error."""
+    from interlock.lint import note_lines
+
+    return note_lines(getattr(result, "notes", ()))
+
+
+def _report_input_errors(wanted: Sequence[Any], exc: InputError, inputs: Sequence[Path | None]) -> None:
+    """Bad input stops the run (exit 2, the problems on standard error); CI formats get them too, at
+    their places, and every `-o` file is written (issue 21, docs/workflow.md#exit-status).
+
+    The run never got to list the files it reads, so every YAML file under the paths counts as one:
+    an output naming any of them is refused as in a run that succeeds.
+    """
+    from interlock.outputs.problems import write_problems
+
+    read: list[Path | None] = []
+    for item in inputs:
+        if item is not None and item.is_dir():  # links are not followed: a link loop must not stop the report
+            read += [p for p in item.rglob("*") if p.suffix.lower() in (".yml", ".yaml") and not p.is_symlink()]
+        else:
+            read.append(item)
+    _refuse_inputs([o.path for o in wanted if o.path is not None], read)
+    click.echo(write_problems(wanted, exc.problems), nl=False)
 
 
 @cli.command()
@@ -299,6 +353,7 @@ def report(paths: tuple[Path, ...], outputs: tuple[str, ...], fmt: str | None, p
 
     from interlock.read.config import resolve
     from interlock.lint import lint
+    from interlock.outputs.progress import progress
     from interlock.outputs.render import TEMPLATE, Output, parse_output, produce
 
     targets = _targets(paths)
@@ -306,7 +361,8 @@ def report(paths: tuple[Path, ...], outputs: tuple[str, ...], fmt: str | None, p
                              waivers=waivers, cache=not no_cache), baseline=None)
     default = TEMPLATE if template else fmt
     wanted = [parse_output(spec, default) for spec in outputs] or [Output(default or "markdown")]
-    result = lint(targets, config)
+    with progress(f"interlock: reading {' '.join(t.as_posix() for t in targets)} for the report"):
+        result = lint(targets, config)
     _refuse_inputs([o.path for o in wanted if o.path is not None], [*result.files, config.source, config.waivers])
     findings, notes = _triage(result.findings, config, result.book, _today(today), None)
     comparison = None
@@ -317,7 +373,7 @@ def report(paths: tuple[Path, ...], outputs: tuple[str, ...], fmt: str | None, p
         comparison = compare(findings, before, previous.as_posix())
     options = _render_options(config, None, False, template, today, comparison)
     text = produce(replace(result, findings=tuple(findings)), wanted, options)
-    for note in notes:
+    for note in [*_read_notes(result), *notes]:
         click.echo(note, err=True)
     click.echo(text, nl=False)
     for output in wanted:

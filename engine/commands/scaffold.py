@@ -62,7 +62,7 @@ plans:
   - id: sales-ae
     role: Account executive
     participants: 10           # people on the plan
-    target_incentive: 50_000   # per participant and year at 100% attainment, in USD
+    target_incentive: 50000   # per participant and year at 100% attainment, in USD
     pay_mix: 40%               # the variable share of target pay (a 60/40 plan)
     effective: {from: 2027-01-01, to: 2027-12-31}
     # Each measure pays for one metric of the catalog (`interlock rules` lists the
@@ -71,9 +71,9 @@ plans:
     measures:
       - metric: bookings       # pays for growth, which serves revenue-growth
         weight: 70%
-        threshold: 3_000_000   # in the metric's unit: bookings are money
-        target: 4_000_000
-        cap: 6_000_000
+        threshold: 3000000   # in the metric's unit: bookings are money
+        target: 4000000
+        cap: 6000000
         period: quarter        # month, quarter, half, year or multi-year
         basis: booking         # when a result counts: booking, invoice, cash, delivery...
         # Attainment of the target -> payout as a share of this measure's incentive.
@@ -87,7 +87,7 @@ plans:
     # Commissions paid on bookings come back if the customer cancels or never pays.
     clawback:
       days: 180
-      on: [cancellation, non-payment]
+      triggers: [cancellation, non-payment]
 """
 
 SUPPORT = """\

@@ -49,3 +49,9 @@ def failing(finding: Finding, fail_on: str) -> bool:
     if fail_on == "never" or finding.waiver is not None:
         return False
     return SEVERITY_ORDER[finding.severity] <= SEVERITY_ORDER[fail_on]
+
+
+def cause_key(finding: Finding) -> str:
+    """The root cause a finding shares with others (issue 19, "one cause, one entry"): findings about
+    the same measure, assumption or milestone share ``Finding.cause``; one without a cause stands alone."""
+    return finding.cause or f"{finding.rule}:{finding.fingerprint}"

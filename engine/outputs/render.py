@@ -25,6 +25,7 @@ from interlock import __version__, resources
 from interlock.errors import UsageError
 from interlock.findings.run import LintRun, Summary, failing, summarize
 from interlock.files import Outbox
+from interlock.outputs.terminal import DEFAULT_WIDTH, Cause, RuleCount, causes, fold, paragraph, statistics
 
 # Jinja, YAML and the findings model are imported where they are used: the
 # writers below serve `init` and baselines too, which need none of them.
@@ -59,18 +60,31 @@ class RenderOptions:
     previous: Comparison | None = None
     generated: datetime.date | None = None
     template: Path | None = None
+    #: Columns of the terminal view (80 when standard output is not a terminal).
+    width: int = 80
+    #: The text view ends with the rule count per rule (`check --statistics`).
+    statistics: bool = False
+    #: The paths as given on the command line, for the summary's next steps ("interlock report PATHS").
+    targets: tuple[str, ...] = ()
 
 
 class TextContext(TypedDict):
     """What reports/text.txt.j2 sees."""
 
     findings: Sequence[Finding]
-    groups: Sequence[tuple[str, Sequence[Finding]]]
+    groups: Sequence[tuple[str, Sequence[Cause]]]
     summary: Summary
+    causes: int
     waived: int
     files: int
     color: bool
     quiet: bool
+    width: int
+    statistics: Sequence[RuleCount] | None
+    #: The rule to `interlock explain` first: the most frequent among the most severe.
+    explain: str
+    #: `interlock report ...` for these paths.
+    report_command: str
 
 
 def _load(name: str) -> str:
@@ -118,6 +132,8 @@ def _install(env: Environment) -> Environment:
     env.filters["percent"] = percent
     env.filters["plural"] = plural
     env.filters["n"] = number
+    env.filters["fold"] = fold
+    env.filters["paragraph"] = paragraph
     return env
 
 
@@ -164,23 +180,49 @@ def plural(count: int, word: str, suffix: str = "s") -> str:
     return f"{count} {word}{'' if count == 1 else suffix}"
 
 
-def _by_file(findings: Sequence[Finding]) -> list[tuple[str, list[Finding]]]:
-    """Findings grouped under their primary file, files sorted; organization-wide findings last."""
+def _by_file(findings: Sequence[Finding]) -> list[tuple[str, list[Cause]]]:
+    """Findings grouped by cause under their primary file, files sorted; organization-wide findings last."""
     from interlock.findings.findings import Finding
 
     groups: dict[str, list[Finding]] = {}
     for finding in findings:
         groups.setdefault(finding.primary.file if finding.primary else "", []).append(finding)
-    return sorted(((k, sorted(v, key=Finding.sort_key)) for k, v in groups.items()), key=lambda g: (g[0] == "", g[0]))
+    ordered = sorted(((k, sorted(v, key=Finding.sort_key)) for k, v in groups.items()), key=lambda g: (g[0] == "", g[0]))
+    return [(file, causes(members)) for file, members in ordered]
+
+
+def _first_to_explain(findings: Sequence[Finding]) -> str:
+    """The rule a reader should look up first: the most frequent among the most severe unwaived findings."""
+    from interlock.findings.findings import SEVERITY_ORDER
+
+    live = [f for f in findings if f.waiver is None] or list(findings)
+    if not live:
+        return ""
+    worst = min(SEVERITY_ORDER[f.severity] for f in live)
+    counts: dict[str, int] = {}
+    for finding in live:
+        if SEVERITY_ORDER[finding.severity] == worst:
+            counts[finding.rule] = counts.get(finding.rule, 0) + 1
+    return min(counts, key=lambda rule: (-counts[rule], rule))
+
+
+def _shell_word(text: str) -> str:
+    return text if re.fullmatch(r"[\w@%+=:,./-]+", text) else "'" + text.replace("'", "'\\''") + "'"
 
 
 def render_text(findings: Sequence[Finding], files: int, *, color: bool = False, quiet: bool = False,
-                fail_on: str = "error") -> str:
-    """The terminal view: findings grouped by file, one line each, then a summary line."""
+                fail_on: str = "error", width: int = DEFAULT_WIDTH, with_statistics: bool = False,
+                targets: Sequence[str] = ()) -> str:
+    """The terminal view: findings grouped by file and cause, folded to ``width``, then a summary with next steps."""
     shown = [f for f in findings if failing(f, fail_on)] if quiet else list(findings)
+    groups = _by_file(shown)
+    command = " ".join(["interlock report", *(_shell_word(t) for t in targets), "-o report.html"])
     context: TextContext = {
-        "findings": shown, "groups": _by_file(shown), "summary": summarize(shown),
+        "findings": shown, "groups": groups, "summary": summarize(shown),
+        "causes": sum(len(group) for _file, group in groups),
         "waived": sum(1 for f in shown if f.waiver is not None), "files": files, "color": color, "quiet": quiet,
+        "width": width, "statistics": statistics(shown) if with_statistics else None,
+        "explain": _first_to_explain(shown), "report_command": command,
     }
     return environment().get_template("text.txt.j2").render(**context)
 
@@ -211,14 +253,14 @@ def render_template(name: str, **context: Any) -> str:
 _GITHUB_LEVEL = {"error": "error", "warning": "warning", "info": "notice"}
 
 
-def _gh_data(text: str) -> str:
+def gh_data(text: str) -> str:
     # The escaping of @actions/core (toolkit packages/core/src/command.ts, escapeData).
     return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
 
 
-def _gh_property(text: str) -> str:
+def gh_property(text: str) -> str:
     # escapeProperty: escapeData plus the property separators.
-    return _gh_data(text).replace(":", "%3A").replace(",", "%2C")
+    return gh_data(text).replace(":", "%3A").replace(",", "%2C")
 
 
 def render_github(findings: Sequence[Finding], *, quiet: bool = False, fail_on: str = "error") -> str:
@@ -230,14 +272,14 @@ def render_github(findings: Sequence[Finding], *, quiet: bool = False, fail_on: 
         props = []
         message = finding.message
         if finding.primary is not None and finding.primary.sheet:  # a workbook has no lines: the cell goes in the text
-            props.append(f"file={_gh_property(finding.primary.file)}")
+            props.append(f"file={gh_property(finding.primary.file)}")
             message = f"{finding.primary}: {message}"
         elif finding.primary is not None:
-            props += [f"file={_gh_property(finding.primary.file)}", f"line={finding.primary.line}",
+            props += [f"file={gh_property(finding.primary.file)}", f"line={finding.primary.line}",
                       f"col={finding.primary.column}"]
-        props.append(f"title={_gh_property(f'{finding.rule} {finding.name}')}")
+        props.append(f"title={gh_property(f'{finding.rule} {finding.name}')}")
         message += "".join(f"\nalso at {loc}" for loc in finding.locations[1:])
-        lines.append(f"::{_GITHUB_LEVEL[finding.severity]} {','.join(props)}::{_gh_data(message)}\n")
+        lines.append(f"::{_GITHUB_LEVEL[finding.severity]} {','.join(props)}::{gh_data(message)}\n")
     return "".join(lines)
 
 
@@ -261,7 +303,8 @@ def render(fmt: str, run: LintRun, options: RenderOptions | None = None) -> str 
 
         return findings_workbook(findings, fail_on=opts.fail_on)
     if fmt == "text":
-        return render_text(findings, len(run.files), color=opts.color, quiet=opts.quiet, fail_on=opts.fail_on)
+        return render_text(findings, len(run.files), color=opts.color, quiet=opts.quiet, fail_on=opts.fail_on,
+                           width=opts.width, with_statistics=opts.statistics, targets=opts.targets)
     if fmt == "json":
         return render_json(findings, len(run.files), comparison=opts.previous)
     if fmt == "github":

@@ -17,6 +17,9 @@ from typing import TYPE_CHECKING, Any
 from interlock import __version__
 from interlock.findings.findings import SEVERITY_ORDER, Finding, is_causal_path
 from interlock.model.model import Location
+from interlock.findings.run import cause_key
+from interlock.outputs.executive import Executive, RiskCause, executive
+from interlock.outputs.heatmap import Axis, Cell, Matrix, UnitRow, matrix as heatmap, units as unit_rows
 from interlock.read.config import FAMILIES
 
 if TYPE_CHECKING:
@@ -27,6 +30,14 @@ if TYPE_CHECKING:
 #: Rules whose findings mean "this plan is paid to hurt this objective" (coverage's other side).
 HARM_RULES = frozenset({"V03"})
 TOP_RISKS = 5
+#: Causal-path diagrams drawn (one per cause, the worst first); the findings appendix has every path in words.
+MAX_DIAGRAMS = 6
+#: Plans listed per objective as paid to move it; the rest are counted.
+MAX_SUPPORTERS = 4
+#: Milestone lanes drawn in the timeline (the most slipped first), and items per lane.
+MAX_LANES, MAX_BARS = 8, 12
+
+__all__ = ["Axis", "Cell", "Matrix", "UnitRow", "ReportContext", "build_report", "Counts"]
 
 
 # -- counts and findings ---------------------------------------------------------------------------
@@ -101,48 +112,6 @@ class FindingView:
     waiver = property(lambda self: self.finding.waiver)
 
 
-# -- department x department matrix ----------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Axis:
-    id: str
-    name: str
-    short: str
-    #: Centre of the row (y) and column (x) in the SVG.
-    position: float
-
-
-@dataclass(frozen=True)
-class Cell:
-    row: str
-    column: str
-    count: int
-    rules: tuple[str, ...]
-    x: float
-    y: float
-    fill: str
-    ink: str
-    tooltip: str
-
-
-@dataclass(frozen=True)
-class Matrix:
-    """Unwaived findings involving both departments; the diagonal counts one-department findings."""
-
-    departments: tuple[Axis, ...]
-    cells: tuple[Cell, ...]
-    #: counts[i][j], same order as departments (for tables).
-    counts: tuple[tuple[int, ...], ...]
-    size: float
-    left: float
-    top: float
-    width: float
-    height: float
-    maximum: int
-    legend: tuple[tuple[float, str, str], ...]
-
-
 # -- objective coverage -----------------------------------------------------------------------------
 
 
@@ -173,6 +142,8 @@ class Coverage:
     #: "unpaid" (nobody is paid to move it), "contested" (someone is paid to hurt it) or "covered".
     status: str
     place: Place | None
+    #: Supporting plans not listed (beyond MAX_SUPPORTERS).
+    more: int = 0
 
 
 # -- causal path diagrams ---------------------------------------------------------------------------
@@ -255,6 +226,8 @@ class Lane:
     y: float
     bars: tuple[Bar, ...]
     place: Place | None
+    #: Dependent items not drawn (beyond MAX_BARS).
+    more: int = 0
 
 
 @dataclass(frozen=True)
@@ -269,6 +242,8 @@ class Timeline:
     #: Alternate quarters are shaded: (x, width) of the shaded ones.
     shades: tuple[tuple[float, float], ...]
     lanes: tuple[Lane, ...]
+    #: Milestones not drawn (beyond MAX_LANES, the least slipped).
+    omitted: int = 0
 
 
 # -- year over year ---------------------------------------------------------------------------------
@@ -282,6 +257,14 @@ class YearOverYear:
     persisting: tuple[FindingView, ...]
     before: Counts
     after: Counts
+
+
+@dataclass(frozen=True)
+class CauseView:
+    """A root cause with its findings as the report shows them (the Markdown appendix groups by it)."""
+
+    cause: RiskCause
+    findings: tuple[FindingView, ...]
 
 
 @dataclass(frozen=True)
@@ -307,6 +290,12 @@ class ReportContext:
     findings: tuple[FindingView, ...]
     waived: tuple[FindingView, ...]
     comparison: YearOverYear | None
+    #: The first screen: money at stake, the distinct causes to fix first with owners, last year.
+    executive: Executive | None = None
+    #: Business units with findings, heaviest first: the summary the heatmap cannot draw at scale.
+    units: tuple[UnitRow, ...] = ()
+    #: Every root cause of the open findings, ranked, with its findings.
+    causes: tuple[CauseView, ...] = ()
 
     def as_dict(self) -> dict[str, Any]:
         """Top-level fields as template variables (shallow: the values stay typed objects)."""
@@ -341,6 +330,7 @@ def build_report(run: LintRun, *, previous: Comparison | None = None,
     views = {f.fingerprint: _view(f, names, previous) for f in findings}
     active = [f for f in findings if f.waiver is None]
     plans = len(org.plans)
+    summary = executive(org, active, {k: v.anchor for k, v in views.items()}, names.departments, previous)
     return ReportContext(
         title=f"Conflict report: {org.name}" if org.name else "Conflict report",
         organization=org.name or "",
@@ -355,15 +345,30 @@ def build_report(run: LintRun, *, previous: Comparison | None = None,
         scope=(("departments", len(org.departments)), ("incentive plans", plans),
                ("objectives", len(org.objectives)), ("lead objectives", sum(o.lead for o in org.objectives)),
                ("policy files", len(run.files))),
-        top_risks=tuple(views[f.fingerprint] for f in sorted(active, key=_risk_order)[:TOP_RISKS]),
-        matrix=_matrix(org, active, names),
+        top_risks=tuple(views[f.fingerprint] for f in _distinct_causes(active)[:TOP_RISKS]),
+        matrix=heatmap(org, active, names.departments),
         coverage=_coverage(org, run.derived, findings, views, names),
         diagrams=_diagrams(findings, views, names),
         timeline=_timeline(org, names),
         findings=tuple(views[f.fingerprint] for f in active),
         waived=tuple(views[f.fingerprint] for f in findings if f.waiver is not None),
         comparison=_year_over_year(previous, views, names) if previous else None,
+        executive=summary,
+        units=unit_rows(org, active, names.departments),
+        causes=tuple(CauseView(c, tuple(views[m] for m in c.members)) for c in summary.ranked),
     )
+
+
+def _distinct_causes(active: Sequence[Finding]) -> list[Finding]:
+    """The worst finding of each root cause (findings.run.cause_key), worst causes first (issue 19)."""
+    worst: dict[str, Finding] = {}
+    reach: dict[str, set[str]] = {}
+    for finding in sorted(active, key=_risk_order):
+        key = cause_key(finding)
+        worst.setdefault(key, finding)
+        reach.setdefault(key, set()).update(finding.departments, (f"o:{o}" for o in finding.objectives))
+    return sorted(worst.values(), key=lambda f: (SEVERITY_ORDER[f.severity], -len(reach[cause_key(f)]),
+                                                 _risk_order(f)))
 
 
 def _report_order(finding: Finding) -> tuple[Any, ...]:
@@ -423,64 +428,6 @@ def _place(at: object) -> Place | None:
     return Place(str(file), int(line), int(column), "", str(getattr(at, "sheet", "")))
 
 
-# -- matrix ----------------------------------------------------------------------------------------
-
-_CELL = 40.0
-_NEUTRAL = "#f1f3f5"
-_LOW, _HIGH = (254, 229, 217), (165, 15, 21)  # ColorBrewer Reds, ends
-
-
-def _shade(count: int, maximum: int) -> tuple[str, str]:
-    if count == 0 or maximum == 0:
-        return _NEUTRAL, "#6b7280"
-    t = count / maximum
-    rgb = tuple(round(lo + (hi - lo) * t) for lo, hi in zip(_LOW, _HIGH))
-    return "#%02x%02x%02x" % rgb, "#ffffff" if t > 0.5 else "#1f2937"
-
-
-def _short(name: str, limit: int = 28) -> str:
-    return name if len(name) <= limit else name[: limit - 1].rstrip() + "…"
-
-
-def _matrix(org: Organization, active: Sequence[Finding], names: _Names) -> Matrix:
-    ids = {d.id for d in org.departments} | {d for f in active for d in f.departments}
-    order = sorted(ids, key=lambda i: (names.department(i).lower(), i))
-    pairs: dict[tuple[str, str], list[Finding]] = {}
-    for finding in active:
-        depts = sorted(set(finding.departments))
-        if len(depts) == 1:
-            pairs.setdefault((depts[0], depts[0]), []).append(finding)
-        for i, a in enumerate(depts):
-            for b in depts[i + 1:]:
-                pairs.setdefault((a, b), []).append(finding)
-                pairs.setdefault((b, a), []).append(finding)
-    maximum = max((len(v) for v in pairs.values()), default=0)
-    longest = max((len(_short(names.department(i))) for i in order), default=4)
-    left = 16 + 6.6 * longest
-    top = 20 + 5.2 * longest  # column labels are rotated 45 degrees
-    axes = tuple(Axis(d, names.department(d), _short(names.department(d)), i * _CELL + _CELL / 2)
-                 for i, d in enumerate(order))
-    cells, counts = [], []
-    for r, row in enumerate(order):
-        line = []
-        for c, col in enumerate(order):
-            found = pairs.get((row, col), [])
-            fill, ink = _shade(len(found), maximum)
-            rules = tuple(sorted({f.rule for f in found}))
-            what = "within" if row == col else "between"
-            who = names.department(row) if row == col else f"{names.department(row)} and {names.department(col)}"
-            tip = f"{len(found)} conflict{'s' if len(found) != 1 else ''} {what} {who}"
-            cells.append(Cell(row, col, len(found), rules, left + c * _CELL, top + r * _CELL, fill, ink,
-                              tip + (f" ({', '.join(rules)})" if rules else "")))
-            line.append(len(found))
-        counts.append(tuple(line))
-    steps = sorted({0, *(round(maximum * k / 4) for k in range(1, 5))}) if maximum else [0]
-    legend = tuple((left + i * 56.0, _shade(n, maximum)[0], str(n)) for i, n in enumerate(steps))
-    width = left + len(order) * _CELL + 0.72 * 6.6 * longest + 16  # room for the last rotated label
-    return Matrix(axes, tuple(cells), tuple(counts), _CELL, left, top, max(width, left + len(steps) * 56 + 16),
-                  top + len(order) * _CELL + 56, maximum, legend)
-
-
 # -- coverage --------------------------------------------------------------------------------------
 
 
@@ -529,7 +476,8 @@ def _coverage(org: Organization, derived: Sequence[Mapping[str, object]], findin
                 views[finding.fingerprint].anchor, finding.severity))
     rows = []
     for o in sorted(org.objectives, key=lambda o: (not o.lead, o.priority or 99, o.name.lower(), o.id)):
-        supporters = tuple(sorted(support.get(o.id, []), key=lambda c: (-c.weight, c.hops, c.plan, c.metric)))
+        every = sorted(support.get(o.id, []), key=lambda c: (-c.weight, c.hops, c.plan, c.metric))
+        supporters = tuple(every[:MAX_SUPPORTERS])
         opponents = tuple(sorted(harm.get(o.id, []), key=lambda c: (-c.weight, c.plan, c.metric)))
         status = "unpaid" if not supporters else "contested" if opponents else "covered"
         rows.append(Coverage(
@@ -537,7 +485,7 @@ def _coverage(org: Organization, derived: Sequence[Mapping[str, object]], findin
             tuple(names.metric(m) for m in o.metrics),
             _target(o.target, o.unit or names.units.get(o.metrics[0]) if o.metrics else o.unit, org.currency),
             supporters, opponents, status,
-            _place(o.at)))
+            _place(o.at), max(len(every) - MAX_SUPPORTERS, 0)))
     return tuple(rows)
 
 
@@ -602,8 +550,12 @@ def _chain_text(finding: Finding, names: _Names) -> str:
 
 
 def _diagrams(findings: Sequence[Finding], views: Mapping[str, FindingView], names: _Names) -> tuple[Diagram, ...]:
-    chosen = [f for f in findings if len(f.trace) >= 2]
-    chosen.sort(key=lambda f: (f.family != "cross-functional", _report_order(f)))
+    chosen, causes = [], set()
+    for finding in sorted((f for f in findings if len(f.trace) >= 2 and f.waiver is None), key=_risk_order):
+        if cause_key(finding) not in causes:  # one path per cause: its worst; the appendix has the rest in words
+            causes.add(cause_key(finding))
+            chosen.append(finding)
+    chosen = chosen[:MAX_DIAGRAMS]
     diagrams = []
     for finding in chosen:
         start, edges = _moves(finding)
@@ -627,7 +579,8 @@ def _diagrams(findings: Sequence[Finding], views: Mapping[str, FindingView], nam
 
 # -- timeline --------------------------------------------------------------------------------------
 
-_LEFT, _PLOT, _LANE, _ROW, _AXIS = 280.0, 640.0, 30.0, 24.0, 40.0
+# A label column wide enough for "hire 6 × product specialist, ramped 2027-06-29" (issue 21: labels were cut).
+_LEFT, _PLOT, _LANE, _ROW, _AXIS = 380.0, 620.0, 30.0, 24.0, 40.0
 
 
 def _add_months(day: datetime.date, months: float) -> datetime.date:
@@ -697,10 +650,13 @@ def _timeline(org: Organization, names: _Names) -> Timeline | None:
     if not org.milestones:
         return None
     dependents = _dependents(org, names)
+    # The most slipped milestones (then the most depended on) are drawn; the rest are counted.
+    shown = sorted(org.milestones, key=lambda m: (-(m.forecast - m.planned).days, -len(dependents.get(m.id, [])),
+                                                  m.planned, m.id))[:MAX_LANES]
     days: list[datetime.date] = []
-    for m in org.milestones:
+    for m in shown:
         days += [m.planned, m.forecast]
-        for item in dependents.get(m.id, []):
+        for item in dependents.get(m.id, [])[:MAX_BARS]:
             days += [d for d in (item.start, item.end) if d is not None]
     anchor = org.fiscal_year_start or datetime.date(min(days).year, 1, 1)
     if org.fiscal_year_start:
@@ -724,9 +680,10 @@ def _timeline(org: Organization, names: _Names) -> Timeline | None:
             shades.append((x(q), round(x(nxt) - x(q), 1)))
         q = nxt
     lanes, y = [], _AXIS
-    for m in sorted(org.milestones, key=lambda m: (m.planned, m.id)):
+    for m in sorted(shown, key=lambda m: (m.planned, m.id)):
         bars, row = [], y + _LANE
-        for item in sorted(dependents.get(m.id, []), key=lambda i: (i.start or m.planned, i.kind, i.id)):
+        items = sorted(dependents.get(m.id, []), key=lambda i: (i.start or m.planned, i.kind, i.id))
+        for item in items[:MAX_BARS]:
             # At risk: the milestone slipped past the day this item needs it (what rule T01 reports).
             at_risk = m.forecast > m.planned and item.needed_by is not None and item.needed_by < m.forecast
             late = (m.forecast - item.needed_by).days if item.needed_by else 0
@@ -743,10 +700,10 @@ def _timeline(org: Organization, names: _Names) -> Timeline | None:
             row += _ROW
         lanes.append(Lane(m.id, m.name, names.department(m.owner), m.planned.isoformat(), m.forecast.isoformat(),
                           (m.forecast - m.planned).days, m.confidence, x(m.planned), x(m.forecast), y,
-                          tuple(bars), _place(m.at)))
+                          tuple(bars), _place(m.at), max(len(items) - MAX_BARS, 0)))
         y = row + 10
     return Timeline(first.isoformat(), last.isoformat(), _LEFT, _PLOT, _LEFT + _PLOT + 20, y + 10,
-                    tuple(ticks), tuple(shades), tuple(lanes))
+                    tuple(ticks), tuple(shades), tuple(lanes), len(org.milestones) - len(shown))
 
 
 # -- year over year ----------------------------------------------------------------------------------

@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
-from interlock import __version__
+from interlock import DOCS_REF, REPOSITORY, __version__
 from interlock.findings.findings import Finding, Location
 
 if TYPE_CHECKING:
@@ -27,6 +27,12 @@ if TYPE_CHECKING:
 SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 FINGERPRINT_KEY = "interlock/v1"
 LEVELS = {"error": "error", "warning": "warning", "info": "note"}
+
+
+def help_uri(rule_id: str, name: str) -> str:
+    """docs/rules.md's section for a rule, as GitHub anchors its heading `## V03 paid-against-lead-objective`."""
+    anchor = f"{rule_id} {name}".lower().replace(" ", "-")
+    return f"{REPOSITORY}/blob/{DOCS_REF}/docs/rules.md#{quote(anchor, safe='-_')}"
 
 
 def render_sarif(run: LintRun) -> str:
@@ -70,15 +76,18 @@ def _descriptor(rule: Rule) -> dict[str, Any]:
         help_md += f"\n\n**How to fix it.** {rule.remediation.strip()}"
     if rule.sources:
         help_text += f"\n\nSources: {', '.join(rule.sources)}"
-    return {
+    descriptor: dict[str, Any] = {
         "id": rule.id,
         "name": rule.name,
         "shortDescription": {"text": rule.title},
         "fullDescription": {"text": rule.summary.strip() or rule.title},
         "help": {"text": help_text, "markdown": help_md},
-        "defaultConfiguration": {"level": LEVELS[rule.severity]},
-        "properties": {"family": rule.family, "tags": [rule.family], "waivable": rule.waivable},
     }
+    if rule.file.startswith("rules/catalog/"):  # a rule pack's rules are not in docs/rules.md
+        descriptor["helpUri"] = help_uri(rule.id, rule.name)
+    descriptor["defaultConfiguration"] = {"level": LEVELS[rule.severity]}
+    descriptor["properties"] = {"family": rule.family, "tags": [rule.family], "waivable": rule.waivable}
+    return descriptor
 
 
 def _fallback(finding: Finding) -> dict[str, Any]:

@@ -11,6 +11,7 @@ reported at its ``file:line:col`` (linting-conventions.md, lesson 3).
 """
 from __future__ import annotations
 
+import fnmatch
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -54,7 +55,7 @@ class RuleCatalog(Protocol):
 #: Looked for in this order in each directory, from the checked path up to the root.
 CONFIG_NAMES = ("interlock.yml", "interlock.yaml", ".interlock.yml")
 #: Keys of a configuration file, in the order `config --show` prints them.
-KEYS = ("select", "ignore", "severity", "options", "rule-packs", "fail-on", "waivers", "baseline")
+KEYS = ("select", "ignore", "severity", "options", "rule-packs", "fail-on", "waivers", "baseline", "exclude")
 DEFAULT = "default"
 COMMAND_LINE = "command line"
 
@@ -81,6 +82,22 @@ class Config:
     index: SourceIndex | None = field(default=None, compare=False, repr=False)
     #: Whether the run may use the on-disk cache (engine/read/cache.py); ``--no-cache`` turns it off.
     cache: bool = True
+    #: Globs of files that are not part of the organization (``exclude:``), relative to ``root``.
+    exclude: tuple[str, ...] = ()
+    #: The configuration file's folder: where ``exclude`` globs start, and the organization
+    #: `interlock check` checks when given no path.
+    root: Path | None = field(default=None, compare=False)
+
+    def excluded(self, file: Path) -> bool:
+        """Whether a file found in a folder is kept out of the organization by ``exclude``."""
+        if not self.exclude or self.root is None:
+            return False
+        try:
+            relative = file.resolve().relative_to(self.root.resolve()).as_posix()
+        except ValueError:  # outside the configuration's folder: its globs do not reach it
+            return False
+        return any(fnmatch.fnmatchcase(relative, glob) or fnmatch.fnmatchcase(relative, glob.rstrip("/") + "/*")
+                   for glob in self.exclude)
 
     def selected(self, book: RuleCatalog) -> set[str]:
         """Ids of the check rules this run evaluates (select by id, name or family, then ignore)."""
@@ -186,6 +203,7 @@ class Config:
             "fail-on": self.fail_on,
             "waivers": self.waivers.as_posix() if self.waivers else None,
             "baseline": self.baseline.as_posix() if self.baseline else None,
+            "exclude": list(self.exclude),
         }
 
     @staticmethod
@@ -211,6 +229,34 @@ def discover(start: Path) -> Path | None:
             if candidate.is_file():
                 return candidate
     return None
+
+
+def default_target(start: Path) -> Path:
+    """What `interlock check` checks when given no path (issue 21), as shown in messages.
+
+    The folder of the nearest configuration file (``exclude`` keeps unrelated YAML out of
+    it); else ``start`` itself when it holds an organization file (a YAML file with a
+    top-level ``organization:``, as `interlock init` writes); else ``policies/`` below it.
+    """
+    found = discover(start)
+    if found is not None:
+        return Path(shown(found.parent))
+    for candidate in sorted(start.glob("*.y*ml")):
+        if candidate.suffix in (".yml", ".yaml") and candidate.name not in CONFIG_NAMES and _declares_organization(candidate):
+            return Path(shown(candidate.parent))
+    if (start / "policies").is_dir():
+        return Path(shown(start / "policies"))
+    raise UsageError("no organization to check here: no interlock.yml in this folder or above it, no organization "
+                     "file (a YAML file with `organization:`) in it and no policies/ folder; give the folder, "
+                     "e.g. `interlock check plans/`, or start one with `interlock init DIR`")
+
+
+def _declares_organization(file: Path) -> bool:
+    try:
+        with file.open(encoding="utf-8", errors="replace") as handle:
+            return any(line.startswith("organization:") for line in handle)
+    except OSError:
+        return False
 
 
 def load_config(path: Path) -> Config:
@@ -246,6 +292,8 @@ def load_config(path: Path) -> Config:
         baseline=Path(shown(base / data["baseline"])) if "baseline" in data else None,
         origins=origins,
         index=index,
+        exclude=tuple(data.get("exclude", ())),
+        root=path.parent,
     )
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 import errno
 import os
 import stat
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePath
 from typing import Any
@@ -42,18 +42,20 @@ class Document:
     problems: tuple[Problem, ...] = field(default=())
 
 
-def load_documents(paths: Sequence[Path], root_display: Path | None = None) -> list[Document]:
+def load_documents(paths: Sequence[Path], root_display: Path | None = None,
+                   excluded: Callable[[Path], bool] | None = None) -> list[Document]:
     """Read every policy file under ``paths``, sorted by display path.
 
     A directory stands for every ``*.yml``/``*.yaml`` below it, except hidden
     files, ``interlock.y(a)ml`` configuration and ``*waivers*``/``*baseline*``
     files. A file that cannot be parsed is returned with its problems (and no
     data) so that validation can report them together with everyone else's.
-    With ``root_display``, files under it are shown relative to it.
+    With ``root_display``, files under it are shown relative to it. ``excluded`` (the
+    configuration's ``exclude`` globs) drops files found in a folder, never a file named outright.
     """
     found: dict[str, tuple[Path, str, str | None]] = {}
     for given in paths:
-        for file, display, trouble in _expand(Path(given), root_display):
+        for file, display, trouble in _expand(Path(given), root_display, excluded):
             found.setdefault(_identity(file), (file, display, trouble))
     documents = []
     sheets: dict[str, list[tuple[Path, str]]] = {}  # folder -> its CSV sheets: one workbook per folder
@@ -112,13 +114,15 @@ def _identity(file: Path) -> str:
         return os.path.abspath(file)
 
 
-def _expand(given: Path, root_display: Path | None) -> list[tuple[Path, str, str | None]]:
+def _expand(given: Path, root_display: Path | None,
+            excluded: Callable[[Path], bool] | None = None) -> list[tuple[Path, str, str | None]]:
     """(file, display, why it cannot be read or None) for a path given on the command line."""
     if given.is_file():
         return [(given, _display(given, PurePath(), root_display), None)]
     if not given.is_dir():
         raise UsageError(f"{_shown(given.as_posix())}: {_missing(given)}")
-    files = [(file, _display(given, relative, root_display), trouble) for file, relative, trouble in _walk(given)]
+    files = [(file, _display(given, relative, root_display), trouble) for file, relative, trouble in _walk(given)
+             if excluded is None or not excluded(file)]
     if not files:
         raise UsageError(f"{_shown(given.as_posix())}: no policy files (*.yml, *.yaml, *.xlsx, *.csv) in this directory")
     return files

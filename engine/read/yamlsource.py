@@ -33,6 +33,7 @@ from yaml.events import AliasEvent, CollectionEndEvent, CollectionStartEvent, Sc
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from interlock.errors import InputError, Problem
+from interlock.read import yaml12
 
 #: A JSON-pointer-like path: mapping keys and list indexes from the top.
 DataPath = tuple["str | int", ...]
@@ -91,6 +92,9 @@ class SourceIndex:
     _positions: array[int] = field(default_factory=lambda: array("Q"), init=False, repr=False)
     #: Key -> order for big mappings, by id of their keys tuple, made as they are first searched.
     _lookups: dict[int, dict[str, int]] | None = field(default=None, init=False, repr=False, compare=False)
+    #: Plain values and keys YAML 1.1 (how Interlock reads) and YAML 1.2 (how editors read) take
+    #: differently: `interlock check` warns about each (W005, engine/read/yaml12.py).
+    notes: tuple[Problem, ...] = field(default=(), init=False, repr=False, compare=False)
 
     def locate(self, path: DataPath) -> tuple[int, int]:
         """The value at ``path``, or its nearest recorded ancestor (an error may name a missing key)."""
@@ -211,6 +215,7 @@ def parse_yaml(text: str, display: str) -> tuple[dict[str, Any], SourceIndex]:
     assert isinstance(data, dict)
     index = SourceIndex(display)
     index._root, index._top, index._positions = _packed(node), builder.made, array("Q", builder.positions)
+    index.notes = tuple(builder.notes)
     return data, index
 
 
@@ -477,6 +482,8 @@ class _Builder:
         #: Every container's positions, block after block: the index keeps them as one array.
         self.positions: list[int] = []
         self.problems: list[Problem] = []
+        #: Forms YAML 1.1 and 1.2 read differently (engine/read/yaml12.py): warnings, not problems.
+        self.notes: list[Problem] = []
         self._scalars = SafeConstructor()
         self._active: set[int] = set()
         self._count = 0
@@ -547,6 +554,8 @@ class _Builder:
                 self.problem(key_node, f"a key must be plain text, got {_kind(key_node)}")
                 continue
             key = sys.intern(str(key_node.value))  # see _SHARED_TEXT
+            if not key_node.style and key in yaml12.BOOLEAN_WORDS:  # plain: libyaml says "", PyYAML None
+                self.notes.append(Problem(self.file, *_pos(key_node), yaml12.key_note(_where(path), key, bool(path) and path[-1] == "clawback")))
             if self._check_text and self._refused(key_node, key, f"{_where(path)}the key {clip(key)!r}"):
                 continue
             if key in result:
@@ -589,6 +598,10 @@ class _Builder:
         if node.tag not in _SCALAR_TAGS:
             self.problem(node, f"unsupported YAML tag {_tag(node)!r}")
             return None
+        if not node.style:  # a plain scalar (quoted ones are text everywhere)
+            note = yaml12.value_note(_where(path), str(node.value), node.tag)
+            if note is not None:
+                self.notes.append(Problem(self.file, *_pos(node), note))
         try:
             value = self._scalars.construct_object(node)
         except (ConstructorError, ValueError, OverflowError):

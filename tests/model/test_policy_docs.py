@@ -52,6 +52,8 @@ def _schema_paths(schema: dict[str, Any], node: Any, path: tuple[str, ...] = ())
         node = {**schema["$defs"][node["$ref"].removeprefix("#/$defs/")], **{k: v for k, v in node.items() if k != "$ref"}}
     found: set[tuple[str, ...]] = set()
     for key, child in node.get("properties", {}).items():
+        if isinstance(child, dict) and child.get("deprecated"):  # a former name, still read, never shown
+            continue
         found.add((*path, key))
         found |= _schema_paths(schema, child, (*path, key))
     if "items" in node:

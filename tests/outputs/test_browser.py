@@ -165,3 +165,59 @@ def decode_png(data: bytes) -> tuple[int, int, list[tuple[int, ...]]]:
         pixels += [tuple(row[i:i + 3]) for i in range(0, stride, channels)]
         previous = row
     return width, height, pixels
+
+
+# -- the example organization's report, as leadership opens and prints it (issue 21) ------------------------
+
+#: Where the screenshots and the printed PDF are kept for a person to look at (CI uploads this folder).
+ARTEFACTS = Path(os.environ.get("INTERLOCK_ARTEFACTS", Path(__file__).resolve().parents[2] / ".cache" / "artefacts"))
+#: "The example organization prints in about a dozen pages" (issue 21; 41 before).
+MAX_PAGES = 14
+
+
+@pytest.fixture(scope="module")
+def example(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from paths import ROOT_DIR
+    from sample_run import with_plan
+
+    root = tmp_path_factory.mktemp("example")
+    previous = with_plan(ROOT_DIR / "policies", root / "policies-2026", "legacy-bonus", "50%")
+    out = root / "report.html"
+    here = os.getcwd()
+    os.chdir(ROOT_DIR)
+    try:
+        assert main(["report", "policies", "--previous", str(previous), "-o", str(out)]) == 0
+    finally:
+        os.chdir(here)
+    return out
+
+
+def test_the_first_screen_answers_money_owners_and_what_to_fix_first(example: Path, tmp_path: Path) -> None:
+    ARTEFACTS.mkdir(parents=True, exist_ok=True)
+    shot = ARTEFACTS / "report-first-screen.png"
+    browse(example, tmp_path, f"--screenshot={shot}", "--window-size=1280,1000")
+    width, height, pixels = decode_png(shot.read_bytes())
+    assert (width, height) == (1280, 1000)
+    assert len(set(pixels[:: 7])) > 20, "too few colours for a rendered report"
+    # What the first screen holds, read from the rendered DOM in the order a reader meets it.
+    dom = _Dom()
+    dom.feed(browse(example, tmp_path, "--dump-dom").stdout)
+    text = " ".join(" ".join(dom.text).split())
+    start = text.index("Executive summary", text.index("Waived findings"))  # after the table of contents
+    summary = text[start:text.index("Conflicts between departments", start)]
+    assert summary.index("Payout at stake EUR 1.67M") < summary.index("Revenue at risk EUR 6.13M") \
+        < summary.index("Fix first")
+    assert "Against last year: 0 new, 3 resolved, 53 persisting; errors 23 → 22." in summary
+    assert "1 error Accounts payable is paid to raise days payable outstanding (70% of plan ap-team)." in summary
+    assert "AP manager Accounts payable Pair the measure with a counterweight" in summary
+    assert summary.count("Accounts payable is paid to raise days payable outstanding") == 1  # one cause, one entry
+
+
+def test_the_example_report_prints_in_about_a_dozen_pages(example: Path, tmp_path: Path) -> None:
+    import re
+
+    ARTEFACTS.mkdir(parents=True, exist_ok=True)
+    pdf = ARTEFACTS / "report.pdf"
+    browse(example, tmp_path, f"--print-to-pdf={pdf}", "--no-pdf-header-footer")
+    pages = len(re.findall(rb"/Type\s*/Page[^s]", pdf.read_bytes()))
+    assert 6 <= pages <= MAX_PAGES, pages

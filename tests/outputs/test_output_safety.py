@@ -8,6 +8,8 @@ folder is left behind, and the policy files keep their bytes and mtimes.
 """
 from __future__ import annotations
 
+import json
+
 import errno
 import hashlib
 import os
@@ -130,8 +132,21 @@ def test_simulate_and_report_outputs_are_all_or_nothing(command: list[str], monk
 # -- bad input or usage writes nothing ---------------------------------------------------------------
 
 
+def test_bad_input_writes_the_problems_to_every_output_and_no_baseline(capsys: pytest.CaptureFixture[str]) -> None:
+    """A policy file with a syntax error: exit 2, one line on stderr, and the -o file holds the problem for CI
+    (issue 21); a baseline is never written from a run that could not lint."""
+    Path("bad").mkdir()
+    Path("bad/plans.yml").write_text("departments: [\n")
+    Path("out/r.json").write_text(OLD)
+    code, out, err = run(["check", "bad", "-o", "out/r.json", "--write-baseline", "out/b.yml"], capsys)
+    assert (code, out) == (2, "") and len(err.splitlines()) == 1 and "Traceback" not in err, err
+    assert listing(Path("out")) == ["r.json"]
+    document = json.loads(Path("out/r.json").read_text())
+    assert document["findings"] == [] and [f"{e['file']}:{e['line']}:{e['column']}: {e['message']}"
+                                           for e in document["errors"]] == [err.strip()]
+
+
 @pytest.mark.parametrize("args", [
-    ["check", "bad", "-o", "out/r.json", "--write-baseline", "out/b.yml"],   # a policy file with a syntax error
     ["check", "org", "-o", "out/r.json", "-o", "out/r.log"],                  # an unknown extension
     ["check", "org", "-o", "out/r.json", "--select", "V99"],                  # an unknown rule
     ["check", "org", "-o", "out/r.json", "--template", "missing.j2"],         # a missing template

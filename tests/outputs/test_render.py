@@ -33,15 +33,16 @@ def run():  # type: ignore[no-untyped-def]
 def test_text_groups_findings_under_their_file_sorted(run) -> None:  # type: ignore[no-untyped-def]
     """One `path:line:col: severity RULE-ID message` line per finding, files in order, a blank line between."""
     text = render("text", run)
-    lines = [line for line in text.splitlines() if line and not line.startswith(" ")]
-    assert lines[-1].startswith("Found 5 findings (3 errors, 2 warnings, 0 info) in 6 files; 1 waived.")
-    files = [line.split(":")[0] for line in lines[:-1]]
+    body, _, summary = text.partition("\nFound ")
+    assert summary.startswith("5 findings (3 errors, 2 warnings, 0 info) in 6 files; 1 waived.\nNext: ")
+    lines = [line for line in body.splitlines() if line and not line.startswith(" ")]
+    files = [line.split(":")[0] for line in lines]
     assert files == sorted(files)
     groups = text.split("\n\n")
     ap = next(g for g in groups if g.startswith("policies/plans/accounts-payable.yml:"))
     assert {line.split(":")[0] for line in ap.splitlines() if not line.startswith(" ")} == {
         "policies/plans/accounts-payable.yml"}
-    assert "policies/plans/accounts-payable.yml:5:5: error V03 Accounts payable is paid" in ap
+    assert "policies/plans/accounts-payable.yml:5:5: error V03 Accounts payable is paid" in ap.replace("\n    ", " ")
     assert "\n    also at policies/objectives.yml:3:5" in ap
     assert ": waived H90 " in ap and "waived by cfo@acme.example until 2025-09-30" in ap
 
@@ -61,6 +62,7 @@ def test_text_without_colour_has_no_escape_codes_and_with_colour_has_them(run) -
 def test_quiet_shows_only_failing_findings_and_nothing_when_clean(run) -> None:  # type: ignore[no-untyped-def]
     quiet = render("text", run, RenderOptions(quiet=True))
     assert " warning " not in quiet and "H90" not in quiet and quiet.count(" error ") == 3
+    # Quiet: the findings and the count, no advice.
     assert quiet.rstrip().endswith("Found 3 findings (3 errors, 0 warnings, 0 info) in 6 files.")
     assert render_text([f for f in run.findings if f.severity != "error"], 6, quiet=True) == ""
     assert render_text([], 2) == "No findings in 2 files.\n"

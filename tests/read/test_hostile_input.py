@@ -13,6 +13,8 @@ day the bug is fixed, so that the mark can go.
 """
 from __future__ import annotations
 
+import json
+
 import os
 import re
 import subprocess
@@ -102,7 +104,9 @@ def snapshot(root: Path = Path(".")) -> dict[str, tuple[str, bytes | str, int]]:
 
 
 def check(args: list[str], capsys: pytest.CaptureFixture[str], *, output: bool = True) -> Run:
-    """`interlock check ARGS -o out.json --write-baseline base.json`, asserting that nothing was written or changed.
+    """`interlock check ARGS -o out.json --write-baseline base.json`, asserting that no input changed and nothing
+    else was written: bad input (exit 2) writes out.json with exactly the problems on standard error (for CI,
+    issue 21), never the baseline.
 
     Without ``output`` (for input that is fine) neither is asked for, and nothing may be written either.
     """
@@ -111,8 +115,16 @@ def check(args: list[str], capsys: pytest.CaptureFixture[str], *, output: bool =
     code = main(["check", *args, *(["-o", "out.json", "--write-baseline", "base.json"] if output else [])])
     seconds = time.perf_counter() - start
     captured = capsys.readouterr()
-    assert snapshot() == before, "an input file changed, or something was written"
-    assert not Path("out.json").exists() and not Path("base.json").exists()
+    after = snapshot()
+    written = after.pop("./out.json", after.pop("out.json", None))
+    if written is not None:
+        assert code == 2 and output, "out.json written by a run that was not stopped by bad input"
+        errors = json.loads(written[1])["errors"]
+        assert [f"{e['file']}:{e['line']}:{e['column']}: {e['message']}" for e in errors] == \
+            [line for line in captured.err.splitlines() if not line.startswith("interlock: ")]
+        Path("out.json").unlink()
+    assert after == before, "an input file changed, or something was written"
+    assert not Path("base.json").exists()
     return Run(code, captured.out, captured.err, seconds)
 
 
@@ -187,7 +199,10 @@ def test_deep_nesting_cannot_crash_the_process(tmp_path: Path) -> None:
                           text=True, env=env, cwd=tmp_path, timeout=120)
     assert done.returncode == 2, done.stderr
     assert done.stderr == f"org/deep.yml:1:{3 + MAX_DEPTH}: lists and mappings nest more than {MAX_DEPTH} levels deep\n"
-    assert not Path("out.json").exists()
+    # The problem is also in the requested output, for CI (issue 21).
+    assert json.loads((tmp_path / "out.json").read_text())["errors"] == [
+        {"file": "org/deep.yml", "line": 1, "column": 3 + MAX_DEPTH,
+         "message": f"lists and mappings nest more than {MAX_DEPTH} levels deep"}]
 
 
 # -- values ---------------------------------------------------------------------------------------

@@ -159,7 +159,8 @@ def modifier(b: Builder, node: Node) -> Modifier | None:
 
 
 def clawback(b: Builder, node: Node) -> Clawback:
-    triggers = node.data.get("on")
+    # `triggers`; `on` is its former name, still read (a YAML 1.1 reader takes a bare `on:` for true).
+    triggers = node.data.get("triggers", node.data.get("on"))
     events = tuple(t for t in triggers if isinstance(t, str)) if isinstance(triggers, list) else ()
     return Clawback(as_int(node.data.get("days")), events, node.at)
 

@@ -1,0 +1,95 @@
+"""The report's first screen (issue 21) on the example organization: money at stake, distinct causes to fix
+first with their owners and remediation, last year in one line; and the report at scale."""
+from __future__ import annotations
+
+import os
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from interlock.commands.cli import main
+from interlock.findings.yoy import compare
+from interlock.lint import lint
+from interlock.outputs.executive import money
+from interlock.outputs.heatmap import MAX_DEPARTMENTS
+from interlock.outputs.report import ReportContext, build_report
+from interlock.read.config import resolve
+from paths import ROOT_DIR, TESTS_DIR
+from sample_run import with_plan
+
+
+@pytest.fixture(scope="module")
+def example(tmp_path_factory: pytest.TempPathFactory) -> ReportContext:
+    here = os.getcwd()
+    os.chdir(ROOT_DIR)
+    try:
+        policies = Path("policies")
+        config = resolve([policies])
+        result = lint([policies], config)
+        old = with_plan(ROOT_DIR / "policies", tmp_path_factory.mktemp("yoy") / "policies", "legacy-bonus", "50%")
+        before = lint([old], resolve([old])).findings
+        return build_report(result, previous=compare(result.findings, before, "last year"))
+    finally:
+        os.chdir(here)
+
+
+def test_money_at_stake_is_summed_from_the_findings_facts(example: ReportContext) -> None:
+    stakes = {s.label: s for s in example.executive.stakes}  # type: ignore[union-attr]
+    # Revenue at risk: the funnel gap (EUR 10.0M - 7.47M) and the roll-up gap (EUR 99.9M - 96.3M).
+    assert stakes["revenue at risk"].amount == pytest.approx(2_530_000 + 3_600_000)
+    assert stakes["revenue at risk"].text == "EUR 6.13M"
+    # Payout at stake: participants x target incentive x weight over the measures of open errors and warnings,
+    # each measure once (accounts payable's DPO measure is in eleven findings, counted once).
+    payout = stakes["payout at stake"]
+    assert payout.text == "EUR 1.67M" and "14 paid measures" in payout.detail
+
+
+def test_the_first_causes_are_distinct_with_owners_and_remediation(example: ReportContext) -> None:
+    causes = example.executive.causes  # type: ignore[union-attr]
+    assert len(causes) == 5 and len({c.key for c in causes}) == 5
+    first = causes[0]
+    assert first.summary == "Accounts payable is paid to raise days payable outstanding (70% of plan ap-team)."
+    assert (first.owner, first.department, first.findings) == ("AP manager", "Accounts payable", 11)
+    assert first.rules == ("V03", "X02", "X10", "X11", "X15") and first.remediation.startswith("Pair the measure")
+    assert [c.severity for c in causes] == ["error"] * 5
+    # Top risks are distinct causes too: accounts payable's line appears once, not three times.
+    places = [str(f.finding.primary) for f in example.top_risks]
+    assert len(places) == len(set(places)) and places[0] == "policies/accounts-payable.yml:37:9"
+    assert example.executive.cause_count == 29  # type: ignore[union-attr]
+
+
+def test_last_year_is_one_line_on_the_first_screen(example: ReportContext) -> None:
+    assert example.executive.versus == ("Against last year: 0 new, 3 resolved, 53 persisting; "  # type: ignore[union-attr]
+                                        "errors 23 → 22.")
+
+
+def test_every_open_finding_is_under_exactly_one_cause(example: ReportContext) -> None:
+    grouped = [f.fingerprint for c in example.causes for f in c.findings]
+    assert sorted(grouped) == sorted(f.fingerprint for f in example.findings)
+
+
+def test_money_is_short_for_a_headline() -> None:
+    assert [money(v, "EUR") for v in (950, 48_000, 2_530_000, 1.2e9)] == [
+        "EUR 950", "EUR 48k", "EUR 2.53M", "EUR 1.20B"]
+    assert money(6_130_000, None) == "6.13M"
+
+
+@pytest.mark.slow
+def test_at_scale_the_report_summarises_instead_of_drawing_every_pair(tmp_path: Path) -> None:
+    """300 departments: the heatmap draws the heaviest 24 and the business units are tabled; the size stays
+    bounded (1,000 departments gave 151 MB before issue 21; the benchmark measures 1,000 and 10,000)."""
+    sys.path.insert(0, str(TESTS_DIR))
+    import synthetic
+
+    folder = tmp_path / "org"
+    synthetic.write(synthetic.generate(300, seed=1), folder)
+    out = tmp_path / "report.html"
+    start = time.perf_counter()
+    assert main(["report", str(folder), "-o", str(out), "-o", f"markdown={tmp_path / 'report.md'}"]) == 0
+    assert time.perf_counter() - start < 120
+    html = out.read_text(encoding="utf-8")
+    assert len(html.encode()) < 1_500_000
+    assert html.count('class="heatmap"') == 1 and html.count("<rect x=") <= MAX_DEPARTMENTS ** 2 + 50
+    assert "By business unit" in html and "more with findings are summarised by business unit" in html
