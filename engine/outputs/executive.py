@@ -132,22 +132,38 @@ def _sentence(text: str) -> str:
     return text if text.endswith((".", "!", "?")) else text + "."
 
 
+def _payer_measures(org: Organization) -> dict[tuple[str, float], list[tuple[str, str]]]:
+    """(metric, direction) -> the (plan, metric) of every measure paying that move, as D29 gathers them."""
+    found: dict[tuple[str, float], list[tuple[str, str]]] = {}
+    for plan in org.plans:
+        for measure in plan.measures:
+            found.setdefault((measure.metric, float(measure.direction)), []).append((plan.id, measure.metric))
+    return found
+
+
 def _stakes(org: Organization, active: Sequence[Finding]) -> tuple[Stake, ...]:
     plans = {p.id: p for p in org.plans}
     measures: set[tuple[str, str]] = set()
     payout = 0.0
     gaps: dict[str, float] = {}
+    payers = _payer_measures(org)
     for finding in active:
         for fact in finding.facts.values():
             kind = fact.get("kind")
-            if kind == "measure" and finding.severity != "info":
-                key = (str(fact.get("plan")), str(fact.get("metric")))
-                plan = plans.get(key[0])
-                if key in measures or plan is None or plan.target_incentive is None:
-                    continue
-                measures.add(key)
-                weight = next((m.weight for m in plan.measures if m.metric == key[1]), 0.0)
-                payout += float(plan.target_incentive) * (plan.participants or 1) * weight
+            # A crowd finding (X01, X02, X15) binds the payers of a metric, not each of their measures.
+            keys = [(str(fact.get("plan")), str(fact.get("metric")))] if kind == "measure" else []
+            if kind == "payers":
+                gathered = set(fact.get("depts") or ())  # type: ignore[arg-type]
+                keys = [key for key in payers.get((str(fact.get("metric")), _number(fact.get("dir"))), [])
+                        if plans[key[0]].department in gathered]
+            if keys and finding.severity != "info":
+                for key in keys:
+                    plan = plans.get(key[0])
+                    if key in measures or plan is None or plan.target_incentive is None:
+                        continue
+                    measures.add(key)
+                    weight = next((m.weight for m in plan.measures if m.metric == key[1]), 0.0)
+                    payout += float(plan.target_incentive) * (plan.participants or 1) * weight
             elif fact.get("unit") == "currency" and _number(fact.get("gap")) > 0:
                 gaps[f"{kind}/{fact.get('key')}"] = _number(fact.get("gap"))
     currency = org.currency

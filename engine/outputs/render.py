@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any, TypedDict
 
 from interlock import __version__, resources
 from interlock.errors import UsageError
-from interlock.findings.run import LintRun, Summary, failing, summarize
+from interlock.findings.run import LintRun, Summary, cause_key, failing, summarize
 from interlock.files import Outbox
 from interlock.outputs.terminal import DEFAULT_WIDTH, Cause, RuleCount, causes, fold, paragraph, statistics
 
@@ -219,7 +219,8 @@ def render_text(findings: Sequence[Finding], files: int, *, color: bool = False,
     command = " ".join(["interlock report", *(_shell_word(t) for t in targets), "-o report.html"])
     context: TextContext = {
         "findings": shown, "groups": groups, "summary": summarize(shown),
-        "causes": sum(len(group) for _file, group in groups),
+        # Distinct causes: a milestone's findings in two files are one cause, printed under each file.
+        "causes": len({cause_key(f) for f in shown}),
         "waived": sum(1 for f in shown if f.waiver is not None), "files": files, "color": color, "quiet": quiet,
         "width": width, "statistics": statistics(shown) if with_statistics else None,
         "explain": _first_to_explain(shown), "report_command": command,

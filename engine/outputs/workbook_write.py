@@ -120,7 +120,8 @@ def _add(rows: Rows, sheet: Sheet, item: Mapping[str, Any], links: dict[str, Any
         row[_CONTEXT] = context
     rows.sheets[sheet.name].append(row)
     for child in children(sheet):
-        own = {"id": item.get("id")} if sheet.name == "Plans" else {"id": links.get("id"), "metric": item.get("metric")}
+        # A top-level item (a plan, a capacity, a crediting rule) is named by its id; a measure by plan and metric.
+        own = {"id": item.get("id")} if sheet.parent is None else {"id": links.get("id"), "metric": item.get("metric")}
         for entry in item.get(child.section) or []:
             if isinstance(entry, dict):
                 _add(rows, child, entry, own)

@@ -55,6 +55,7 @@ from interlock.read.workbook_layout import (
     Column,
     KeyPath,
     Sheet,
+    children,
     header_key,
     sheet_key,
 )
@@ -92,6 +93,8 @@ class WorkbookIndex:
 
     file: str
     _items: dict[DataPath, tuple[_SheetPlaces, int, int]] = field(default_factory=dict)
+    #: Read-time notes (YAML forms that 1.1 and 1.2 read differently): a workbook has none.
+    notes: tuple[Any, ...] = ()
     _sections: dict[str, _SheetPlaces] = field(default_factory=dict)
 
     def locate(self, path: DataPath) -> tuple[int, int, str]:
@@ -299,7 +302,7 @@ class _Assembler:
         key = tuple(links.get(c.links_to) for c in layout.links)
         missing = [c.header for c, value in zip(layout.links, key) if value is None]
         if missing:
-            what = "plan" if layout.parent == "Plans" else "measure (plan and metric)"
+            what = _PARENT_WORDS.get(layout.parent or "", (layout.parent or "").lower())
             self.problem(raw.name, row, anchor, f"the row does not say which {what} it belongs to: fill in "
                                                 f"{' and '.join(missing)}")
             return None
@@ -316,6 +319,14 @@ class _Assembler:
         return (*parent_path, layout.section, len(siblings)), siblings
 
     def unknown_parent(self, raw: RawSheet, places: _SheetPlaces, row: int, key: tuple[Any, ...], anchor: int) -> None:
+        parent = raw.layout.parent or ""
+        if parent not in ("Plans", "Measures"):  # a capacity or a crediting rule, named by its id
+            ids = [str(k[0]) for k in self.named.get(parent, {})]
+            column = places.columns.get(("@id",), anchor)
+            self.problem(raw.name, row, column, f"unknown {_PARENT_WORDS.get(parent, parent.lower())} "
+                                                f"{clip(str(key[0]))!r}{did_you_mean(str(key[0]), ids)}"
+                                                f" (no row of the {parent} sheet has this id)")
+            return
         plans = self.named.get("Plans", {})
         if (key[0],) not in plans:
             ids = [str(k[0]) for k in plans]
@@ -363,13 +374,19 @@ class _Assembler:
 _SKIP = object()
 
 
+#: What a nested sheet's row names its parent as, in messages.
+_PARENT_WORDS = {"Plans": "plan", "Measures": "measure (plan and metric)", "Capacity": "capacity",
+                 "Crediting": "crediting rule"}
+
+
 def _key_of(layout: Sheet, item: dict[str, Any], links: dict[str, Any]) -> tuple[Any, ...] | None:
-    """How other sheets' rows name this item: a plan by (id,), a measure by (plan id, metric)."""
-    if layout.name == "Plans":
+    """How other sheets' rows name this item: a plan (or a capacity, a crediting rule) by (id,), a
+    measure by (plan id, metric). None for an item no sheet's rows belong to."""
+    if not children(layout):
+        return None
+    if layout.parent is None:
         return (item.get("id"),)
-    if layout.name == "Measures":
-        return (links.get("id"), item.get("metric"))
-    return None
+    return (links.get("id"), item.get("metric"))
 
 
 def _put(item: dict[str, Any], key: KeyPath, cell: tuple[Column, int, int, Any]) -> None:

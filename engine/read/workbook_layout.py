@@ -125,7 +125,8 @@ SHEETS: tuple[Sheet, ...] = (
     ), anchor="Id", about="What the company wants: one objective per row, adopted by id or defined here."),
     Sheet("Departments", "departments", (
         _c("Id", "id", ID), _c("Name", "name", TEXT), _c("Parent", "parent", ID), _c("Kind", "kind", CHOICE),
-        _c("Owner", "owner", TEXT), _c("Headcount", "headcount", COUNT), _c("Description", "description", TEXT),
+        _c("Owner", "owner", TEXT), _c("Headcount", "headcount", COUNT), _c("Function", "function", ID),
+        _c("Description", "description", TEXT),
     ), anchor="Id", about="Functions, teams and roles, each under its parent."),
     Sheet("Plans", "plans", (
         _c("Id", "id", ID), _c("Department", "department", ID), _c("Role", "role", TEXT),
@@ -133,6 +134,7 @@ SHEETS: tuple[Sheet, ...] = (
         _c("Pay mix", "pay_mix", PERCENT), _c("Effective from", ("effective", "from"), DATE),
         _c("Effective to", ("effective", "to"), DATE), _c("Levers", "levers", LIST),
         _c("Clawback days", ("clawback", "days"), COUNT), _c("Clawback on", ("clawback", "on"), LIST),
+        _c("Clawback triggers", ("clawback", "triggers"), LIST),
         _c("Holdback share", ("holdback", "share"), PERCENT), _c("Holdback days", ("holdback", "days"), COUNT),
         _c("Description", "description", TEXT),
     ), anchor="Id",
@@ -174,8 +176,30 @@ SHEETS: tuple[Sheet, ...] = (
         _c("Id", "id", ID), _c("Consumer", "consumer", ID), _c("Provider", "provider", ID),
         _c("Deliverable", "deliverable", TEXT), _c("Metric", "metric", ID), _c("Amount", "amount", QUANTITY),
         _c("Due", "due", DATE), _c("Critical", "critical", FLAG), _c("Milestone", "milestone", ID),
-        _c("Definition", "definition", TEXT),
+        _c("Conversion", "conversion", PERCENT), _c("Definition", "definition", TEXT),
     ), anchor="Id", about="What one department (the consumer) needs from another (the provider)."),
+    Sheet("History", "history", (
+        _c("Owner", "owner", ID), _c("Metric", "metric", ID), _c("Period", "period", PERIOD),
+        _c("Actual", "actual", QUANTITY), _c("Plan", "plan", ID), _c("Note", "note", TEXT),
+    ), anchor="Metric", about="Last period's actuals: one per department, metric and period (optionally per plan)."),
+    Sheet("Capacity", "capacity", (
+        _c("Id", "id", ID), _c("Department", "department", ID), _c("Metric", "metric", ID),
+        _c("Period", "period", PERIOD), _c("Amount", "amount", QUANTITY), _c("People", "people", NUMBER),
+        _c("Per person", "per_person", QUANTITY), _c("Note", "note", TEXT),
+    ), anchor="Id", about="What a department can deliver per period: stated, or people times throughput."),
+    Sheet("Capacity drivers", "drivers", (
+        _link("Capacity", "id", "The id of the capacity this driver loads."), _c("Target", "target", ID),
+        _c("Per", "per", NUMBER),
+    ), anchor="Target", parent="Capacity",
+        about="Demand on a capacity: a target whose every unit needs Per units of it."),
+    Sheet("Crediting", "crediting", (
+        _c("Id", "id", ID), _c("Metric", "metric", ID), _c("Deals", "deals", TEXT), _c("Amount", "amount", QUANTITY),
+        _c("Exclusive", "exclusive", FLAG), _c("Settled by", "settled_by", TEXT),
+    ), anchor="Id", about="Which plans are credited for which deals: one crediting rule per row."),
+    Sheet("Credits", "credits", (
+        _link("Crediting", "id", "The id of the crediting rule."), _c("Plan", "plan", ID),
+        _c("Share", "share", PERCENT), _c("Rate", "rate", PERCENT),
+    ), anchor="Plan", parent="Crediting", about="Each plan credited under a crediting rule, and at what share."),
     Sheet("Milestones", "milestones", (
         _c("Id", "id", ID), _c("Name", "name", TEXT), _c("Owner", "owner", ID), _c("Planned", "planned", DATE),
         _c("Forecast", "forecast", DATE), _c("Confidence", "confidence", PERCENT),
@@ -222,6 +246,7 @@ SECTIONS: tuple[str, ...] = tuple(s.section for s in SHEETS if s.parent is None)
 OWNER_KEYS: dict[str, str] = {
     "plans": "department", "targets": "owner", "assumptions": "department", "milestones": "owner",
     "hires": "department", "spend": "department", "definitions": "department", "dependencies": "consumer",
+    "history": "owner", "capacity": "department",
 }
 
 
