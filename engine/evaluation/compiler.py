@@ -8,8 +8,9 @@ that negates a kind runs only after every rule that can produce that kind.
 """
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Union
 
 from interlock.evaluation.adapter import FRAME_SLOTS, gate
@@ -79,6 +80,8 @@ class CompiledRule:
     derives: str | None = None
     stratum: int = 0
     options: Mapping[str, Any] = field(default_factory=dict)
+    #: (alias, as): ``alias`` is bound to the very fact bound to ``as`` (a variant of ``unify_aliases``).
+    same: tuple[tuple[str, str], ...] = ()
 
     @property
     def negates(self) -> frozenset[str]:
@@ -212,9 +215,7 @@ def stratify(rules: Sequence[CompiledRule]) -> list[CompiledRule]:
                     raise CompileError(f"rule {rule.rule_id} negates a kind that depends on itself (no stratified order)")
                 strata[id(rule)] = level
                 changed = True
-    return [
-        CompiledRule(r.rule_id, r.patterns, r.derives, strata[id(r)], r.options) for r in rules
-    ]
+    return [replace(r, stratum=strata[id(r)]) for r in rules]
 
 
 # -- typed form -> durable-rules JSON --------------------------------------
@@ -239,7 +240,135 @@ def split_alternatives(rule: CompiledRule) -> list[CompiledRule]:
         else:
             choices = [pattern]
         variants = [(*head, choice) for head in variants for choice in choices]
-    return [CompiledRule(rule.rule_id, v, rule.derives, rule.stratum, rule.options) for v in variants]
+    return [replace(rule, patterns=v) for v in variants]
+
+
+def unify_aliases(rule: CompiledRule) -> list[CompiledRule]:
+    """The rule, then one variant per way one fact may fill several of its patterns of a kind.
+
+    In the rule language every pattern matches on its own, so two aliases may bind the same
+    fact (X05's two paths from discounting may be one path). durable-rules never binds one
+    fact to two patterns of a rule (docs/engine.md), so each such case becomes a variant in
+    which the aliases are one pattern carrying all of their tests, a join between them being
+    a test of the fact against itself; the dispatcher binds every alias of the group to the
+    fact (``same``). Variants whose own tests rule out the shared fact (``key: {ne: {ref:
+    a.key}}``, two different constants) are dropped here.
+    """
+    groups: dict[str, list[str]] = {}
+    for pattern in rule.patterns:
+        if not pattern.negated:
+            groups.setdefault(pattern.kind, []).append(pattern.alias)  # type: ignore[arg-type]
+    choices = [list(_partitions(aliases)) for aliases in groups.values() if len(aliases) > 1]
+    variants = [rule]
+    for chosen in itertools.product(*choices):
+        rep = {alias: block[0] for blocks in chosen for block in blocks for alias in block}
+        if all(alias == first for alias, first in rep.items()):
+            continue
+        variant = _unified(rule, rep)
+        if variant is not None:
+            variants.append(variant)
+    return variants
+
+
+def _partitions(items: list[str]) -> Iterator[list[list[str]]]:
+    """Every way to split ``items`` into blocks, each block in the items' order."""
+    if not items:
+        yield []
+        return
+    head, rest = items[0], items[1:]
+    for partition in _partitions(rest):
+        yield [[head], *partition]
+        for i, block in enumerate(partition):
+            yield [*partition[:i], [head, *block], *partition[i + 1:]]
+
+
+def _unified(rule: CompiledRule, rep: Mapping[str, str]) -> CompiledRule | None:
+    """``rule`` with every alias bound to the fact of its representative, or None when impossible."""
+    merged: dict[str, Pattern] = {}
+    others: list[Pattern] = []
+    for pattern in rule.patterns:
+        own = rep.get(pattern.alias, pattern.alias) if pattern.alias else None
+        tests = tuple(_rebind(t, rep, own) for t in pattern.tests)
+        any_of = tuple(tuple(_rebind(t, rep, own) for t in alt) for alt in pattern.any_of)
+        if own is None:
+            others.append(Pattern(pattern.kind, tests, None, any_of))
+        elif own in merged:
+            first = merged[own]
+            alts = tuple((*a, *b) for a in (first.any_of or ((),)) for b in (any_of or ((),)))
+            merged[own] = Pattern(first.kind, first.tests + tests, own, alts if alts != ((),) else ())
+        else:
+            merged[own] = Pattern(pattern.kind, tests, own, any_of)
+            others.append(merged[own])
+    patterns = []
+    for pattern in others:
+        if pattern.alias is not None:
+            pattern = merged[pattern.alias]
+        tests = _settled(pattern.tests)
+        if tests is None:
+            return None
+        alternatives = [a for a in (_settled(alt) for alt in pattern.any_of) if a is not None]
+        if pattern.any_of and not alternatives:
+            return None
+        any_of = () if any(not a for a in alternatives) else tuple(alternatives)
+        patterns.append(Pattern(pattern.kind, tests, pattern.alias, any_of))
+    ordered = _in_binding_order(patterns)
+    if ordered is None:
+        return None
+    same = tuple(sorted((alias, first) for alias, first in rep.items() if alias != first))
+    return replace(rule, patterns=tuple(ordered), same=same)
+
+
+def _rebind(test: FieldTest, rep: Mapping[str, str], own: str | None) -> FieldTest:
+    if isinstance(test.value, tuple):
+        return test
+    return FieldTest(test.field, test.op, _rebound(test.value, rep, own))  # type: ignore[arg-type]
+
+
+def _rebound(value: Any, rep: Mapping[str, str], own: str | None) -> Any:
+    if isinstance(value, Ref):
+        alias = rep.get(value.alias, value.alias)
+        return Same(value.field) if alias == own else Ref(alias, value.field)
+    if isinstance(value, Arith):
+        return Arith(value.op, tuple(_rebound(a, rep, own) for a in value.args))
+    return value
+
+
+def _settled(tests: tuple[FieldTest, ...]) -> tuple[FieldTest, ...] | None:
+    """Tests of a fact against its own same field decided; None when they cannot all hold."""
+    kept: list[FieldTest] = []
+    constants: dict[str, Any] = {}
+    for test in tests:
+        if isinstance(test.value, Same) and test.value.field == test.field and test.op in OPERATORS:
+            if test.op in ("ne", "lt", "gt"):
+                return None
+            kept.append(FieldTest(test.field, "exists"))  # x == x holds wherever x is present
+            continue
+        if test.op == "eq" and not _joins(test.value):
+            known = constants.setdefault(test.field, test.value)
+            if not _may_equal(known, test.value):
+                return None
+        if test not in kept:
+            kept.append(test)
+    return tuple(kept)
+
+
+def _in_binding_order(patterns: list[Pattern]) -> list[Pattern] | None:
+    """The patterns in their order, except that each comes after the aliases its joins read (None: a cycle)."""
+    placed: list[Pattern] = []
+    bound: set[str] = set()
+    pending = list(patterns)
+    while pending:
+        for index, pattern in enumerate(pending):
+            reads = {alias for t in (*pattern.tests, *(t for a in pattern.any_of for t in a))
+                     for _f, alias in _reads(t.value) if alias}
+            if reads <= bound and (bound or not pattern.negated):
+                placed.append(pending.pop(index))
+                if pattern.alias:
+                    bound.add(pattern.alias)
+                break
+        else:
+            return None
+    return placed
 
 
 def to_durable(rule: CompiledRule) -> dict[str, Any]:
