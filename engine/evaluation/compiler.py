@@ -9,7 +9,7 @@ that negates a kind runs only after every rule that can produce that kind.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, Union
 
@@ -536,3 +536,182 @@ def _reads(value: object) -> Iterator[tuple[str, str | None]]:
     elif isinstance(value, Arith):
         for arg in value.args:
             yield from _reads(arg)
+
+
+# -- the fact vocabulary: kinds, fields and their types ------------------------
+
+#: Per kind, its fields and each field's type (``number``, ``text``, ``bool``; ``any`` for a field
+#: a rule pack's derivation adds, whose type is whatever its expression gives).
+Vocabulary = Mapping[str, Mapping[str, str]]
+#: Where a problem is, inside the rule file, and what it is.
+VocabularyProblem = tuple[tuple[str | int, ...], str]
+
+
+def check_vocabulary(steps: Sequence[Mapping[str, Any]], options: Mapping[str, Any],
+                     kinds: Vocabulary) -> list[VocabularyProblem]:
+    """What a rule's ``when`` gets wrong about the facts: unknown kinds and fields, comparisons
+    across types, arithmetic on text, and divisions not guarded against zero.
+
+    A pattern on a kind no fact has, or a field no fact carries, can never match, and the engine
+    compares a number with a text as true for every pair (docs/engine.md); a division by a field
+    that is 0 at run time kills the process (SIGFPE). A divisor is *guarded* when it is a non-zero
+    constant or option, or a field with a test earlier in the rule that keeps 0 out: ``ne: 0``,
+    ``gt:`` a number >= 0, ``lt:`` a number <= 0, ``eq:`` a non-zero number, or ``in:`` numbers
+    without 0 (on the alias the divisor reads, or earlier in the same pattern).
+    """
+    problems: list[VocabularyProblem] = []
+    bound: dict[str, str] = {}
+    guarded: set[tuple[str | None, str]] = set()
+    for index, step in enumerate(steps):
+        ((alias, body),) = step.items()
+        where: tuple[str | int, ...] = ("when", index, alias)
+        kind = body.get("kind")
+        if kind not in kinds:
+            problems.append(((*where, "kind"), f"unknown fact kind {kind!r}{_did_you_mean(kind, kinds)} "
+                                               "(`interlock facts` lists them)"))
+            continue
+        own: set[tuple[str | None, str]] = set()
+        context = _Context(kinds, kind, bound, options, guarded, own)
+        for name, spec in body.items():
+            if name == "kind":
+                continue
+            if name == "any":
+                for i, alt in enumerate(spec):
+                    for field_name, field_spec in alt.items():
+                        problems += context.field(field_name, field_spec, (*where, "any", i, field_name))
+                continue
+            problems += context.field(name, spec, (*where, name))
+        if alias != "not":
+            bound[alias] = kind
+            guarded |= {(alias, f) for _a, f in own}
+    return problems
+
+
+class _Context:
+    """One pattern being checked: its kind, the aliases bound before it, and the guards so far."""
+
+    def __init__(self, kinds: Vocabulary, kind: str, bound: Mapping[str, str], options: Mapping[str, Any],
+                 guarded: set[tuple[str | None, str]], own: set[tuple[str | None, str]]) -> None:
+        self.kinds, self.kind, self.bound, self.options = kinds, kind, bound, options
+        self.guarded, self.own = guarded, own
+
+    def field(self, name: str, spec: Any, where: tuple[str | int, ...]) -> list[VocabularyProblem]:
+        fields = self.kinds[self.kind]
+        if name not in fields:
+            return [(where, f"a {self.kind!r} fact has no field {name!r}{_did_you_mean(name, fields)}")]
+        mine = fields[name]
+        problems: list[VocabularyProblem] = []
+        tests = spec.items() if isinstance(spec, Mapping) and spec and set(spec) <= {*OPERATORS, "in", "exists"} \
+            else [("eq", spec)]
+        for op, arg in tests:
+            at = where if (op, arg) == ("eq", spec) else (*where, op)
+            if op == "exists":
+                continue
+            values = list(arg) if op == "in" and isinstance(arg, (list, tuple)) else [arg]
+            for value in values:
+                theirs, issues = self.value(value, at)
+                problems += issues
+                if not issues and not _compatible(mine, theirs):
+                    problems.append((at, f"compares {self.kind}.{name} ({mine}) with {_shown_value(value)} ({theirs}): "
+                                         "values of different types never match"))
+            if not problems and _keeps_zero_out(op, arg, self.options):
+                self.own.add((None, name))
+        return problems
+
+    def value(self, spec: Any, where: tuple[str | int, ...]) -> tuple[str, list[VocabularyProblem]]:
+        """The type of a value, and what is wrong with it."""
+        if not isinstance(spec, Mapping):
+            return _type_of(spec), []
+        ((op, arg),) = spec.items()
+        if op == "ref":
+            alias, _, name = str(arg).partition(".")
+            kind = self.bound.get(alias)
+            if kind is None:
+                return "any", []  # compile_when reports it
+            if name not in self.kinds[kind]:
+                return "any", [(where, f"`ref: {arg}`: a {kind!r} fact has no field {name!r}"
+                                       f"{_did_you_mean(name, self.kinds[kind])}")]
+            return self.kinds[kind][name], []
+        if op == "field":
+            if arg not in self.kinds[self.kind]:
+                return "any", [(where, f"`field: {arg}`: a {self.kind!r} fact has no field {arg!r}"
+                                       f"{_did_you_mean(str(arg), self.kinds[self.kind])}")]
+            return self.kinds[self.kind][arg], []
+        if op == "option":
+            return _type_of(self.options.get(arg)), []
+        problems: list[VocabularyProblem] = []
+        for i, item in enumerate(arg):
+            kind, issues = self.value(item, (*where, op, i))
+            problems += issues
+            if not issues and kind not in ("number", "any"):
+                problems.append(((*where, op, i), f"`{op}` works on numbers, not on {_shown_value(item)} ({kind})"))
+            if op == "div" and i > 0 and not issues and not self._safe_divisor(item):
+                problems.append(((*where, op, i), f"divides by {_shown_value(item)}, which may be 0 (the rules engine "
+                                                  f"would crash): test it first, e.g. `{_field_of(item)}: {{ne: 0}}` "
+                                                  "where its fact is bound"))
+        return "number", problems
+
+    def _safe_divisor(self, spec: Any) -> bool:
+        if not isinstance(spec, Mapping):
+            return _nonzero(spec)
+        ((op, arg),) = spec.items()
+        if op == "option":
+            return _nonzero(self.options.get(arg))
+        if op == "ref":
+            alias, _, name = str(arg).partition(".")
+            return (alias, name) in self.guarded
+        if op == "field":
+            return (None, str(arg)) in self.own
+        return False  # an expression: no guard can be written for it
+
+
+def _keeps_zero_out(op: str, arg: Any, options: Mapping[str, Any]) -> bool:
+    """The test (with a constant or option) rejects a 0: a divisor guard."""
+    if isinstance(arg, Mapping) and set(arg) == {"option"}:
+        arg = options.get(arg["option"])
+    if op == "in":
+        return isinstance(arg, (list, tuple)) and all(_nonzero(v) for v in arg)
+    if not _numbers(arg):
+        return False
+    return {"ne": arg == 0, "eq": arg != 0, "gt": arg >= 0, "gte": arg > 0, "lt": arg <= 0, "lte": arg < 0}.get(op, False)
+
+
+def _nonzero(value: Any) -> bool:
+    return _numbers(value) and value != 0
+
+
+def _type_of(value: Any) -> str:
+    if isinstance(value, bool):
+        return "bool"
+    if isinstance(value, (int, float)):
+        return "number"
+    if isinstance(value, str):
+        return "text"
+    return "any"
+
+
+def _compatible(a: str, b: str) -> bool:
+    return a == b or "any" in (a, b)
+
+
+def _field_of(spec: Any) -> str:
+    if isinstance(spec, Mapping) and len(spec) == 1:
+        ((_op, arg),) = spec.items()
+        return str(arg).rpartition(".")[2]
+    return "field"
+
+
+def _shown_value(spec: Any) -> str:
+    if isinstance(spec, Mapping) and len(spec) == 1:
+        ((op, arg),) = spec.items()
+        if op in ("ref", "field", "option"):
+            return f"`{op}: {arg}`"
+        return f"`{op}: ...`"
+    return repr(spec)
+
+
+def _did_you_mean(name: Any, known: Iterable[str]) -> str:
+    import difflib
+
+    close = difflib.get_close_matches(str(name), sorted(known), n=1, cutoff=0.6)
+    return f" (did you mean {close[0]!r}?)" if close else ""
