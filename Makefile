@@ -12,7 +12,7 @@ PYTEST_ARGS ?=
 CONSTRAINTS ?= .ci/constraints.txt
 PIN := $(if $(CONSTRAINTS),-c $(CONSTRAINTS))
 
-.PHONY: setup check test bench report gold lock clean
+.PHONY: setup check test differential bench report gold lock clean
 
 setup: $(VENV)/.installed
 
@@ -39,6 +39,11 @@ check: setup
 
 test: setup
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+# The engine against the reference evaluator on SEEDS organizations of each generator (docs/engine.md).
+SEEDS ?= 5000
+differential: setup
+	INTERLOCK_DIFF_SEEDS=$(SEEDS) $(PY) -m pytest -q -m slow tests/evaluation/test_differential.py
 
 bench: setup
 	$(PY) tests/benchmark.py

@@ -6,7 +6,9 @@ rule lives in one place: stage each file beside its target, then rename them all
 from __future__ import annotations
 
 import os
+import re
 import tempfile
+import time
 from pathlib import Path
 from types import TracebackType
 
@@ -30,6 +32,64 @@ def _file_mode(target: Path) -> int:
         return 0o666 & ~mask
 
 
+#: A temporary file older than this is stale whoever made it (a run writes its files in seconds).
+STALE_AFTER = 3600.0
+#: A temporary file whose owning process is gone is stale once this old (a little slack for a clock
+#: step, or a process of the same number on another machine sharing the folder).
+ORPHAN_AFTER = 60.0
+
+
+def _temporary_pattern(name: str) -> re.Pattern[str]:
+    """An Outbox's temporary files for a target called ``name``: ``.NAME.PID.XXXXXXXX.tmp`` (and, from
+    earlier versions, ``.NAME.XXXXXXXX.tmp``, which has no process number)."""
+    return re.compile(rf"\.{re.escape(name)}\.(?:(\d+)\.)?[a-z0-9_]{{8}}\.tmp")
+
+
+def remove_stale_temporaries(target: Path, now: float | None = None) -> list[Path]:
+    """Delete the temporary files a killed run left beside ``target``; return them.
+
+    Only files of the Outbox's own naming pattern for this target are considered, and only those
+    older than STALE_AFTER, or whose process is gone and older than ORPHAN_AFTER: a concurrent run's
+    file (its process alive, written moments ago) is never touched.
+    """
+    pattern = _temporary_pattern(target.name)
+    now = time.time() if now is None else now
+    removed = []
+    try:
+        entries = list(os.scandir(target.parent))
+    except OSError:
+        return []
+    for entry in entries:
+        found = pattern.fullmatch(entry.name)
+        if found is None:
+            continue
+        try:
+            if not entry.is_file(follow_symlinks=False):
+                continue
+            age = now - entry.stat(follow_symlinks=False).st_mtime
+        except OSError:
+            continue
+        pid = int(found.group(1)) if found.group(1) else None
+        orphan = pid is not None and pid != os.getpid() and not _alive(pid)
+        if age > STALE_AFTER or (orphan and age > ORPHAN_AFTER):
+            try:
+                os.unlink(entry.path)
+            except OSError:
+                continue  # gone meanwhile, or not ours to delete
+            removed.append(Path(entry.path))
+    return removed
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OSError):
+        return True  # someone else's process: alive
+    return True
+
+
 class Outbox:
     """Output files written all or nothing, and only where they are asked for.
 
@@ -37,7 +97,9 @@ class Outbox:
     missing folders); ``commit`` renames them over their targets. Leaving the
     ``with`` block without a commit (a render error, a full disk, Ctrl-C)
     deletes every temporary file and every folder the box created, so a failed
-    run leaves existing files untouched and no stray file behind.
+    run leaves existing files untouched and no stray file behind. A run killed
+    outright (SIGKILL, a power cut) cannot clean up: the next run that writes
+    the same target removes what it left (``remove_stale_temporaries``).
     """
 
     def __init__(self) -> None:
@@ -63,7 +125,8 @@ class Outbox:
             raise OutputError(f"cannot write {path.as_posix()}: it is a folder")
         try:
             self._make_folder(path.parent)
-            handle, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+            remove_stale_temporaries(path)
+            handle, name = tempfile.mkstemp(prefix=f".{path.name}.{os.getpid()}.", suffix=".tmp", dir=path.parent)
             temporary = Path(name)
             self._staged.append((temporary, path, overwrite))
             with os.fdopen(handle, "wb") as stream:

@@ -105,7 +105,8 @@ def lint(paths: Sequence[Path], config: Config, book: RuleBook | None = None, *,
     with long_lived_objects():
         book = book or load_rulebook(config.rule_packs, cache=store.enabled)
         config.validate(book)
-        documents = load_documents(list(paths), excluded=config.excluded if config.exclude else None)
+        documents = load_documents(list(paths), excluded=config.excluded if config.exclude else None,
+                                   follow_links=config.follow_links)
         gc.freeze()
         organization = validate(documents, cache=store.enabled)
         files = tuple(d.path for d in documents)

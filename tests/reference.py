@@ -148,14 +148,22 @@ def evaluate(rules: Sequence[tuple[Rule, CompiledRule]], facts: Iterable[Mapping
         kind = rule.derive["kind"]  # type: ignore[index]
         last_producer[kind] = max(last_producer.get(kind, 0), compiled.stratum)
     kept: Kept = {}
+    # Matches already derived from are skipped on later passes (facts in ``known`` are never
+    # replaced, so a match is the identity of its facts); the index is rebuilt once per pass.
+    seen: set[tuple[int, ...]] = set()
     for stratum in range(top + 1):
         changed = True
         while changed:
             changed = False
-            for rule, compiled in derivations:
+            index = _index(known.values())
+            for number, (rule, compiled) in enumerate(derivations):
                 if compiled.stratum > stratum:
                     continue
-                for bound in list(_bindings(compiled.patterns, _index(known.values()), {})):
+                for bound in list(_bindings(compiled.patterns, index, {})):
+                    done = (number, *(id(bound[p.alias]) for p in compiled.patterns if p.alias))
+                    if done in seen:
+                        continue
+                    seen.add(done)
                     if not accepts(rule, compiled.options, bound):
                         continue
                     fact = derived_fact(rule, compiled.options, bound)

@@ -113,6 +113,8 @@ def _selection_options(command: Callable[..., Any]) -> Callable[..., Any]:
 
 def _cache_option(command: Callable[..., Any]) -> Callable[..., Any]:
     """`--no-cache` (or INTERLOCK_NO_CACHE=1): neither read nor write the cache (README, docs/workflow.md)."""
+    command = click.option("--follow-links", "follow_links", is_flag=True,
+                           help="Read links in the checked folders that lead to files outside them.")(command)
     return click.option("--no-cache", "no_cache", is_flag=True,
                         help="Do not read or write the cache of the parsed rules, knowledge base and causal paths.")(command)
 
@@ -259,7 +261,7 @@ def check(paths: tuple[Path, ...], fmt: str, rule_packs: tuple[Path, ...], selec
           ignore: tuple[str, ...], fail_on: str | None, color: bool | None, config_file: Path | None,
           waivers: Path | None, baseline: Path | None, today: datetime.datetime | None,
           write_baseline: Path | None, outputs: tuple[str, ...], template: Path | None, quiet: bool,
-          no_cache: bool, statistics: bool) -> int:
+          no_cache: bool, statistics: bool, follow_links: bool) -> int:
     """Lint the policy files in PATHS (default: the folder of the nearest interlock.yml, else the current folder
     when it holds an organization file, else policies/)."""
     from dataclasses import replace
@@ -274,7 +276,8 @@ def check(paths: tuple[Path, ...], fmt: str, rule_packs: tuple[Path, ...], selec
     wanted = [Output(TEMPLATE if template else fmt), *(parse_output(spec) for spec in outputs)]
     try:
         config = resolve(targets, config_file=config_file, select=select, ignore=ignore, rule_packs=rule_packs,
-                         fail_on=fail_on, waivers=waivers, baseline=baseline, cache=not no_cache)
+                         fail_on=fail_on, waivers=waivers, baseline=baseline, cache=not no_cache,
+                         follow_links=follow_links)
         with progress(f"interlock: checking {' '.join(t.as_posix() for t in targets)}"):
             # Derived facts (the causal paths behind the coverage table) are built only for a report.
             result = lint(targets, config, derived=any(o.fmt not in ("text", "json", "sarif", "junit", "github")
@@ -343,7 +346,8 @@ def _report_input_errors(wanted: Sequence[Any], exc: InputError, inputs: Sequenc
 @_cache_option
 def report(paths: tuple[Path, ...], outputs: tuple[str, ...], fmt: str | None, previous: Path | None,
            template: Path | None, rule_packs: tuple[Path, ...], select: tuple[str, ...], ignore: tuple[str, ...],
-           config_file: Path | None, waivers: Path | None, today: datetime.datetime | None, no_cache: bool) -> int:
+           config_file: Path | None, waivers: Path | None, today: datetime.datetime | None, no_cache: bool,
+           follow_links: bool) -> int:
     """Write the conflict report for leadership on the policy files in PATHS (default: policies/).
 
     Waivers apply (waived conflicts are listed with their justification); a
@@ -358,7 +362,7 @@ def report(paths: tuple[Path, ...], outputs: tuple[str, ...], fmt: str | None, p
 
     targets = _targets(paths)
     config = replace(resolve(targets, config_file=config_file, select=select, ignore=ignore, rule_packs=rule_packs,
-                             waivers=waivers, cache=not no_cache), baseline=None)
+                             waivers=waivers, cache=not no_cache, follow_links=follow_links), baseline=None)
     default = TEMPLATE if template else fmt
     wanted = [parse_output(spec, default) for spec in outputs] or [Output(default or "markdown")]
     with progress(f"interlock: reading {' '.join(t.as_posix() for t in targets)} for the report"):
@@ -408,7 +412,7 @@ def report(paths: tuple[Path, ...], outputs: tuple[str, ...], fmt: str | None, p
 def simulate(paths: tuple[Path, ...], slips: tuple[str, ...], sets: tuple[str, ...], assumes: tuple[str, ...],
              attainments: tuple[str, ...], fmt: str, outputs: tuple[str, ...], rule_packs: tuple[Path, ...],
              select: tuple[str, ...], ignore: tuple[str, ...], config_file: Path | None, fail_on: str | None,
-             color: bool | None, no_cache: bool) -> int:
+             color: bool | None, no_cache: bool, follow_links: bool) -> int:
     """What if a date moves or a number changes? Lint PATHS (default: policies/) before and after, show the ripple.
 
     Nothing is written to the policy files: the changes apply to the organization in memory. The output lists
@@ -423,7 +427,7 @@ def simulate(paths: tuple[Path, ...], slips: tuple[str, ...], sets: tuple[str, .
 
     targets = _targets(paths)
     config = resolve(targets, config_file=config_file, select=select, ignore=ignore, rule_packs=rule_packs,
-                     fail_on=fail_on, cache=not no_cache)
+                     fail_on=fail_on, cache=not no_cache, follow_links=follow_links)
     wanted = [parse_output(spec) for spec in outputs]
     whatif = WhatIf(slips, sets, assumes, attainments)
     book = None

@@ -185,7 +185,7 @@ def simulate(paths: Sequence[Path], config: Config, whatif: WhatIf, book: RuleBo
     config.validate(book)
     from interlock.lint import long_lived_objects
 
-    documents = load_documents(list(paths))
+    documents = load_documents(list(paths), follow_links=config.follow_links)
     organization = validate(documents)
     files = tuple(d.path for d in documents)
     changed_org, changes, attainment = apply(organization, whatif)

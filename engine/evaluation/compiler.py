@@ -8,8 +8,9 @@ that negates a kind runs only after every rule that can produce that kind.
 """
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+import itertools
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from typing import Any, Union
 
 from interlock.evaluation.adapter import FRAME_SLOTS, gate
@@ -79,6 +80,8 @@ class CompiledRule:
     derives: str | None = None
     stratum: int = 0
     options: Mapping[str, Any] = field(default_factory=dict)
+    #: (alias, as): ``alias`` is bound to the very fact bound to ``as`` (a variant of ``unify_aliases``).
+    same: tuple[tuple[str, str], ...] = ()
 
     @property
     def negates(self) -> frozenset[str]:
@@ -214,9 +217,7 @@ def stratify(rules: Sequence[CompiledRule], kept: frozenset[str] = frozenset()) 
                     raise CompileError(f"rule {rule.rule_id} negates a kind that depends on itself (no stratified order)")
                 strata[id(rule)] = level
                 changed = True
-    return [
-        CompiledRule(r.rule_id, r.patterns, r.derives, strata[id(r)], r.options) for r in rules
-    ]
+    return [replace(r, stratum=strata[id(r)]) for r in rules]
 
 
 # -- typed form -> durable-rules JSON --------------------------------------
@@ -241,7 +242,135 @@ def split_alternatives(rule: CompiledRule) -> list[CompiledRule]:
         else:
             choices = [pattern]
         variants = [(*head, choice) for head in variants for choice in choices]
-    return [CompiledRule(rule.rule_id, v, rule.derives, rule.stratum, rule.options) for v in variants]
+    return [replace(rule, patterns=v) for v in variants]
+
+
+def unify_aliases(rule: CompiledRule) -> list[CompiledRule]:
+    """The rule, then one variant per way one fact may fill several of its patterns of a kind.
+
+    In the rule language every pattern matches on its own, so two aliases may bind the same
+    fact (X05's two paths from discounting may be one path). durable-rules never binds one
+    fact to two patterns of a rule (docs/engine.md), so each such case becomes a variant in
+    which the aliases are one pattern carrying all of their tests, a join between them being
+    a test of the fact against itself; the dispatcher binds every alias of the group to the
+    fact (``same``). Variants whose own tests rule out the shared fact (``key: {ne: {ref:
+    a.key}}``, two different constants) are dropped here.
+    """
+    groups: dict[str, list[str]] = {}
+    for pattern in rule.patterns:
+        if not pattern.negated:
+            groups.setdefault(pattern.kind, []).append(pattern.alias)  # type: ignore[arg-type]
+    choices = [list(_partitions(aliases)) for aliases in groups.values() if len(aliases) > 1]
+    variants = [rule]
+    for chosen in itertools.product(*choices):
+        rep = {alias: block[0] for blocks in chosen for block in blocks for alias in block}
+        if all(alias == first for alias, first in rep.items()):
+            continue
+        variant = _unified(rule, rep)
+        if variant is not None:
+            variants.append(variant)
+    return variants
+
+
+def _partitions(items: list[str]) -> Iterator[list[list[str]]]:
+    """Every way to split ``items`` into blocks, each block in the items' order."""
+    if not items:
+        yield []
+        return
+    head, rest = items[0], items[1:]
+    for partition in _partitions(rest):
+        yield [[head], *partition]
+        for i, block in enumerate(partition):
+            yield [*partition[:i], [head, *block], *partition[i + 1:]]
+
+
+def _unified(rule: CompiledRule, rep: Mapping[str, str]) -> CompiledRule | None:
+    """``rule`` with every alias bound to the fact of its representative, or None when impossible."""
+    merged: dict[str, Pattern] = {}
+    others: list[Pattern] = []
+    for pattern in rule.patterns:
+        own = rep.get(pattern.alias, pattern.alias) if pattern.alias else None
+        tests = tuple(_rebind(t, rep, own) for t in pattern.tests)
+        any_of = tuple(tuple(_rebind(t, rep, own) for t in alt) for alt in pattern.any_of)
+        if own is None:
+            others.append(Pattern(pattern.kind, tests, None, any_of))
+        elif own in merged:
+            first = merged[own]
+            alts = tuple((*a, *b) for a in (first.any_of or ((),)) for b in (any_of or ((),)))
+            merged[own] = Pattern(first.kind, first.tests + tests, own, alts if alts != ((),) else ())
+        else:
+            merged[own] = Pattern(pattern.kind, tests, own, any_of)
+            others.append(merged[own])
+    patterns = []
+    for pattern in others:
+        if pattern.alias is not None:
+            pattern = merged[pattern.alias]
+        tests = _settled(pattern.tests)
+        if tests is None:
+            return None
+        alternatives = [a for a in (_settled(alt) for alt in pattern.any_of) if a is not None]
+        if pattern.any_of and not alternatives:
+            return None
+        any_of = () if any(not a for a in alternatives) else tuple(alternatives)
+        patterns.append(Pattern(pattern.kind, tests, pattern.alias, any_of))
+    ordered = _in_binding_order(patterns)
+    if ordered is None:
+        return None
+    same = tuple(sorted((alias, first) for alias, first in rep.items() if alias != first))
+    return replace(rule, patterns=tuple(ordered), same=same)
+
+
+def _rebind(test: FieldTest, rep: Mapping[str, str], own: str | None) -> FieldTest:
+    if isinstance(test.value, tuple):
+        return test
+    return FieldTest(test.field, test.op, _rebound(test.value, rep, own))  # type: ignore[arg-type]
+
+
+def _rebound(value: Any, rep: Mapping[str, str], own: str | None) -> Any:
+    if isinstance(value, Ref):
+        alias = rep.get(value.alias, value.alias)
+        return Same(value.field) if alias == own else Ref(alias, value.field)
+    if isinstance(value, Arith):
+        return Arith(value.op, tuple(_rebound(a, rep, own) for a in value.args))
+    return value
+
+
+def _settled(tests: tuple[FieldTest, ...]) -> tuple[FieldTest, ...] | None:
+    """Tests of a fact against its own same field decided; None when they cannot all hold."""
+    kept: list[FieldTest] = []
+    constants: dict[str, Any] = {}
+    for test in tests:
+        if isinstance(test.value, Same) and test.value.field == test.field and test.op in OPERATORS:
+            if test.op in ("ne", "lt", "gt"):
+                return None
+            kept.append(FieldTest(test.field, "exists"))  # x == x holds wherever x is present
+            continue
+        if test.op == "eq" and not _joins(test.value):
+            known = constants.setdefault(test.field, test.value)
+            if not _may_equal(known, test.value):
+                return None
+        if test not in kept:
+            kept.append(test)
+    return tuple(kept)
+
+
+def _in_binding_order(patterns: list[Pattern]) -> list[Pattern] | None:
+    """The patterns in their order, except that each comes after the aliases its joins read (None: a cycle)."""
+    placed: list[Pattern] = []
+    bound: set[str] = set()
+    pending = list(patterns)
+    while pending:
+        for index, pattern in enumerate(pending):
+            reads = {alias for t in (*pattern.tests, *(t for a in pattern.any_of for t in a))
+                     for _f, alias in _reads(t.value) if alias}
+            if reads <= bound and (bound or not pattern.negated):
+                placed.append(pending.pop(index))
+                if pattern.alias:
+                    bound.add(pattern.alias)
+                break
+        else:
+            return None
+    return placed
 
 
 def to_durable(rule: CompiledRule) -> dict[str, Any]:
@@ -409,3 +538,182 @@ def _reads(value: object) -> Iterator[tuple[str, str | None]]:
     elif isinstance(value, Arith):
         for arg in value.args:
             yield from _reads(arg)
+
+
+# -- the fact vocabulary: kinds, fields and their types ------------------------
+
+#: Per kind, its fields and each field's type (``number``, ``text``, ``bool``; ``any`` for a field
+#: a rule pack's derivation adds, whose type is whatever its expression gives).
+Vocabulary = Mapping[str, Mapping[str, str]]
+#: Where a problem is, inside the rule file, and what it is.
+VocabularyProblem = tuple[tuple[str | int, ...], str]
+
+
+def check_vocabulary(steps: Sequence[Mapping[str, Any]], options: Mapping[str, Any],
+                     kinds: Vocabulary) -> list[VocabularyProblem]:
+    """What a rule's ``when`` gets wrong about the facts: unknown kinds and fields, comparisons
+    across types, arithmetic on text, and divisions not guarded against zero.
+
+    A pattern on a kind no fact has, or a field no fact carries, can never match, and the engine
+    compares a number with a text as true for every pair (docs/engine.md); a division by a field
+    that is 0 at run time kills the process (SIGFPE). A divisor is *guarded* when it is a non-zero
+    constant or option, or a field with a test earlier in the rule that keeps 0 out: ``ne: 0``,
+    ``gt:`` a number >= 0, ``lt:`` a number <= 0, ``eq:`` a non-zero number, or ``in:`` numbers
+    without 0 (on the alias the divisor reads, or earlier in the same pattern).
+    """
+    problems: list[VocabularyProblem] = []
+    bound: dict[str, str] = {}
+    guarded: set[tuple[str | None, str]] = set()
+    for index, step in enumerate(steps):
+        ((alias, body),) = step.items()
+        where: tuple[str | int, ...] = ("when", index, alias)
+        kind = body.get("kind")
+        if kind not in kinds:
+            problems.append(((*where, "kind"), f"unknown fact kind {kind!r}{_did_you_mean(kind, kinds)} "
+                                               "(`interlock facts` lists them)"))
+            continue
+        own: set[tuple[str | None, str]] = set()
+        context = _Context(kinds, kind, bound, options, guarded, own)
+        for name, spec in body.items():
+            if name == "kind":
+                continue
+            if name == "any":
+                for i, alt in enumerate(spec):
+                    for field_name, field_spec in alt.items():
+                        problems += context.field(field_name, field_spec, (*where, "any", i, field_name))
+                continue
+            problems += context.field(name, spec, (*where, name))
+        if alias != "not":
+            bound[alias] = kind
+            guarded |= {(alias, f) for _a, f in own}
+    return problems
+
+
+class _Context:
+    """One pattern being checked: its kind, the aliases bound before it, and the guards so far."""
+
+    def __init__(self, kinds: Vocabulary, kind: str, bound: Mapping[str, str], options: Mapping[str, Any],
+                 guarded: set[tuple[str | None, str]], own: set[tuple[str | None, str]]) -> None:
+        self.kinds, self.kind, self.bound, self.options = kinds, kind, bound, options
+        self.guarded, self.own = guarded, own
+
+    def field(self, name: str, spec: Any, where: tuple[str | int, ...]) -> list[VocabularyProblem]:
+        fields = self.kinds[self.kind]
+        if name not in fields:
+            return [(where, f"a {self.kind!r} fact has no field {name!r}{_did_you_mean(name, fields)}")]
+        mine = fields[name]
+        problems: list[VocabularyProblem] = []
+        tests = spec.items() if isinstance(spec, Mapping) and spec and set(spec) <= {*OPERATORS, "in", "exists"} \
+            else [("eq", spec)]
+        for op, arg in tests:
+            at = where if (op, arg) == ("eq", spec) else (*where, op)
+            if op == "exists":
+                continue
+            values = list(arg) if op == "in" and isinstance(arg, (list, tuple)) else [arg]
+            for value in values:
+                theirs, issues = self.value(value, at)
+                problems += issues
+                if not issues and not _compatible(mine, theirs):
+                    problems.append((at, f"compares {self.kind}.{name} ({mine}) with {_shown_value(value)} ({theirs}): "
+                                         "values of different types never match"))
+            if not problems and _keeps_zero_out(op, arg, self.options):
+                self.own.add((None, name))
+        return problems
+
+    def value(self, spec: Any, where: tuple[str | int, ...]) -> tuple[str, list[VocabularyProblem]]:
+        """The type of a value, and what is wrong with it."""
+        if not isinstance(spec, Mapping):
+            return _type_of(spec), []
+        ((op, arg),) = spec.items()
+        if op == "ref":
+            alias, _, name = str(arg).partition(".")
+            kind = self.bound.get(alias)
+            if kind is None:
+                return "any", []  # compile_when reports it
+            if name not in self.kinds[kind]:
+                return "any", [(where, f"`ref: {arg}`: a {kind!r} fact has no field {name!r}"
+                                       f"{_did_you_mean(name, self.kinds[kind])}")]
+            return self.kinds[kind][name], []
+        if op == "field":
+            if arg not in self.kinds[self.kind]:
+                return "any", [(where, f"`field: {arg}`: a {self.kind!r} fact has no field {arg!r}"
+                                       f"{_did_you_mean(str(arg), self.kinds[self.kind])}")]
+            return self.kinds[self.kind][arg], []
+        if op == "option":
+            return _type_of(self.options.get(arg)), []
+        problems: list[VocabularyProblem] = []
+        for i, item in enumerate(arg):
+            kind, issues = self.value(item, (*where, op, i))
+            problems += issues
+            if not issues and kind not in ("number", "any"):
+                problems.append(((*where, op, i), f"`{op}` works on numbers, not on {_shown_value(item)} ({kind})"))
+            if op == "div" and i > 0 and not issues and not self._safe_divisor(item):
+                problems.append(((*where, op, i), f"divides by {_shown_value(item)}, which may be 0 (the rules engine "
+                                                  f"would crash): test it first, e.g. `{_field_of(item)}: {{ne: 0}}` "
+                                                  "where its fact is bound"))
+        return "number", problems
+
+    def _safe_divisor(self, spec: Any) -> bool:
+        if not isinstance(spec, Mapping):
+            return _nonzero(spec)
+        ((op, arg),) = spec.items()
+        if op == "option":
+            return _nonzero(self.options.get(arg))
+        if op == "ref":
+            alias, _, name = str(arg).partition(".")
+            return (alias, name) in self.guarded
+        if op == "field":
+            return (None, str(arg)) in self.own
+        return False  # an expression: no guard can be written for it
+
+
+def _keeps_zero_out(op: str, arg: Any, options: Mapping[str, Any]) -> bool:
+    """The test (with a constant or option) rejects a 0: a divisor guard."""
+    if isinstance(arg, Mapping) and set(arg) == {"option"}:
+        arg = options.get(arg["option"])
+    if op == "in":
+        return isinstance(arg, (list, tuple)) and all(_nonzero(v) for v in arg)
+    if not _numbers(arg):
+        return False
+    return {"ne": arg == 0, "eq": arg != 0, "gt": arg >= 0, "gte": arg > 0, "lt": arg <= 0, "lte": arg < 0}.get(op, False)
+
+
+def _nonzero(value: Any) -> bool:
+    return _numbers(value) and value != 0
+
+
+def _type_of(value: Any) -> str:
+    if isinstance(value, bool):
+        return "bool"
+    if isinstance(value, (int, float)):
+        return "number"
+    if isinstance(value, str):
+        return "text"
+    return "any"
+
+
+def _compatible(a: str, b: str) -> bool:
+    return a == b or "any" in (a, b)
+
+
+def _field_of(spec: Any) -> str:
+    if isinstance(spec, Mapping) and len(spec) == 1:
+        ((_op, arg),) = spec.items()
+        return str(arg).rpartition(".")[2]
+    return "field"
+
+
+def _shown_value(spec: Any) -> str:
+    if isinstance(spec, Mapping) and len(spec) == 1:
+        ((op, arg),) = spec.items()
+        if op in ("ref", "field", "option"):
+            return f"`{op}: {arg}`"
+        return f"`{op}: ...`"
+    return repr(spec)
+
+
+def _did_you_mean(name: Any, known: Iterable[str]) -> str:
+    import difflib
+
+    close = difflib.get_close_matches(str(name), sorted(known), n=1, cutoff=0.6)
+    return f" (did you mean {close[0]!r}?)" if close else ""

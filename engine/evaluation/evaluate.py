@@ -13,7 +13,7 @@ from typing import Any
 
 from interlock.evaluation import expressions
 from interlock.evaluation.adapter import Bindings, DurableEngine, Fact
-from interlock.evaluation.compiler import CompiledRule, CompileError, fields_read, prefilter, split_alternatives, to_durable
+from interlock.evaluation.compiler import CompiledRule, CompileError, fields_read, prefilter, split_alternatives, to_durable, unify_aliases
 from interlock.errors import InputError
 from interlock.evaluation.rulebook import Rule
 
@@ -133,7 +133,8 @@ class Evaluator:
         self._rules = {
             f"r{index}.{variant}": (rule, part)
             for index, (rule, compiled) in enumerate(rules)
-            for variant, part in enumerate(split_alternatives(compiled))
+            for variant, part in enumerate(unified for split in split_alternatives(compiled)
+                                           for unified in unify_aliases(split))
         }
         check_kept_kinds(rules)
         self._matches: list[Match] = []
@@ -192,6 +193,9 @@ class Evaluator:
 
     def _dispatch(self, name: str, bindings: Bindings, emit: Callable[[Fact], None]) -> None:
         rule, compiled = self._rules[name]
+        if compiled.same:  # a variant in which one fact fills several patterns: bind it to each alias
+            bindings = {**bindings, **{alias: bindings[first] for alias, first in compiled.same}}
+            bindings = {alias: bindings[alias] for alias in sorted(bindings)}
         try:
             if not accepts(rule, compiled.options, bindings):
                 return

@@ -24,8 +24,9 @@ import jinja2
 
 from interlock import resources
 from interlock.evaluation import expressions
-from interlock.evaluation.compiler import CompiledRule, CompileError, compile_when, stratify
+from interlock.evaluation.compiler import CompiledRule, CompileError, check_vocabulary, compile_when, stratify
 from interlock.errors import InputError, Problem, UsageError
+from interlock.knowledge.factkinds import vocabulary
 from interlock.read.schema_messages import problems_at
 from interlock.read.yamlsource import DataPath, SourceIndex, read_yaml
 
@@ -191,10 +192,39 @@ def load_rulebook(extra_dirs: Sequence[Path] = (), *, builtin: bool = True, cach
         if rule is not None:
             rules.append(rule)
     if not (checked and not sources):  # the cached catalog alone was checked as a whole before it was stored
+        problems += _vocabulary_problems(rules) if not problems else []
         problems += _book_problems(rules, stratified=not problems)
     if problems:
         raise InputError(problems)
     return RuleBook(tuple(sorted(rules, key=lambda r: r.id)))
+
+
+def _vocabulary_problems(rules: Sequence[Rule]) -> list[Problem]:
+    """Patterns naming a kind or field no fact has, comparing values of different types, or dividing by a
+    value that may be 0 (compiler.check_vocabulary). The kinds are the fact vocabulary (engine/knowledge/
+    factkinds.py) plus what the rules derive."""
+    kinds: dict[str, dict[str, str]] = vocabulary()
+    for rule in rules:
+        if rule.derive is not None:
+            fields = kinds.setdefault(rule.derive["kind"], {"kind": "text"})
+            for name in rule.derive.get("fields", {}):
+                fields.setdefault(name, "any")
+    problems = []
+    for rule in rules:
+        for path, message in check_vocabulary(rule.when, rule.defaults(), kinds):
+            problems.append(rule.problem(path, message))
+    return problems
+
+
+def _paths(node: Any, at: DataPath) -> Iterable[DataPath]:
+    """Every path inside a rule's ``when``, for locating problems in it."""
+    yield at
+    if isinstance(node, Mapping):
+        for key, value in node.items():
+            yield from _paths(value, (*at, key))
+    elif isinstance(node, list):
+        for i, value in enumerate(node):
+            yield from _paths(value, (*at, i))
 
 
 def _book_problems(rules: Sequence[Rule], *, stratified: bool = True) -> list[Problem]:
@@ -306,6 +336,7 @@ def _load_rule(path: Path, display: str, problems: list[Problem], *, builtin: bo
         if issue:
             problems.append(Problem(display, *index.locate(("options", name, "default")), issue))
     places = _check_templates(data, index, display, problems)
+    places.update((path, index.locate(path)) for path in _paths(data["when"], ("when",)))
     line = index.locate(("id",))[0]
     rule = _rule_from(data, display, line, places, builtin=builtin)
     try:

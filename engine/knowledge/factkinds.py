@@ -10,11 +10,22 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 
+#: What each field type is to a rule's comparisons: a day counts days since 1970-01-01 and a
+#: direction is +1 or -1, so both are numbers; a rule may compare only values of one class.
+TYPE_CLASSES = {"str": "text", "int": "number", "float": "number", "day": "number", "dir": "number", "bool": "bool",
+                "list": "list"}
+
+
 @dataclass(frozen=True)
 class FieldDoc:
     type: str  # str, int, float, bool, day (int days since 1970-01-01), dir (+1/-1)
     doc: str
     optional: bool = False
+
+    @property
+    def value_class(self) -> str:
+        """``number``, ``text``, ``bool`` or ``list``: what a rule may compare the field with."""
+        return TYPE_CLASSES[self.type]
 
 
 @dataclass(frozen=True)
@@ -396,6 +407,12 @@ KINDS: dict[str, KindDoc] = {
     "seller_plan": KindDoc("A plan whose participants sell: it lists a deal lever or pays a sales metric.", {
         "plan": f("str", "plan id"), "how": f("str", "lever or measure")}, derived_by="D24, D25"),
 }
+
+
+def vocabulary() -> dict[str, dict[str, str]]:
+    """Every kind's fields (``kind`` included) with their value class, for the rule compiler."""
+    return {name: {"kind": "text", **{field: doc.value_class for field, doc in kind.fields.items()}}
+            for name, kind in KINDS.items()}
 
 
 def undeclared_fields(fact: dict[str, object]) -> list[str]:

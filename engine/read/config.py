@@ -82,6 +82,8 @@ class Config:
     index: SourceIndex | None = field(default=None, compare=False, repr=False)
     #: Whether the run may use the on-disk cache (engine/read/cache.py); ``--no-cache`` turns it off.
     cache: bool = True
+    #: Whether links found in a checked folder may lead to files outside it (``--follow-links``).
+    follow_links: bool = False
     #: Globs of files that are not part of the organization (``exclude:``), relative to ``root``.
     exclude: tuple[str, ...] = ()
     #: The configuration file's folder: where ``exclude`` globs start, and the organization
@@ -299,7 +301,8 @@ def load_config(path: Path) -> Config:
 
 def resolve(paths: Sequence[Path], *, config_file: Path | None = None, select: Sequence[str] = (),
             ignore: Sequence[str] = (), rule_packs: Sequence[Path] = (), fail_on: str | None = None,
-            waivers: Path | None = None, baseline: Path | None = None, cache: bool = True) -> Config:
+            waivers: Path | None = None, baseline: Path | None = None, cache: bool = True,
+            follow_links: bool = False) -> Config:
     """The one Config of a run: the named or discovered file (from the first path), then the flags
     (``cache=False`` for ``--no-cache``)."""
     if config_file is not None:
@@ -311,6 +314,7 @@ def resolve(paths: Sequence[Path], *, config_file: Path | None = None, select: S
     base = load_config(found) if found is not None else Config(origins={key: DEFAULT for key in KEYS})
     layered = base.layered(select=select, ignore=ignore, rule_packs=rule_packs, fail_on=fail_on,
                            waivers=waivers, baseline=baseline)
+    layered = replace(layered, follow_links=follow_links) if follow_links else layered
     return layered if cache and _cache_allowed(paths) else replace(layered, cache=False)
 
 

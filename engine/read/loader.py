@@ -43,7 +43,7 @@ class Document:
 
 
 def load_documents(paths: Sequence[Path], root_display: Path | None = None,
-                   excluded: Callable[[Path], bool] | None = None) -> list[Document]:
+                   excluded: Callable[[Path], bool] | None = None, *, follow_links: bool = False) -> list[Document]:
     """Read every policy file under ``paths``, sorted by display path.
 
     A directory stands for every ``*.yml``/``*.yaml`` below it, except hidden
@@ -52,10 +52,16 @@ def load_documents(paths: Sequence[Path], root_display: Path | None = None,
     data) so that validation can report them together with everyone else's.
     With ``root_display``, files under it are shown relative to it. ``excluded`` (the
     configuration's ``exclude`` globs) drops files found in a folder, never a file named outright.
+
+    A link found in a folder that leads to a file outside every folder given is not read (its
+    content could be anything on the machine, quoted into a CI log) unless ``follow_links``
+    (``--follow-links``). Department files (``department:``) without an ``organization:`` section
+    anywhere are a problem: the organization file is missing.
     """
     found: dict[str, tuple[Path, str, str | None]] = {}
+    folders = () if follow_links else tuple(_resolved(Path(p)) for p in paths if Path(p).is_dir())
     for given in paths:
-        for file, display, trouble in _expand(Path(given), root_display, excluded):
+        for file, display, trouble in _expand(Path(given), root_display, folders, excluded):
             found.setdefault(_identity(file), (file, display, trouble))
     documents = []
     sheets: dict[str, list[tuple[Path, str]]] = {}  # folder -> its CSV sheets: one workbook per folder
@@ -74,6 +80,8 @@ def load_documents(paths: Sequence[Path], root_display: Path | None = None,
         for folder, files in sheets.items():
             documents.append(_document(folder, lambda: read_csv_sheets(files, folder)))
         documents.sort(key=lambda doc: doc.path)
+    if any(Path(p).is_dir() for p in paths):
+        return _missing_organization(documents, paths)
     return documents
 
 
@@ -92,6 +100,32 @@ def _document(display: str, read: Any) -> Document:
     except InputError as exc:
         return Document(display, {}, SourceIndex(display), tuple(exc.problems))
     return Document(display, data, index)
+
+
+def _missing_organization(documents: list[Document], paths: Sequence[Path]) -> list[Document]:
+    """The documents; the first department file carries a problem when no file has the organization."""
+    if any(doc.problems for doc in documents) or any("organization" in doc.data for doc in documents):
+        return documents
+    departments = [i for i, doc in enumerate(documents) if "department" in doc.data]
+    if not departments:
+        return documents
+    first = documents[departments[0]]
+    folder = _shown(Path(paths[0]).as_posix()).rstrip("/")
+    others = f" and {len(departments) - 1} more department files" if len(departments) > 1 else ""
+    problem = Problem(first.path, *first.index.locate(("department",)),
+                      f"no organization file: this{others} belong to an organization, but no file in {folder} has an "
+                      f"`organization:` section; add {folder}/organization.yml with `organization: {{name: ...}}`, "
+                      "its objectives and the milestones and departments the department files name "
+                      "(docs/policy-language.md#organization)")
+    return [*documents[:departments[0]], Document(first.path, first.data, first.index, (problem,)),
+            *documents[departments[0] + 1:]]
+
+
+def _resolved(path: Path) -> Path:
+    try:
+        return path.resolve(strict=True)
+    except (OSError, RuntimeError):
+        return Path(os.path.abspath(path))
 
 
 def is_policy_file(relative: PurePath) -> bool:
@@ -115,17 +149,30 @@ def _identity(file: Path) -> str:
 
 
 def _expand(given: Path, root_display: Path | None,
-            excluded: Callable[[Path], bool] | None = None) -> list[tuple[Path, str, str | None]]:
+            folders: tuple[Path, ...], excluded: Callable[[Path], bool] | None = None,
+            ) -> list[tuple[Path, str, str | None]]:
     """(file, display, why it cannot be read or None) for a path given on the command line."""
     if given.is_file():
         return [(given, _display(given, PurePath(), root_display), None)]
     if not given.is_dir():
         raise UsageError(f"{_shown(given.as_posix())}: {_missing(given)}")
-    files = [(file, _display(given, relative, root_display), trouble) for file, relative, trouble in _walk(given)
-             if excluded is None or not excluded(file)]
+    files = [(file, _display(given, relative, root_display), trouble or _leaves(file, folders))
+             for file, relative, trouble in _walk(given) if excluded is None or not excluded(file)]
     if not files:
         raise UsageError(f"{_shown(given.as_posix())}: no policy files (*.yml, *.yaml, *.xlsx, *.csv) in this directory")
     return files
+
+
+def _leaves(file: Path, folders: tuple[Path, ...]) -> str | None:
+    """Why a linked file found in a folder is not read: it lies outside every checked folder (None: it does
+    not, or ``folders`` is empty because links may be followed)."""
+    if not folders or not file.is_symlink():
+        return None
+    target = _resolved(file)
+    if any(target.is_relative_to(folder) for folder in folders):
+        return None
+    return ("not read: a symbolic link to a file outside the checked folders (its content is not shown; "
+            "--follow-links reads such links)")
 
 
 def _missing(given: Path) -> str:

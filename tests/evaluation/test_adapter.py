@@ -12,7 +12,7 @@ import pytest
 from durable import engine as durable_engine
 
 from interlock.evaluation.adapter import DurableEngine, IdAllocator, canonical, fnv1a32, gate
-from interlock.evaluation.compiler import CompileError, compile_when, to_durable, CompiledRule
+from interlock.evaluation.compiler import CompileError, CompiledRule, FieldTest, Pattern, compile_when, to_durable
 from interlock.errors import EngineError
 from paths import ROOT_DIR
 
@@ -673,3 +673,54 @@ def test_distinct_facts_sharing_a_hash_are_all_kept(monkeypatch: pytest.MonkeyPa
     monkeypatch.setattr(adapter, "hash", lambda value: 7, raising=False)  # every fact in one bucket
     facts = [{"kind": "m", "key": str(n % 5)} for n in range(20)]
     assert _collect({"r": {"all": [{"m": {"kind": "m"}}]}}, facts) == [("r", f"m={n}") for n in range(5)]
+
+
+# -- one fact in two patterns -------------------------------------------------
+
+PATHS = [{"kind": "path", "key": "p1", "src": "price", "dst": "margin"},
+         {"kind": "path", "key": "p2", "src": "price", "dst": "volume"}]
+TWO_PATHS = [{"r": {"kind": "path", "src": "price"}}, {"h": {"kind": "path", "src": {"ref": "r.src"}}}]
+
+
+def test_raw_engine_never_binds_one_fact_to_two_patterns() -> None:
+    """The defect: in a rule language where each pattern matches on its own, r and h may be the same
+    path (4 pairs); stock and patched durable-rules give only the 2 pairs of distinct facts."""
+    rule = to_durable(CompiledRule("T", compile_when(TWO_PATHS, {})))
+    assert _collect({"t": rule}, PATHS) == [("t", "h=p1,r=p2"), ("t", "h=p2,r=p1")]
+
+
+def test_unified_variants_bind_one_fact_to_both_aliases() -> None:
+    """The guard: the compiler adds a variant with r and h as one pattern, and the evaluator binds
+    the fact to both; the rule then matches as the reference evaluator has it."""
+    from interlock.evaluation.compiler import unify_aliases
+
+    variants = unify_aliases(CompiledRule("T", compile_when(TWO_PATHS, {})))
+    assert [v.same for v in variants] == [(), (("h", "r"),)]
+    assert variants[1].patterns == (Pattern("path", (FieldTest("src", "eq", "price"), FieldTest("src", "exists")), "r"),)
+    found: set[str] = set()
+    for variant in variants:
+        for _name, bound in _collect({"t": to_durable(variant)}, PATHS):
+            pairs = dict(b.split("=") for b in bound.split(","))
+            if variant.same:
+                pairs.update({alias: pairs[first] for alias, first in variant.same})
+            found.add(f"h={pairs['h']},r={pairs['r']}")
+    assert found == {"h=p1,r=p1", "h=p1,r=p2", "h=p2,r=p1", "h=p2,r=p2"}
+
+
+def test_no_variant_where_the_rule_itself_keeps_the_facts_apart() -> None:
+    from interlock.evaluation.compiler import unify_aliases
+
+    apart = [{"a": {"kind": "path"}}, {"b": {"kind": "path", "key": {"ne": {"ref": "a.key"}}}}]
+    constants = [{"a": {"kind": "path", "src": "x"}}, {"b": {"kind": "path", "src": "y"}}]
+    assert len(unify_aliases(CompiledRule("A", compile_when(apart, {})))) == 1
+    assert len(unify_aliases(CompiledRule("C", compile_when(constants, {})))) == 1
+
+
+def test_raw_negation_never_tests_the_fact_bound_in_the_same_rule() -> None:
+    """The same defect for `not` (found 2026-12-07, not guarded yet: docs/engine.md): a negation never
+    sees a fact the rule already bound, so "a, and no path with a's key" holds for every a. In the
+    rule language (and the reference) it never holds. No built-in rule can meet it (the differential
+    test), as each such negation contradicts the bound fact's own tests."""
+    rule = [{"a": {"$and": [{"kind": "path"}]}},
+            {"n1$not": {"$and": [{"kind": "path"}, {"key": {"a": "key"}}]}}]
+    assert _collect({"t": {"all": [gate(1), *rule]}}, PATHS) == [("t", "a=p1"), ("t", "a=p2")]

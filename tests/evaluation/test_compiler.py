@@ -1,6 +1,8 @@
 """The rule compiler: typed patterns, durable JSON, strata."""
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from interlock.evaluation.compiler import Arith, CompiledRule, CompileError, Ref, Same, FieldTest, compile_when, stratify, to_durable
@@ -101,3 +103,139 @@ def test_fields_read_collects_tests_joins_and_alternatives() -> None:
         "path": frozenset({"kind", "src", "sign", "dst", "via"}),
         "guard": frozenset({"kind", "plan"}),
     }
+
+
+# -- rule packs that would crash or lie: refused through the real CLI (a child process) --------------
+
+import re as _re
+import subprocess as _subprocess
+import sys as _sys
+
+from paths import ROOT_DIR as _ROOT
+
+_PACK_HEAD = """\
+id: ACME01
+name: pack-rule
+family: hygiene
+severity: warning
+title: A pack rule
+summary: A rule from a pack.
+rationale: To test what the compiler refuses.
+when:
+"""
+_PACK_TAIL = """\
+identity: [m.key]
+message: "plan {{ m.plan }}"
+remediation: None.
+examples:
+  fail:
+    - description: bookings only
+      policy:
+        departments: [{id: sales, name: Sales}]
+        plans: [{id: ae, department: sales, measures: [{metric: bookings, weight: 100%}]}]
+      expect: [{message: "plan ae"}]
+  pass:
+    - description: no plan
+      policy:
+        departments: [{id: sales, name: Sales}]
+"""
+
+
+def _pack(tmp_path: Path, when: str) -> Path:
+    pack = tmp_path / "pack"
+    pack.mkdir()
+    (pack / "ACME01.yaml").write_text(_PACK_HEAD + when + _PACK_TAIL, encoding="utf-8")
+    return pack
+
+
+def _check(pack: Path) -> _subprocess.CompletedProcess[str]:
+    return _subprocess.run([_sys.executable, "-m", "interlock", "check", str(_ROOT / "policies"), "--rules", str(pack),
+                            "--no-cache"], capture_output=True, text=True, timeout=300)
+
+
+def _refused(pack: Path) -> str:
+    run = _check(pack)
+    assert run.returncode == 2, (run.returncode, run.stderr)
+    assert run.stdout == ""
+    lines = run.stderr.splitlines()
+    assert len(lines) == 1 and "Traceback" not in run.stderr, run.stderr
+    assert _re.match(rf"{_re.escape(str(pack / 'ACME01.yaml'))}:\d+:\d+: ", lines[0]), lines[0]
+    return lines[0]
+
+
+DIVIDES = """\
+  - a:
+      kind: milestone
+  - m:
+      kind: measure
+      weight: {gte: {div: [{ref: a.slip_days}, {ref: a.slip_days}]}}
+"""
+
+
+def test_a_division_by_a_field_that_may_be_zero_is_refused(tmp_path: Path) -> None:
+    """Unguarded, the engine dies of SIGFPE (exit 136, no message) on a milestone that did not slip."""
+    line = _refused(_pack(tmp_path, DIVIDES))
+    assert ":13:48: when.1.m.weight.gte.div.1: divides by `ref: a.slip_days`, which may be 0" in line
+    assert "`slip_days: {ne: 0}`" in line
+
+
+def test_a_guarded_division_runs(tmp_path: Path) -> None:
+    run = _check(_pack(tmp_path, DIVIDES.replace("kind: milestone\n", "kind: milestone\n      slip_days: {ne: 0}\n")))
+    assert run.returncode == 1, run.stderr  # the example organization's own error findings
+    assert "Found" in run.stdout
+
+
+def test_a_guard_must_keep_zero_out(tmp_path: Path) -> None:
+    line = _refused(_pack(tmp_path, DIVIDES.replace("kind: milestone\n", "kind: milestone\n      slip_days: {gte: 0}\n")))
+    assert "divides by `ref: a.slip_days`, which may be 0" in line
+
+
+def test_a_division_by_a_constant_zero_is_refused(tmp_path: Path) -> None:
+    line = _refused(_pack(tmp_path, "  - m:\n      kind: measure\n      weight: {gte: {div: [{field: target}, 0]}}\n"))
+    assert "divides by 0, which may be 0" in line
+
+
+def test_a_comparison_of_a_number_with_a_text_is_refused(tmp_path: Path) -> None:
+    """The engine holds such a join true for every pair (46 findings on policies/); the reference never."""
+    line = _refused(_pack(tmp_path, "  - p:\n      kind: plan\n  - m:\n      kind: measure\n"
+                                    "      weight: {ref: p.dept}\n"))
+    assert line.endswith("when.1.m.weight: compares measure.weight (number) with `ref: p.dept` (text): "
+                         "values of different types never match")
+
+
+def test_arithmetic_on_text_is_refused(tmp_path: Path) -> None:
+    line = _refused(_pack(tmp_path, "  - m:\n      kind: measure\n      weight: {gte: {mul: [{field: metric}, 2]}}\n"))
+    assert "`mul` works on numbers, not on `field: metric` (text)" in line
+
+
+def test_an_unknown_kind_is_refused_with_a_suggestion(tmp_path: Path) -> None:
+    line = _refused(_pack(tmp_path, "  - m:\n      kind: measurement\n      weight: {gte: 0.5}\n"))
+    assert line.endswith(":10:13: when.0.m.kind: unknown fact kind 'measurement' (did you mean 'measure'?) "
+                         "(`interlock facts` lists them)")
+
+
+def test_an_unknown_field_is_refused_with_a_suggestion(tmp_path: Path) -> None:
+    line = _refused(_pack(tmp_path, "  - m:\n      kind: measure\n      weight_pct: {gte: 0.5}\n"))
+    assert line.endswith(":11:19: when.0.m.weight_pct: a 'measure' fact has no field 'weight_pct' "
+                         "(did you mean 'weight'?)")
+
+
+def test_an_unknown_field_read_through_a_reference_is_refused(tmp_path: Path) -> None:
+    line = _refused(_pack(tmp_path, "  - p:\n      kind: plan\n  - m:\n      kind: measure\n"
+                                    "      plan: {ref: p.kee}\n"))
+    assert "when.1.m.plan: `ref: p.kee`: a 'plan' fact has no field 'kee' (did you mean 'key'?)" in line
+
+
+def test_kinds_and_fields_a_pack_derives_are_known(tmp_path: Path) -> None:
+    from interlock.evaluation.compiler import check_vocabulary
+    from interlock.knowledge.factkinds import vocabulary
+
+    kinds = {**vocabulary(), "risk": {"kind": "text", "plan": "any"}}
+    assert check_vocabulary([{"r": {"kind": "risk", "plan": "x"}}], {}, kinds) == []
+    assert check_vocabulary([{"r": {"kind": "risk", "plan": 1}}], {}, kinds) == []
+
+
+def test_every_field_type_has_a_class() -> None:
+    from interlock.knowledge.factkinds import KINDS, TYPE_CLASSES
+
+    assert {doc.type for kind in KINDS.values() for doc in kind.fields.values()} <= set(TYPE_CLASSES)
