@@ -392,11 +392,42 @@ KINDS: dict[str, KindDoc] = {
         "after": f("float", "payout per unit of attainment just above the point", True),
         "jump": f("float", "payout that appears at once at the point (a threshold step), else 0"), "at": AT},
         derived_by="D22, D23"),
-    "assumption_value": KindDoc("A value some department assumes for a named driver (one fact per name and value).", {
-        "name": f("str", "driver (usually a metric id)"), "value": f("float", "value")}, derived_by="D27"),
-    "definition_variant": KindDoc("A text some department defines a metric by (one fact per metric and text).", {
-        "metric": f("str", "metric"), "text_hash": f("str", "hash of the normalized definition text")},
-        derived_by="D28"),
+    "assumption_holders": KindDoc("The departments that plan on one value of an assumption (one fact per name, "
+                                  "segment and value); the department first by id speaks for them.", {
+        "name": f("str", "driver (usually a metric id)"), "segment": f("str", "segment, '' when none"),
+        "value": f("float", "value"), "depts": f("list", "every department planning on it, sorted"),
+        "dept": f("str", "the first department by id"), "key": f("str", "its assumption's key"), "at": AT},
+        derived_by="D30"),
+    "assumption_consensus": KindDoc("The value most departments plan on for an assumption in a segment (the "
+                                    "higher on a tie), with its holders (one fact per name and segment).", {
+        "name": f("str", "driver (usually a metric id)"), "segment": f("str", "segment, '' when none"),
+        "value": f("float", "the consensus value"), "count": f("int", "how many departments plan on it"),
+        "depts": f("list", "those departments, sorted"),
+        "dept": f("str", "the first of them by id"), "key": f("str", "its assumption's key"), "at": AT},
+        derived_by="D31"),
+    "definition_holders": KindDoc("The departments that define a metric by one text (one fact per metric and "
+                                  "text); the department first by id speaks for them.", {
+        "metric": f("str", "metric"), "text_hash": f("str", "hash of the normalized definition text"),
+        "depts": f("list", "every department using it, sorted"),
+        "dept": f("str", "the first department by id"), "key": f("str", "its definition's key"), "at": AT},
+        derived_by="D32"),
+    "definition_consensus": KindDoc("The definition most departments use for a metric (on a tie, that of the "
+                                    "department first by id), with its users (one fact per metric).", {
+        "metric": f("str", "metric"), "text_hash": f("str", "hash of the consensus text"),
+        "count": f("int", "how many departments use it"), "depts": f("list", "those departments, sorted"),
+        "dept": f("str", "the first of them by id"), "key": f("str", "its definition's key"), "at": AT},
+        derived_by="D33"),
+    "assumption_staters": KindDoc("The departments that state a value for an assumption, in any segment "
+                                  "(one fact per name).", {
+        "name": f("str", "driver (usually a metric id)"), "depts": f("list", "every department stating it, sorted"),
+        "dept": f("str", "the first department by id"), "key": f("str", "its assumption's key"), "at": AT},
+        derived_by="D34"),
+    "assumption_segment_staters": KindDoc("The departments that state a value for an assumption in one segment "
+                                          "(one fact per name and segment).", {
+        "name": f("str", "driver (usually a metric id)"), "segment": f("str", "segment"),
+        "depts": f("list", "every department stating it for the segment, sorted"),
+        "dept": f("str", "the first department by id"), "key": f("str", "its assumption's key"), "at": AT},
+        derived_by="D35"),
     "payers": KindDoc("The departments paid to move a metric one way (one fact per metric and direction); "
                       "the department first by id speaks for them.", {
         "metric": f("str", "metric id"), "dir": f("dir", "+1 paid to raise it, -1 to lower it"),
