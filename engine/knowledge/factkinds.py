@@ -150,16 +150,22 @@ KINDS: dict[str, KindDoc] = {
     # -- quantitative facts (engine/knowledge/quant/; docs/quantitative.md) -----------------
     "funnel": KindDoc(
         "A dependency multiplied out: the consumer's target metric if the provider hits exactly its target on the "
-        "supplied metric, with the provider's own assumptions first and the consumer's where it has none.", {
-            "key": f("str", "`dependency/target`"), "dependency": f("str", "dependency id"),
+        "supplied metric, with the provider's own assumptions first and the consumer's where it has none; with a "
+        "`segment`, the consumer's plan for a segment both sides state figures for, against the provider's figures "
+        "for it.", {
+            "key": f("str", "`dependency/target`, `dependency/target/segment` for a segment"),
+            "dependency": f("str", "dependency id"),
+            "segment": f("str", "the segment both sides state figures for (absent for the whole funnel)", True),
             "consumer": f("str", "department that needs"), "provider": f("str", "department that delivers"),
             "metric": f("str", "the supplied metric"), "output": f("str", "the consumer's target metric"),
             "depth": f("int", "formula levels between output and supplied metric"),
-            "provider_target": f("float", "the provider's target on the supplied metric"),
-            "provider_source": f("str", "`target` (a department target) or `measure` (a plan's measure target)"),
+            "provider_target": f("float", "the provider's target on the supplied metric (for a segment: the volume "
+                                          "the provider states for it, else the consumer's)"),
+            "provider_source": f("str", "`target` (a department target), `measure` (a plan's measure target) or "
+                                        "`assumption` (a segment's volume)"),
             "provider_key": f("str", "that target's or measure's key"),
             "implied": f("float", "the output implied by the provider's target and assumptions"),
-            "planned": f("float", "the consumer's target on the output"),
+            "planned": f("float", "the consumer's target on the output (for a segment: its own plan for the segment)"),
             "planned_key": f("str", "that target's key"),
             "ratio": f("float", "implied / planned (0.75 = 75% of plan)", True),
             "gap": f("float", "planned minus implied"),

@@ -81,9 +81,13 @@ class OrgIndex:
         self.hire_order = {id(h): n for n, h in enumerate(org.hires)}
         self.assumption_order = {id(a): n for n, a in enumerate(org.assumptions)}
         self.value_assumptions: dict[str, list[Assumption]] = {}  # unsegmented, with a value, in file order
+        #: (department, segment) -> its value assumptions for that segment, in file order
+        self.segment_assumptions: dict[tuple[str, str], list[Assumption]] = {}
         for a in org.assumptions:
             if a.segment is None and a.value is not None:
                 self.value_assumptions.setdefault(a.department, []).append(a)
+            elif a.value is not None:
+                self.segment_assumptions.setdefault((a.department, a.segment), []).append(a)  # type: ignore[arg-type]
 
     # -- metrics
 
@@ -138,6 +142,19 @@ class OrgIndex:
                 if a.name == name:
                     return a
         return None
+
+    def segment_assumption(self, dept: str, name: str, segment: str) -> Assumption | None:
+        """A department's own value assumption for ``segment``, else its nearest ancestor's (never an unsegmented one)."""
+        for owner in self.ancestry(dept):
+            for a in self.segment_assumptions.get((owner, segment), ()):
+                if a.name == name:
+                    return a
+        return None
+
+    def segments(self, dept: str) -> set[str]:
+        """The segments a department (or an ancestor) states value assumptions for."""
+        chain = set(self.ancestry(dept))
+        return {segment for owner, segment in self.segment_assumptions if owner in chain}
 
     # -- periods
 

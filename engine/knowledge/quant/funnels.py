@@ -89,11 +89,16 @@ def funnels(index: OrgIndex) -> Iterator[Fact]:
         if not reachable:
             continue
         nearest = min(depth for depth, _t in reachable)
+        shared = sorted(index.segments(dep.provider) & index.segments(dep.consumer))
         for depth, target in sorted(reachable, key=lambda pair: pair[1].id):
             if depth == nearest:
                 found = funnel(index, dep, target, depth)
                 if found is not None:
                     yield found
+                for segment in shared:
+                    found = segment_funnel(index, dep, target, depth, segment)
+                    if found is not None:
+                        yield found
 
 
 def funnel(index: OrgIndex, dep: Dependency, target: Target, depth: int) -> Fact | None:
@@ -108,7 +113,7 @@ def funnel(index: OrgIndex, dep: Dependency, target: Target, depth: int) -> Fact
 
     # The provider's view: its own assumptions first, the consumer's where it has none.
     provider_terms = driver_terms(index, output, supplied, Term(supplied, provider_value, source_text),
-                                  first=dep.provider, second=dep.consumer, period=target.period)
+                                  [(dep.provider, None), (dep.consumer, None)], period=target.period)
     if provider_terms is None:
         return None
     expr, terms = provider_terms
@@ -125,7 +130,7 @@ def funnel(index: OrgIndex, dep: Dependency, target: Target, depth: int) -> Fact
     factors: list[str] = []
     if consumer_value is not None:
         consumer_terms = driver_terms(index, output, supplied, Term(supplied, consumer_value, dep.consumer),
-                                      first=dep.consumer, second=dep.provider, period=target.period)
+                                      [(dep.consumer, None), (dep.provider, None)], period=target.period)
         if consumer_terms is not None:
             c_expr, c_terms = consumer_terms
             consumer_implied = formula_value(c_expr, c_terms)
@@ -155,18 +160,88 @@ def funnel(index: OrgIndex, dep: Dependency, target: Target, depth: int) -> Fact
     )
 
 
-def driver_terms(index: OrgIndex, output: str, supplied: str, start: Term, *, first: str, second: str,
-                 period: str | None) -> tuple[Expr, dict[str, Term]] | None:
-    """``output`` expanded down to ``supplied`` and the drivers, each driver's value and its source."""
+def segment_funnel(index: OrgIndex, dep: Dependency, target: Target, depth: int, segment: str) -> Fact | None:
+    """The consumer's plan for one segment against the provider's figures for it.
+
+    Both sides state figures for ``segment``: the volume the provider states for it (else the
+    consumer's) multiplied out with the provider's segment figures first, against the same volume
+    (the consumer's own where it states one) with the consumer's figures (its segment figures, then
+    its overall ones, as it would have planned the segment). Nothing segment-specific on a side,
+    or no volume for the segment: no fact (Q14 says which figure is missing).
+    """
+    assert dep.metric is not None
+    supplied, output = dep.metric, target.metric
+    if provided(index, dep.provider, supplied, target.period) is None:
+        return None  # Q01 judges a dependency whose provider targets the supplied metric
+    own = index.segment_assumption(dep.provider, supplied, segment)
+    theirs = index.segment_assumption(dep.consumer, supplied, segment)
+    volume = own or theirs
+    if volume is None or volume.value is None:
+        return None
+    provider_order = [(dep.provider, segment), (dep.consumer, segment), (dep.provider, None), (dep.consumer, None)]
+    consumer_order = [(dep.consumer, segment), (dep.consumer, None), (dep.provider, segment), (dep.provider, None)]
+    start = Term(supplied, to_decimal(volume.value), f"{volume.department} ({segment})")
+    provider_terms = driver_terms(index, output, supplied, start, provider_order, period=target.period)
+    c_volume = theirs or volume
+    assert c_volume.value is not None
+    consumer_terms = driver_terms(index, output, supplied,
+                                  Term(supplied, to_decimal(c_volume.value), f"{c_volume.department} ({segment})"),
+                                  consumer_order, period=target.period)
+    if provider_terms is None or consumer_terms is None:
+        return None
+    expr, terms = provider_terms
+    c_expr, c_terms = consumer_terms
+    label = f" ({segment})"
+
+    def states(side: str, found: Mapping[str, Term]) -> bool:
+        chain = index.ancestry(side)
+        return any(t.source.endswith(label) and t.source[:-len(label)] in chain for t in found.values())
+
+    if not states(dep.provider, terms) or not states(dep.consumer, c_terms):
+        return None  # one side states nothing for the segment: not comparable (Q14)
+    implied, planned = formula_value(expr, terms), formula_value(c_expr, c_terms)
+    if implied is None or planned is None:
+        return None
+    factors = []
+    for name in sorted(variables(expr) & variables(c_expr), key=lambda n: _order(expr, n)):
+        mine, other = terms.get(name), c_terms.get(name)
+        if mine and other and other.value != 0 and mine.value != other.value:
+            factors.append(f"{index.label(name)} {ratio_text(mine.value / other.value)}x")
+    sources = ", ".join(f"{index.label(t.metric)} from {t.source}" for name, t in sorted(
+        terms.items(), key=lambda item: _order(expr, item[0])))
+    ratio = implied / planned if planned > 0 else None
+    volume_key = "/".join(part for part in (volume.department, supplied, segment) if part)
+    return fact(
+        "funnel", f"{dep.id}/{target.id}/{segment}", dep.at,
+        dependency=dep.id, consumer=dep.consumer, provider=dep.provider, metric=supplied, output=output,
+        depth=depth, segment=segment, provider_target=to_float(to_decimal(volume.value)),
+        provider_source="assumption", provider_key=volume_key,
+        implied=to_float(implied, 2), planned=to_float(planned, 2), planned_key=target.id,
+        ratio=to_float(ratio) if ratio is not None else None, gap=to_float(planned - implied, 2),
+        arithmetic=arithmetic(index, expr, terms, implied, output, labels=False),
+        explained=arithmetic(index, expr, terms, implied, output, labels=True),
+        sources=sources, consumer_implied=to_float(planned, 2),
+        consumer_arithmetic=arithmetic(index, c_expr, c_terms, planned, output),
+        factors=", ".join(factors) if factors else None,
+        unit=index.unit(output) or None, currency=index.currency, period=target.period,
+    )
+
+
+def driver_terms(index: OrgIndex, output: str, supplied: str, start: Term,
+                 order: list[tuple[str, str | None]], period: str | None) -> tuple[Expr, dict[str, Term]] | None:
+    """``output`` expanded down to ``supplied`` and the drivers, each driver's value and its source:
+    the first of ``order`` (department, segment or None for its overall figure) that states it, else
+    a target of the first two departments for the period."""
     values: dict[str, Term] = {supplied: start}
+    first, second = order[0][0], next(dept for dept, _segment in order if dept != order[0][0])
 
     def lookup(name: str) -> Term | None:
         if name in values:
             return values[name]
-        for dept in (first, second):
-            a = index.assumption(dept, name)
+        for dept, segment in order:
+            a = index.assumption(dept, name) if segment is None else index.segment_assumption(dept, name, segment)
             if a is not None and a.value is not None:
-                return Term(name, to_decimal(a.value), a.department)
+                return Term(name, to_decimal(a.value), a.department if segment is None else f"{a.department} ({segment})")
         for dept in (second, first):
             own = [t for t in index.targets_of.get(dept, ()) if t.metric == name and t.period == period]
             if own:
