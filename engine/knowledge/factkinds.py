@@ -405,7 +405,7 @@ KINDS: dict[str, KindDoc] = {
         "dept": f("str", "the first department by id"), "key": f("str", "its assumption's key"), "at": AT},
         derived_by="D30"),
     "assumption_consensus": KindDoc("The value most departments plan on for an assumption in a segment (the "
-                                    "higher on a tie), with its holders (one fact per name and segment).", {
+                                    "lower on a tie), with its holders (one fact per name and segment).", {
         "name": f("str", "driver (usually a metric id)"), "segment": f("str", "segment, '' when none"),
         "value": f("float", "the consensus value"), "count": f("int", "how many departments plan on it"),
         "depts": f("list", "those departments, sorted"),

@@ -33,7 +33,7 @@ def _matches(book: RuleBook, rule_id: str, facts: list[dict[str, Any]]) -> list[
 
 
 def _consensus(facts: list[dict[str, Any]]) -> dict[tuple[str, str], tuple[float, list[str]]]:
-    """(name, segment) -> (the value most departments hold, the higher on a tie; its departments)."""
+    """(name, segment) -> (the value most departments hold, the lower on a tie; its departments)."""
     holders: dict[tuple[str, str, float], set[str]] = {}
     for a in facts:
         if "value" in a:
@@ -41,7 +41,7 @@ def _consensus(facts: list[dict[str, Any]]) -> dict[tuple[str, str], tuple[float
     best: dict[tuple[str, str], tuple[float, list[str]]] = {}
     for (name, segment, value), depts in holders.items():
         now = best.get((name, segment))
-        if now is None or (len(depts), value) > (len(now[1]), now[0]):
+        if now is None or (len(depts), -value) > (len(now[1]), -now[0]):
             best[(name, segment)] = (value, sorted(depts))
     return best
 
@@ -79,11 +79,11 @@ def test_assumption_mismatch_reports_every_department_beyond_the_consensus(book:
 
 
 def _assumption_crowd(size: int, outliers: int, segment: str | None = None) -> list[dict[str, Any]]:
-    """``size`` departments on one deal value, the last ``outliers`` of them planning on 18,000, the others 40,000."""
+    """``size`` departments on one deal value, the last ``outliers`` of them planning on 40,000, the others 18,000."""
     facts = []
     for n in range(size):
         fact: dict[str, Any] = {"kind": "assumption", "key": f"d{n:03d}/avg_deal_size", "dept": f"d{n:03d}",
-                                "name": "avg_deal_size", "value": 18000.0 if n >= size - outliers else 40000.0,
+                                "name": "avg_deal_size", "value": 40000.0 if n >= size - outliers else 18000.0,
                                 "at": f"d{n:03d}.yml:1:1"}
         if segment:
             fact["segment"] = segment
@@ -95,24 +95,24 @@ def _assumption_crowd(size: int, outliers: int, segment: str | None = None) -> l
 def test_a_crowd_on_one_assumption_gives_one_finding_per_outlier(book: RuleBook, size: int, outliers: int) -> None:
     facts = _assumption_crowd(size, outliers, segment="smb")
     findings = build_findings(_matches(book, "Q02", facts), book, {})
-    # On a tie (2 and 200) the higher value is the consensus: one finding per department on the lower.
+    # On a tie (2 and 200) the lower value is the consensus: one finding per department on the higher.
     assert sorted(f.facts["a"]["dept"] for f in findings) == [f"d{n:03d}" for n in range(size - outliers, size)]
     majority = size - outliers
     for f in findings:
         if majority == 1:
-            assert f.message.startswith("d000 plans on avg deal size of 40,000 (segment smb), d001 on 18,000: "
+            assert f.message.startswith("d001 plans on avg deal size of 40,000 (segment smb), d000 on 18,000: "
                                         "122% apart")
             assert sorted(f.departments) == ["d000", "d001"]
         else:
-            assert f"plans on avg deal size of 18,000 (segment smb) while {majority} other departments plan on " \
-                   "40,000 (d000, d001" in f.message
+            assert f"plans on avg deal size of 40,000 (segment smb) while {majority} other departments plan on " \
+                   "18,000 (d000, d001" in f.message
             assert f.message.count(" and ") == (1 if majority > 3 else 0)
             assert len(f.departments) == min(4, majority + 1)
 
 
 def test_two_segments_are_judged_apart(book: RuleBook) -> None:
     facts = _assumption_crowd(3, 1, segment="smb") + [
-        {**f, "key": f["key"] + "/ent", "segment": "enterprise", "value": 18000.0 if f["dept"] == "d000" else 40000.0}
+        {**f, "key": f["key"] + "/ent", "segment": "enterprise", "value": 40000.0 if f["dept"] == "d000" else 18000.0}
         for f in _assumption_crowd(3, 0)]
     assert sorted(m.bindings["a"]["key"] for m in _matches(book, "Q02", facts)) == ["d000/avg_deal_size/ent",
                                                                                       "d002/avg_deal_size"]
