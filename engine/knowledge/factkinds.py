@@ -54,7 +54,9 @@ KINDS: dict[str, KindDoc] = {
     "objective": KindDoc("An objective of the organization (lead or not).", {
         "key": KEY, "name": f("str", "readable name"), "metric": f("str", "primary metric"),
         "dir": f("dir", "+1 when the objective wants the metric up, -1 down"), "lead": f("bool", "a lead objective"),
-        "priority": f("int", "1 is highest", True), "target": f("float", "target value", True), "at": AT}),
+        "priority": f("int", "1 is highest", True), "target": f("float", "target value", True),
+        "collaborative": f("bool", "true when the objective needs people or departments to work together "
+                                   "(`collaborative: true`); absent otherwise", True), "at": AT}),
     "objective_metric": KindDoc("One metric that measures an objective.", {
         "key": KEY, "objective": f("str", "objective id"), "metric": f("str", "metric id"),
         "dir": f("dir", "wanted direction"), "lead": f("bool", "the objective is a lead objective"), "at": AT}),
@@ -434,6 +436,14 @@ KINDS: dict[str, KindDoc] = {
         "depts": f("list", "every department stating it for the segment, sorted"),
         "dept": f("str", "the first department by id"), "key": f("str", "its assumption's key"), "at": AT},
         derived_by="D35"),
+    "measured_below": KindDoc("A metric has an actual (`history:`) at some department below an owner (or below the "
+                              "company).", {
+        "owner": f("str", "department id or `company`"), "metric": f("str", "metric")}, derived_by="D36, D37"),
+    "recorded_above": KindDoc("A department's ancestor (or the company) has an actual on a metric; for the company, "
+                              "only for departments paid on the metric.", {
+        "dept": f("str", "the department below"), "owner": f("str", "the recording department or `company`"),
+        "metric": f("str", "metric"), "period": f("str", "the actual's period"),
+        "key": f("str", "the actual's key"), "at": AT}, derived_by="D38, D39"),
     "payers": KindDoc("The departments paid to move a metric one way (one fact per metric and direction); "
                       "the department first by id speaks for them.", {
         "metric": f("str", "metric id"), "dir": f("dir", "+1 paid to raise it, -1 to lower it"),

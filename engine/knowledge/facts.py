@@ -104,7 +104,7 @@ def _objectives(org: Organization) -> Iterator[Fact]:
         yield fact(
             "objective", o.id, o.at,
             name=o.name, metric=o.metrics[0], dir=o.direction, lead=o.lead,
-            priority=o.priority, target=o.target,
+            priority=o.priority, target=o.target, collaborative=o.collaborative or None,
         )
         for i, metric in enumerate(o.metrics):
             # The direction is the primary metric's; the others move in their own good direction.

@@ -140,6 +140,7 @@ class Objective:
     period: str | None = None
     adopted: str | None = None
     description: str = ""
+    collaborative: bool = False  # needs people or departments to work together (H11)
 
 
 @dataclass(frozen=True)

@@ -121,7 +121,7 @@ SHEETS: tuple[Sheet, ...] = (
         _c("Id", "id", ID), _c("Adopt", "adopt", ID), _c("Name", "name", TEXT), _c("Metrics", "metrics", LIST),
         _c("Direction", "direction", CHOICE), _c("Target", "target", QUANTITY), _c("Unit", "unit", TEXT),
         _c("Priority", "priority", COUNT), _c("Period", "period", PERIOD), _c("Lead", "lead", FLAG),
-        _c("Description", "description", TEXT),
+        _c("Collaborative", "collaborative", FLAG), _c("Description", "description", TEXT),
     ), anchor="Id", about="What the company wants: one objective per row, adopted by id or defined here."),
     Sheet("Departments", "departments", (
         _c("Id", "id", ID), _c("Name", "name", TEXT), _c("Parent", "parent", ID), _c("Kind", "kind", CHOICE),

@@ -52,6 +52,7 @@ def objectives(b: Builder) -> tuple[Objective, ...]:
                 period=node.text("period"),
                 adopted=adopted.id if adopted else None,
                 description=node.text("description") or (adopted.description if adopted else ""),
+                collaborative=node.flag("collaborative", False),
             )
         )
     return tuple(sorted(result, key=lambda o: o.id))
