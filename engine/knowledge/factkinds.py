@@ -425,11 +425,13 @@ KINDS: dict[str, KindDoc] = {
         "count": f("int", "how many departments use it"), "depts": f("list", "those departments, sorted"),
         "dept": f("str", "the first of them by id"), "key": f("str", "its definition's key"), "at": AT},
         derived_by="D33"),
-    "assumption_staters": KindDoc("The departments that state a value for an assumption, in any segment "
-                                  "(one fact per name).", {
-        "name": f("str", "driver (usually a metric id)"), "depts": f("list", "every department stating it, sorted"),
-        "dept": f("str", "the first department by id"), "key": f("str", "its assumption's key"), "at": AT},
-        derived_by="D34"),
+    "assumption_segment_missing": KindDoc("The departments that state an assumption, but not for a segment other "
+                                          "departments state it for (one fact per name and segment).", {
+        "name": f("str", "driver (usually a metric id)"), "segment": f("str", "segment"),
+        "depts": f("list", "every department stating the assumption with no figure for the segment, sorted"),
+        "dept": f("str", "the first department by id")}, derived_by="D34"),
+    "assumption_stater": KindDoc("A department states a value for an assumption, in some segment or none.", {
+        "dept": f("str", "department id"), "name": f("str", "driver (usually a metric id)")}, derived_by="D40"),
     "assumption_segment_staters": KindDoc("The departments that state a value for an assumption in one segment "
                                           "(one fact per name and segment).", {
         "name": f("str", "driver (usually a metric id)"), "segment": f("str", "segment"),
