@@ -1,4 +1,4 @@
-"""Q02 and V07 judge each department against the consensus of the others (D30-D33), and Q14 reports
+"""Q02 and V07 judge each department against the consensus of the others (D30-D33), and Q15 reports
 a segment figure nobody else can be compared with (D34, D35): the findings are exactly those of a
 plain Python statement of the rule, on random crowds and on crowds of 2, 3, 50 and 200, in the engine
 and in the reference evaluator, and their number grows with the departments, not with their pairs."""
@@ -172,14 +172,14 @@ def test_a_crowd_on_one_definition_gives_one_finding_per_outlier(book: RuleBook,
             assert len(f.departments) == min(4, majority + 1)
 
 
-# -- Q14: a segment figure with nothing to compare it with --------------------------------------------
+# -- Q15: a segment figure with nothing to compare it with --------------------------------------------
 
 
 def test_a_segment_nobody_else_states_is_reported_once_per_figure(book: RuleBook) -> None:
     facts = _assumption_crowd(50, 0) + [{"kind": "assumption", "key": "mkt/avg_deal_size/smb", "dept": "mkt",
                                          "name": "avg_deal_size", "value": 18000.0, "segment": "smb",
                                          "at": "mkt.yml:1:1"}]
-    findings = build_findings(_matches(book, "Q14", facts), book, {})
+    findings = build_findings(_matches(book, "Q15", facts), book, {})
     assert len(findings) == 1
     assert findings[0].message.startswith(
         "mkt plans on avg deal size of 18,000 for segment smb, but 50 other departments state avg deal "

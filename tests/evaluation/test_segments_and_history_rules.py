@@ -1,4 +1,4 @@
-"""Segments never silence the arithmetic (Q01, Q02, Q14), and the rules that read history and
+"""Segments never silence the arithmetic (Q01, Q02, Q15), and the rules that read history and
 collaboration (V09, H11), on small inline policies linted end to end: exact findings, and the
 cases that must stay quiet."""
 from __future__ import annotations
@@ -43,14 +43,14 @@ FUNNEL = """\
 
 def test_segment_figures_only_one_side_states_are_reported_not_dropped(tmp_path: Path) -> None:
     # Marketing writes its funnel for the new segment only: the overall funnel holds on sales'
-    # numbers, and without Q14 nothing would be said at all.
+    # numbers, and without Q15 nothing would be said at all.
     policy = FUNNEL + """\
       - {department: marketing, name: win_rate, value: 20.75%, segment: small-contractors}
       - {department: marketing, name: avg_deal_size, value: 18000, segment: small-contractors}
     """
-    found = only(check(tmp_path, policy), "Q01", "Q02", "Q14")
+    found = only(check(tmp_path, policy), "Q01", "Q02", "Q15")
     assert [(f.rule, f.severity, f.departments) for f in found] == [
-        ("Q14", "info", ("marketing", "sales")), ("Q14", "info", ("marketing", "sales"))]
+        ("Q15", "info", ("marketing", "sales")), ("Q15", "info", ("marketing", "sales"))]
     assert sorted(f.message.split(":")[0] for f in found) == [
         "Marketing plans on average deal size of 18,000 for segment small-contractors, but Sales states "
         "average deal size with no figure for small-contractors",
@@ -66,7 +66,7 @@ def test_a_providers_segment_figures_reconcile_with_the_consumers_plan_for_the_s
       - {department: marketing, name: win_rate, value: 20.75%, segment: small-contractors}
       - {department: marketing, name: avg_deal_size, value: 18000, segment: small-contractors}
     """
-    found = only(check(tmp_path, policy), "Q01", "Q02", "Q14")
+    found = only(check(tmp_path, policy), "Q01", "Q02", "Q15")
     assert [f.rule for f in found] == ["Q01", "Q02", "Q02"]
     q01 = found[0]
     assert q01.message == (
@@ -88,7 +88,7 @@ def test_agreeing_segment_figures_are_clean(tmp_path: Path) -> None:
       - {department: marketing, name: win_rate, value: 20%, segment: small-contractors}
       - {department: marketing, name: avg_deal_size, value: 18000, segment: small-contractors}
     """
-    assert only(check(tmp_path, policy), "Q01", "Q02", "Q14") == []
+    assert only(check(tmp_path, policy), "Q01", "Q02", "Q15") == []
 
 
 # -- V09: a metric recorded only above the paid department ---------------------------------------------

@@ -167,7 +167,7 @@ def segment_funnel(index: OrgIndex, dep: Dependency, target: Target, depth: int,
     consumer's) multiplied out with the provider's segment figures first, against the same volume
     (the consumer's own where it states one) with the consumer's figures (its segment figures, then
     its overall ones, as it would have planned the segment). Nothing segment-specific on a side,
-    or no volume for the segment: no fact (Q14 says which figure is missing).
+    or no volume for the segment: no fact (Q15 says which figure is missing).
     """
     assert dep.metric is not None
     supplied, output = dep.metric, target.metric
@@ -198,7 +198,7 @@ def segment_funnel(index: OrgIndex, dep: Dependency, target: Target, depth: int,
         return any(t.source.endswith(label) and t.source[:-len(label)] in chain for t in found.values())
 
     if not states(dep.provider, terms) or not states(dep.consumer, c_terms):
-        return None  # one side states nothing for the segment: not comparable (Q14)
+        return None  # one side states nothing for the segment: not comparable (Q15)
     implied, planned = formula_value(expr, terms), formula_value(c_expr, c_terms)
     if implied is None or planned is None:
         return None
