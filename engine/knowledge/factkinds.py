@@ -73,7 +73,9 @@ KINDS: dict[str, KindDoc] = {
         "has_holdback": f("bool", "the plan has a holdback"),
         "from_day": f("day", "first effective day", True), "to_day": f("day", "last effective day", True),
         "clawback_days": f("int", "clawback window, days after crediting", True),
-        "holdback_days": f("int", "days until the held-back share is paid", True), "at": AT}),
+        "holdback_days": f("int", "days until the held-back share is paid", True),
+        "cap": f("float", "plan cap: the most a participant earns, as a multiple of the target incentive (2.0 = 2x)", True),
+        "at": AT}),
     "measure": KindDoc("A measure in a plan: what is paid for, how much, in which direction.", {
         "key": f("str", "`plan/metric`"), "plan": f("str", "plan id"), "dept": f("str", "department id"),
         "metric": f("str", "metric id"), "weight": f("float", "share of the target incentive"),
@@ -84,7 +86,9 @@ KINDS: dict[str, KindDoc] = {
         "basis": f("str", "crediting basis", True),
         "team": f("bool", "a team measure", True), "threshold": f("float", "threshold", True),
         "target": f("float", "target", True), "excellence": f("float", "excellence", True),
-        "capped": f("bool", "payout is capped", True), "contingent_on": f("str", "milestone id", True), "at": AT}),
+        "capped": f("bool", "payout is capped (by the measure's cap or curve, or by the plan's cap)", True),
+        "contingent_on": f("str", "milestone id", True),
+        "reported_by": f("str", "who reports the result: system, finance, manager, customer or self", True), "at": AT}),
     "curve_point": KindDoc("A point of a measure's payout curve.", {
         "key": KEY, "plan": f("str", "plan id"), "metric": f("str", "metric id"), "i": f("int", "position"),
         "attainment": f("float", "attainment (1.0 = 100%)"), "payout": f("float", "payout (share of target incentive)"),
@@ -295,6 +299,31 @@ KINDS: dict[str, KindDoc] = {
         "no_improvement": f("bool", "the threshold asks no more than the actual (no less, for a measure to lower)"),
         "target_no_improvement": f("bool", "the target asks no more than the actual", True),
         "period_name": f("str", "the measure's period", True), "at": AT}),
+    "plan_cap": KindDoc("A plan's cap (a multiple of the target incentive) against what its measures' curves pay "
+                        "together at their excellence points.", {
+        "key": f("str", "plan id"), "plan": f("str", "plan id"), "dept": f("str", "department id"),
+        "cap": f("float", "the plan cap, a multiple of the target incentive (2.0 = 2x)"),
+        "promised": f("float", "the measures' weighted payouts at excellence added up, a multiple of the target incentive"),
+        "partial": f("bool", "some measure has no excellence point or curve: counted at its payout at target, so "
+                     "`promised` is a lower bound"),
+        "cap_text": f("str", "cap, `2x`"), "promised_text": f("str", "promised, `2.6x`"),
+        "cut_text": f("str", "promised minus cap (0x when the cap is above), `0.6x`"),
+        "cap_amount": f("str", "the cap in money per participant, formatted", True),
+        "promised_amount": f("str", "promised in money per participant, formatted", True),
+        "cut_amount": f("str", "the cut in money per participant, formatted", True), "at": AT}),
+    "quota_phasing": KindDoc("A target phased by quarter (`phasing:`), its last quarter's share against the last "
+                             "quarter's share of its owner's latest complete year of quarterly history.", {
+        "key": f("str", "target id"), "target": f("str", "target id"), "owner": f("str", "department id or `company`"),
+        "metric": f("str", "metric"), "target_kind": f("str", "target or quota"), "period": f("str", "period", True),
+        "last_share": f("float", "share of the target phased into the last quarter (0.25 is even)"),
+        "last_share_text": f("str", "last_share, `40%`"), "first_half_text": f("str", "the first two quarters' share"),
+        "last_amount": f("str", "the last quarter's part of the target, formatted"),
+        "value_text": f("str", "the target, formatted"),
+        "history_share": f("float", "last quarter's share of the latest complete year of quarterly actuals", True),
+        "history_share_text": f("str", "history_share, formatted", True),
+        "history_period": f("str", "that year, `FY2026`", True),
+        "history_last": f("str", "that year's last-quarter actual, formatted", True),
+        "history_total": f("str", "that year's four quarters added up, formatted", True), "at": AT}),
     "cascade_step": KindDoc("A child target against its parent on the same metric, for metrics that do not add up.", {
         "key": f("str", "the child target's id"), "owner": f("str", "the child's owner"),
         "parent": f("str", "the parent target's id"), "parent_owner": f("str", "the parent's owner"),

@@ -154,7 +154,7 @@ def _plans(org: Organization) -> Iterator[Fact]:
             has_gate=bool(plan.gates), has_clawback=plan.clawback is not None, has_holdback=plan.holdback is not None,
             from_day=_opt_day(plan.effective_from), to_day=_opt_day(plan.effective_to),
             clawback_days=plan.clawback.days if plan.clawback else None,
-            holdback_days=plan.holdback.days if plan.holdback else None,
+            holdback_days=plan.holdback.days if plan.holdback else None, cap=plan.cap,
         )
         for measure in plan.measures:
             yield _measure(org, plan, measure)
@@ -185,8 +185,8 @@ def _measure(org: Organization, plan: Plan, m: Measure) -> Fact:
         plan=plan.id, dept=plan.department, metric=m.metric, weight=m.weight, dir=m.direction,
         metric_kind=metric.kind if metric and metric.kind else None,
         period=m.period, period_days=PERIOD_DAYS.get(m.period) if m.period else None, basis=m.basis, team=m.team,
-        threshold=m.threshold, target=m.target, excellence=m.excellence, capped=m.capped,
-        contingent_on=m.contingent_on,
+        threshold=m.threshold, target=m.target, excellence=m.excellence,
+        capped=m.capped or plan.cap is not None, contingent_on=m.contingent_on, reported_by=m.reported_by,
     )
 
 

@@ -173,6 +173,7 @@ class Target:
     parent: str | None = None
     basis: str | None = None
     contingent_on: str | None = None
+    phasing: tuple[float, ...] = ()  # the target's split over its period, in order (quarters, halves, months)
 
 
 @dataclass(frozen=True)
@@ -202,6 +203,7 @@ class Measure:
     team: bool = False
     contingent_on: str | None = None
     definition: str | None = None
+    reported_by: str | None = None
 
     @property
     def capped(self) -> bool:
@@ -273,6 +275,8 @@ class Plan:
     modifiers: tuple[Modifier, ...] = ()
     clawback: Clawback | None = None
     holdback: Holdback | None = None
+    cap: float | None = None  # the most a participant earns, as a multiple of the target incentive (2.0 = 2x)
+    discount_authority: float | None = None  # the largest discount participants grant without approval
 
 
 @dataclass(frozen=True)

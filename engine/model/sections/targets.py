@@ -1,6 +1,8 @@
 """Lead objectives and targets, each target rolled up to its nearest parent on the same metric and period."""
 from __future__ import annotations
 
+import math
+
 from collections.abc import Collection, Mapping
 from dataclasses import replace
 from typing import Any
@@ -76,12 +78,31 @@ def targets(
             built[ident] = Target(
                 id=ident, owner=owner, metric=metric, value=value, kind=node.text("kind") or "target", at=node.at,
                 period=period, starts=starts, ends=ends, parent=parent, basis=node.text("basis"),
-                contingent_on=contingent,
+                contingent_on=contingent, phasing=phasing(b, node),
             )
     by_place = _targets_by_place(built)
     resolved = {ident: _with_parent(t, by_place, departments) for ident, t in sorted(built.items())}
     cycles(b, {t.id: t.parent for t in resolved.values()}, nodes, "the target roll-up")
     return tuple(resolved.values())
+
+def phasing(b: Builder, node: Any) -> tuple[float, ...]:
+    """The target's split over its period (quarters, halves or months), which must add up to 100%."""
+    listed = node.data.get("phasing")
+    if not isinstance(listed, list):
+        return ()
+    shares = [parse_percent(share) for share in listed]
+    if any(share is None for share in shares):
+        return ()
+    if len(shares) not in (2, 4, 12):
+        b.report(node, f"phasing lists {len(shares)} shares: write 4 (quarters), 2 (halves) or 12 (months)", "phasing")
+        return ()
+    total = math.fsum(share for share in shares if share is not None)
+    if abs(total - 1) > 0.005:
+        b.report(node, f"phasing adds up to {total:.1%}, not 100%: the {len(shares)} shares split the whole "
+                       "target", "phasing")
+        return ()
+    return tuple(share for share in shares if share is not None)
+
 
 Place = tuple[str, str, "str | None"]  # owner, metric, period
 
