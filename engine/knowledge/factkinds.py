@@ -88,7 +88,8 @@ KINDS: dict[str, KindDoc] = {
         "target": f("float", "target", True), "excellence": f("float", "excellence", True),
         "capped": f("bool", "payout is capped (by the measure's cap or curve, or by the plan's cap)", True),
         "contingent_on": f("str", "milestone id", True),
-        "reported_by": f("str", "who reports the result: system, finance, manager, customer or self", True), "at": AT}),
+        "reported_by": f("str", "who reports the result: system, finance, manager, customer or self", True),
+        "unit": f("str", "the metric's unit (currency, percent, count, days...)", True), "at": AT}),
     "curve_point": KindDoc("A point of a measure's payout curve.", {
         "key": KEY, "plan": f("str", "plan id"), "metric": f("str", "metric id"), "i": f("int", "position"),
         "attainment": f("float", "attainment (1.0 = 100%)"), "payout": f("float", "payout (share of target incentive)"),
@@ -114,6 +115,8 @@ KINDS: dict[str, KindDoc] = {
         "key": KEY, "a": f("str", "metric"), "b": f("str", "metric")}),
     "lever": KindDoc("A lever the plan's participants control (price, payment terms, deal timing, scope...).", {
         "key": KEY, "plan": f("str", "plan id"), "dept": f("str", "department id"), "lever": f("str", "lever"),
+        "limit": f("float", "for price: the largest discount participants grant without approval (`discount_authority`)", True),
+        "currency": f("str", "ISO currency code, with a limit", True),
         "at": AT}),
     "gate": KindDoc("A gate: no payout unless a metric reaches a minimum.", {
         "key": KEY, "plan": f("str", "plan id"), "dept": f("str", "department id"), "metric": f("str", "metric"),

@@ -21,6 +21,7 @@ from collections.abc import Iterator
 from decimal import Decimal
 
 from interlock.model.model import Department, Location, Measure, Organization, Plan
+from interlock.model.money import DEFAULT_CURRENCY
 
 FactValue = str | int | float | bool
 Fact = dict[str, FactValue]
@@ -164,7 +165,8 @@ def _plans(org: Organization) -> Iterator[Fact]:
                     plan=plan.id, metric=measure.metric, i=i, attainment=point.attainment, payout=point.payout,
                 )
         for lever in plan.levers:
-            yield fact("lever", f"{plan.id}/{lever.name}", lever.at, plan=plan.id, dept=plan.department, lever=lever.name)
+            yield fact("lever", f"{plan.id}/{lever.name}", lever.at, plan=plan.id, dept=plan.department, lever=lever.name,
+                       limit=lever.limit, currency=(org.currency or DEFAULT_CURRENCY) if lever.limit else None)
         for gate in plan.gates:
             yield fact(
                 "gate", f"{plan.id}/{gate.metric}", gate.at,
@@ -187,6 +189,7 @@ def _measure(org: Organization, plan: Plan, m: Measure) -> Fact:
         period=m.period, period_days=PERIOD_DAYS.get(m.period) if m.period else None, basis=m.basis, team=m.team,
         threshold=m.threshold, target=m.target, excellence=m.excellence,
         capped=m.capped or plan.cap is not None, contingent_on=m.contingent_on, reported_by=m.reported_by,
+        unit=metric.unit if metric and metric.unit else None,
     )
 
 

@@ -254,6 +254,7 @@ class Lever:
 
     name: str
     at: Location
+    limit: float | None = None  # for price: the largest discount granted without approval (discount_authority)
 
 
 @dataclass(frozen=True)

@@ -52,11 +52,11 @@ def plans(b: Builder, departments: Collection[str], milestones: Collection[str])
                 pay_mix=parse_percent(node.data.get("pay_mix")),
                 effective_from=start,
                 effective_to=end,
-                levers=tuple(
+                levers=with_discount_authority(node, tuple(
                     Lever(lever, node.where("levers", i))
                     for i, lever in enumerate(levers if isinstance(levers, list) else [])
                     if isinstance(lever, str)
-                ),
+                )),
                 measures=measures,
                 gates=gates,
                 modifiers=modifiers,
@@ -170,6 +170,17 @@ def clawback(b: Builder, node: Node) -> Clawback:
 
 def holdback(b: Builder, node: Node) -> Holdback:
     return Holdback(parse_percent(node.data.get("share")), as_int(node.data.get("days")), node.at)
+
+
+def with_discount_authority(node: Node, levers: tuple[Lever, ...]) -> tuple[Lever, ...]:
+    """``discount_authority: 15%`` is price authority with a limit: the price lever, carrying the limit
+    (added at the key when `levers` does not list price)."""
+    limit = parse_percent(node.data.get("discount_authority"))
+    if not limit:
+        return levers
+    if any(lever.name == "price" for lever in levers):
+        return tuple(Lever(lever.name, lever.at, limit) if lever.name == "price" else lever for lever in levers)
+    return (*levers, Lever("price", node.where("discount_authority"), limit))
 
 
 def plan_cap(b: Builder, node: Node) -> float | None:
