@@ -127,7 +127,16 @@ KINDS: dict[str, KindDoc] = {
     "target": KindDoc("A target or quota of a department (or the company) on a metric.", {
         "key": KEY, "owner": f("str", "department id or `company`"), "metric": f("str", "metric"),
         "value": f("float", "value"), "target_kind": f("str", "target or quota"), "period": f("str", "period", True),
-        "parent": f("str", "target it rolls up to", True), "at": AT}),
+        "parent": f("str", "target it rolls up to", True),
+        "relative_to": f("str", "a relative target's reference: a past period (the owner's actual) or a target id", True),
+        "change": f("float", "a relative target's change on its reference (+0.08 = 8% over it)", True),
+        "base": f("float", "the reference's value the target was resolved from", True), "at": AT}),
+    "unresolved_target": KindDoc("A target stated relative to a reference the policy does not give (no actual for the "
+                                 "period in `history:`): no number, so no rule can check it.", {
+        "key": f("str", "target id"), "owner": f("str", "department id or `company`"), "metric": f("str", "metric"),
+        "relative_to": f("str", "the reference named"), "change": f("float", "the change stated on it"),
+        "period": f("str", "the target's period", True),
+        "to_period": f("bool", "the reference is a past period (an actual), not a target"), "at": AT}),
     "assumption": KindDoc("A planning assumption of a department.", {
         "key": KEY, "dept": f("str", "department id"), "name": f("str", "driver (usually a metric id)"),
         "value": f("float", "value", True), "day": f("day", "a date", True), "segment": f("str", "segment", True),

@@ -33,6 +33,7 @@ _EPOCH_ORDINAL = datetime.date(1970, 1, 1).toordinal()
 DAYS_PER_MONTH = 30
 #: The length of a measure's period in days, on the knowledge base's lag scale (a quarter is 90 days),
 #: so rules can compare a measure's clock with a causal lag.
+PERIOD_TEXT = re.compile(r"(FY)?[0-9]{4}(-(Q[1-4]|H[12]|0[1-9]|1[0-2]))?")
 PERIOD_DAYS = {"month": 30, "quarter": 90, "half": 180, "year": 365, "multi-year": 730}
 
 
@@ -253,6 +254,13 @@ def _targets(org: Organization) -> Iterator[Fact]:
         yield fact(
             "target", t.id, t.at,
             owner=t.owner, metric=t.metric, value=t.value, target_kind=t.kind, period=t.period, parent=t.parent,
+            relative_to=t.relative_to, change=t.change, base=t.base,
+        )
+    for u in org.unresolved_targets:
+        yield fact(
+            "unresolved_target", u.id, u.at,
+            owner=u.owner, metric=u.metric, relative_to=u.relative_to, change=u.change, period=u.period,
+            to_period=bool(PERIOD_TEXT.fullmatch(u.relative_to)),
         )
 
 

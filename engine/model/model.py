@@ -174,6 +174,22 @@ class Target:
     basis: str | None = None
     contingent_on: str | None = None
     phasing: tuple[float, ...] = ()  # the target's split over its period, in order (quarters, halves, months)
+    relative_to: str | None = None  # a relative target's reference: a past period (history) or a target id
+    change: float | None = None  # the change on that reference (+0.08 = 8% over it)
+    base: float | None = None  # the reference's value the target was resolved from
+
+
+@dataclass(frozen=True)
+class UnresolvedTarget:
+    """A target stated relative to a reference the policy does not give: stated, never guessed."""
+
+    id: str
+    owner: str
+    metric: str
+    relative_to: str
+    change: float
+    at: Location
+    period: str | None = None
 
 
 @dataclass(frozen=True)
@@ -461,6 +477,7 @@ class Organization:
     definitions: tuple[Definition, ...] = ()
     crediting: tuple[CreditRule, ...] = ()
     history: tuple[Actual, ...] = ()
+    unresolved_targets: tuple[UnresolvedTarget, ...] = ()
     capacities: tuple[Capacity, ...] = ()
     metrics: tuple[Metric, ...] = ()
     influences: tuple[Influence, ...] = ()
