@@ -323,6 +323,18 @@ KINDS: dict[str, KindDoc] = {
         "cap_amount": f("str", "the cap in money per participant, formatted", True),
         "promised_amount": f("str", "promised in money per participant, formatted", True),
         "cut_amount": f("str", "the cut in money per participant, formatted", True), "at": AT}),
+    "lumpy_payout": KindDoc("A measure paid per month, quarter or half on its own curve, on a plan with no true-up to "
+                            "the year: a lumpy year (half the periods at 150% of target, half at 50%) against an even "
+                            "one with the same total.", {
+        "key": f("str", "`plan/metric`"), "plan": f("str", "plan id"), "dept": f("str", "department id"),
+        "metric": f("str", "metric"), "weight": f("float", "the measure's weight"), "period": f("str", "month, quarter or half"),
+        "high": f("float", "the strong periods' attainment (1.5)"), "low": f("float", "the weak periods' attainment (0.5)"),
+        "high_text": f("str", "high, `150%`"), "low_text": f("str", "low, `50%`"),
+        "even": f("float", "payout at 100% every period (share of the measure's target incentive)"),
+        "lumpy": f("float", "the average payout of the lumpy year"), "even_text": f("str", "even, formatted"),
+        "lumpy_text": f("str", "lumpy, formatted"), "excess": f("float", "lumpy minus even"),
+        "excess_amount": f("str", "the excess in money a participant and year (target incentive x weight x excess)", True),
+        "at": AT}),
     "quota_phasing": KindDoc("A target phased by quarter (`phasing:`), its last quarter's share against the last "
                              "quarter's share of its owner's latest complete year of quarterly history.", {
         "key": f("str", "target id"), "target": f("str", "target id"), "owner": f("str", "department id or `company`"),

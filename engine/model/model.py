@@ -294,6 +294,7 @@ class Plan:
     holdback: Holdback | None = None
     cap: float | None = None  # the most a participant earns, as a multiple of the target incentive (2.0 = 2x)
     discount_authority: float | None = None  # the largest discount participants grant without approval
+    true_up: bool = False  # sub-annual payouts are reconciled against the year's result at year end
 
 
 @dataclass(frozen=True)

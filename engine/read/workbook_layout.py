@@ -137,6 +137,7 @@ SHEETS: tuple[Sheet, ...] = (
         _c("Clawback triggers", ("clawback", "triggers"), LIST),
         _c("Holdback share", ("holdback", "share"), PERCENT), _c("Holdback days", ("holdback", "days"), COUNT),
         _c("Plan cap", "cap", TEXT), _c("Discount authority", "discount_authority", PERCENT),
+        _c("True-up", "true_up", CHOICE),
         _c("Description", "description", TEXT),
     ), anchor="Id",
         about="Incentive plans: one per row; their measures, curves, gates and modifiers have sheets of their own."),

@@ -2,6 +2,9 @@
 
 - ``plan_cap``: a plan's cap (a multiple of the target incentive) against what
   its measures' curves pay together at their excellence points;
+- ``lumpy_payout``: a measure paid per quarter (month, half) on its own curve,
+  with no true-up to the year: what a year of two strong and two weak periods
+  pays against an even year with the same total;
 - ``quota_phasing``: the share of a yearly target phased into its last quarter,
   against the share of the year its owner achieved in the last quarter of the
   latest complete year of quarterly ``history:``.
@@ -15,8 +18,12 @@ from decimal import Decimal
 from interlock.knowledge.facts import Fact, fact
 from interlock.knowledge.quant.common import ONE, ZERO, OrgIndex, percent_text, to_float
 from interlock.knowledge.quant.payout import excellence_attainment, payout_at
-from interlock.model.model import Actual, Target
+from interlock.model.model import Actual, Plan, Target
 from interlock.model.money import format_money, to_decimal
+
+#: A lumpy year: half the periods at 100% + SWING of target, half at 100% - SWING (the same total as an even year).
+SWING = Decimal("0.5")
+PERIODS_A_YEAR = {"month": 12, "quarter": 4, "half": 2}
 
 QUARTER = re.compile(r"(FY)?([0-9]{4})-Q([1-4])")
 
@@ -55,6 +62,41 @@ def plan_caps(index: OrgIndex) -> Iterator[Fact]:
             cut_text=multiple_text(max(promised - cap, ZERO)), partial=partial,
             **fields,  # type: ignore[arg-type]
         )
+
+
+def lumpy_payouts(index: OrgIndex) -> Iterator[Fact]:
+    """A ``lumpy_payout`` fact per sub-annual measure with a curve on a plan with no true-up to the year."""
+    for plan in index.org.plans:
+        if plan.true_up:
+            continue
+        for m in plan.measures:
+            if m.period not in PERIODS_A_YEAR or not m.curve or not _holds_two(plan, 12 // PERIODS_A_YEAR[m.period]):
+                continue
+            even = payout_at(m, ONE)
+            lumpy = (payout_at(m, ONE + SWING) + payout_at(m, ONE - SWING)) / 2
+            fields: dict[str, object] = {}
+            if plan.target_incentive is not None:
+                excess = to_decimal(plan.target_incentive) * to_decimal(m.weight) * (lumpy - even)
+                fields = {"excess_amount": format_money(excess, index.currency, "full")}
+            yield fact(
+                "lumpy_payout", f"{plan.id}/{m.metric}", m.at,
+                plan=plan.id, dept=plan.department, metric=m.metric, weight=m.weight, period=m.period,
+                high=to_float(ONE + SWING), low=to_float(ONE - SWING),
+                high_text=percent_text(ONE + SWING), low_text=percent_text(ONE - SWING),
+                even=to_float(even), lumpy=to_float(lumpy), even_text=percent_text(even),
+                lumpy_text=percent_text(round(lumpy, 4)), excess=to_float(lumpy - even),
+                **fields,  # type: ignore[arg-type]
+            )
+
+
+def _holds_two(plan: Plan, months: int) -> bool:
+    """The plan's effective span (a year when unstated) holds at least two whole periods of ``months``:
+    a plan running for one period has nothing to even out."""
+    if plan.effective_from is None or plan.effective_to is None:
+        return True
+    span = ((plan.effective_to.year - plan.effective_from.year) * 12 + plan.effective_to.month
+            - plan.effective_from.month + (1 if plan.effective_to.day >= plan.effective_from.day - 1 else 0))
+    return span >= 2 * months
 
 
 def quota_phasings(index: OrgIndex) -> Iterator[Fact]:

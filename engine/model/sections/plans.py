@@ -64,6 +64,7 @@ def plans(b: Builder, departments: Collection[str], milestones: Collection[str])
                 holdback=next((holdback(b, h) for h in node.children("holdback")), None),
                 cap=plan_cap(b, node),
                 discount_authority=parse_percent(node.data.get("discount_authority")),
+                true_up=node.data.get("true_up") == "year",
             )
         )
     return tuple(sorted(result, key=lambda p: p.id))
