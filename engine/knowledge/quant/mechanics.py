@@ -136,6 +136,6 @@ def _history_share(index: OrgIndex, t: Target, years: dict[tuple[str, int], dict
     if total <= 0:
         return {}
     last = to_decimal(found[4].value)
-    return {"history_share": to_float(last / total), "history_share_text": percent_text(round(last / total, 4)),
+    return {"history_share": to_float(last / total), "history_share_text": percent_text(round(last / total, 3)),
             "history_period": f"{prefix}{year}", "history_last": index.show(t.metric, last),
             "history_total": index.show(t.metric, total)}
