@@ -89,7 +89,12 @@ KINDS: dict[str, KindDoc] = {
         "capped": f("bool", "payout is capped (by the measure's cap or curve, or by the plan's cap)", True),
         "contingent_on": f("str", "milestone id", True),
         "reported_by": f("str", "who reports the result: system, finance, manager, customer or self", True),
-        "unit": f("str", "the metric's unit (currency, percent, count, days...)", True), "at": AT}),
+        "unit": f("str", "the metric's unit (currency, percent, count, days...)", True),
+        "true_up": f("bool", "the plan trues payouts per month, quarter or half up to the year (`true_up: year`)"),
+        "at": AT}),
+    "reporting": KindDoc("Who reports a measure's result (`reported_by:`), for measures that say.", {
+        "key": f("str", "`plan/metric`, the measure's key"), "plan": f("str", "plan id"), "dept": f("str", "department id"),
+        "metric": f("str", "metric id"), "reported_by": f("str", "system, finance, manager, customer or self"), "at": AT}),
     "curve_point": KindDoc("A point of a measure's payout curve.", {
         "key": KEY, "plan": f("str", "plan id"), "metric": f("str", "metric id"), "i": f("int", "position"),
         "attainment": f("float", "attainment (1.0 = 100%)"), "payout": f("float", "payout (share of target incentive)"),

@@ -165,6 +165,9 @@ def _plans(org: Organization) -> Iterator[Fact]:
                     "curve_point", f"{plan.id}/{measure.metric}/{i}", point.at,
                     plan=plan.id, metric=measure.metric, i=i, attainment=point.attainment, payout=point.payout,
                 )
+            if measure.reported_by:
+                yield fact("reporting", f"{plan.id}/{measure.metric}", measure.at, plan=plan.id, dept=plan.department,
+                           metric=measure.metric, reported_by=measure.reported_by)
         for lever in plan.levers:
             yield fact("lever", f"{plan.id}/{lever.name}", lever.at, plan=plan.id, dept=plan.department, lever=lever.name,
                        limit=lever.limit, currency=(org.currency or DEFAULT_CURRENCY) if lever.limit else None)
@@ -190,7 +193,7 @@ def _measure(org: Organization, plan: Plan, m: Measure) -> Fact:
         period=m.period, period_days=PERIOD_DAYS.get(m.period) if m.period else None, basis=m.basis, team=m.team,
         threshold=m.threshold, target=m.target, excellence=m.excellence,
         capped=m.capped or plan.cap is not None, contingent_on=m.contingent_on, reported_by=m.reported_by,
-        unit=metric.unit if metric and metric.unit else None,
+        unit=metric.unit if metric and metric.unit else None, true_up=plan.true_up,
     )
 
 
