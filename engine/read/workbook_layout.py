@@ -168,6 +168,7 @@ SHEETS: tuple[Sheet, ...] = (
         _c("Id", "id", ID), _c("Owner", "owner", ID), _c("Metric", "metric", ID), _c("Value", "value", QUANTITY),
         _c("Kind", "kind", CHOICE), _c("Period", "period", PERIOD), _c("Parent", "parent", ID),
         _c("Basis", "basis", TEXT), _c("Contingent on", "contingent_on", ID), _c("Phasing", "phasing", LIST),
+        _c("Relative to", ("relative", "to"), TEXT), _c("Relative change", ("relative", "change"), PERCENT),
         _c("Description", "description", TEXT),
     ), anchor="Id", about="Targets and quotas: a number a department (or the company) owns for a period."),
     Sheet("Assumptions", "assumptions", (
