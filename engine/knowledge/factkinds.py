@@ -75,7 +75,9 @@ KINDS: dict[str, KindDoc] = {
         "has_holdback": f("bool", "the plan has a holdback"),
         "from_day": f("day", "first effective day", True), "to_day": f("day", "last effective day", True),
         "clawback_days": f("int", "clawback window, days after crediting", True),
-        "holdback_days": f("int", "days until the held-back share is paid", True), "at": AT}),
+        "holdback_days": f("int", "days until the held-back share is paid", True),
+        "cap": f("float", "plan cap: the most a participant earns, as a multiple of the target incentive (2.0 = 2x)", True),
+        "at": AT}),
     "measure": KindDoc("A measure in a plan: what is paid for, how much, in which direction.", {
         "key": f("str", "`plan/metric`"), "plan": f("str", "plan id"), "dept": f("str", "department id"),
         "metric": f("str", "metric id"), "weight": f("float", "share of the target incentive"),
@@ -86,7 +88,15 @@ KINDS: dict[str, KindDoc] = {
         "basis": f("str", "crediting basis", True),
         "team": f("bool", "a team measure", True), "threshold": f("float", "threshold", True),
         "target": f("float", "target", True), "excellence": f("float", "excellence", True),
-        "capped": f("bool", "payout is capped", True), "contingent_on": f("str", "milestone id", True), "at": AT}),
+        "capped": f("bool", "payout is capped (by the measure's cap or curve, or by the plan's cap)", True),
+        "contingent_on": f("str", "milestone id", True),
+        "reported_by": f("str", "who reports the result: system, finance, manager, customer or self", True),
+        "unit": f("str", "the metric's unit (currency, percent, count, days...)", True),
+        "true_up": f("bool", "the plan trues payouts per month, quarter or half up to the year (`true_up: year`)"),
+        "at": AT}),
+    "reporting": KindDoc("Who reports a measure's result (`reported_by:`), for measures that say.", {
+        "key": f("str", "`plan/metric`, the measure's key"), "plan": f("str", "plan id"), "dept": f("str", "department id"),
+        "metric": f("str", "metric id"), "reported_by": f("str", "system, finance, manager, customer or self"), "at": AT}),
     "curve_point": KindDoc("A point of a measure's payout curve.", {
         "key": KEY, "plan": f("str", "plan id"), "metric": f("str", "metric id"), "i": f("int", "position"),
         "attainment": f("float", "attainment (1.0 = 100%)"), "payout": f("float", "payout (share of target incentive)"),
@@ -112,6 +122,8 @@ KINDS: dict[str, KindDoc] = {
         "key": KEY, "a": f("str", "metric"), "b": f("str", "metric")}),
     "lever": KindDoc("A lever the plan's participants control (price, payment terms, deal timing, scope...).", {
         "key": KEY, "plan": f("str", "plan id"), "dept": f("str", "department id"), "lever": f("str", "lever"),
+        "limit": f("float", "for price: the largest discount participants grant without approval (`discount_authority`)", True),
+        "currency": f("str", "ISO currency code, with a limit", True),
         "at": AT}),
     "gate": KindDoc("A gate: no payout unless a metric reaches a minimum.", {
         "key": KEY, "plan": f("str", "plan id"), "dept": f("str", "department id"), "metric": f("str", "metric"),
@@ -122,7 +134,16 @@ KINDS: dict[str, KindDoc] = {
     "target": KindDoc("A target or quota of a department (or the company) on a metric.", {
         "key": KEY, "owner": f("str", "department id or `company`"), "metric": f("str", "metric"),
         "value": f("float", "value"), "target_kind": f("str", "target or quota"), "period": f("str", "period", True),
-        "parent": f("str", "target it rolls up to", True), "at": AT}),
+        "parent": f("str", "target it rolls up to", True),
+        "relative_to": f("str", "a relative target's reference: a past period (the owner's actual) or a target id", True),
+        "change": f("float", "a relative target's change on its reference (+0.08 = 8% over it)", True),
+        "base": f("float", "the reference's value the target was resolved from", True), "at": AT}),
+    "unresolved_target": KindDoc("A target stated relative to a reference the policy does not give (no actual for the "
+                                 "period in `history:`): no number, so no rule can check it.", {
+        "key": f("str", "target id"), "owner": f("str", "department id or `company`"), "metric": f("str", "metric"),
+        "relative_to": f("str", "the reference named"), "change": f("float", "the change stated on it"),
+        "period": f("str", "the target's period", True),
+        "to_period": f("bool", "the reference is a past period (an actual), not a target"), "at": AT}),
     "assumption": KindDoc("A planning assumption of a department.", {
         "key": KEY, "dept": f("str", "department id"), "name": f("str", "driver (usually a metric id)"),
         "value": f("float", "value", True), "day": f("day", "a date", True), "segment": f("str", "segment", True),
@@ -303,6 +324,43 @@ KINDS: dict[str, KindDoc] = {
         "no_improvement": f("bool", "the threshold asks no more than the actual (no less, for a measure to lower)"),
         "target_no_improvement": f("bool", "the target asks no more than the actual", True),
         "period_name": f("str", "the measure's period", True), "at": AT}),
+    "plan_cap": KindDoc("A plan's cap (a multiple of the target incentive) against what its measures' curves pay "
+                        "together at their excellence points.", {
+        "key": f("str", "plan id"), "plan": f("str", "plan id"), "dept": f("str", "department id"),
+        "cap": f("float", "the plan cap, a multiple of the target incentive (2.0 = 2x)"),
+        "promised": f("float", "the measures' weighted payouts at excellence added up, a multiple of the target incentive"),
+        "partial": f("bool", "some measure has no excellence point or curve: counted at its payout at target, so "
+                     "`promised` is a lower bound"),
+        "cap_text": f("str", "cap, `2x`"), "promised_text": f("str", "promised, `2.6x`"),
+        "cut_text": f("str", "promised minus cap (0x when the cap is above), `0.6x`"),
+        "cap_amount": f("str", "the cap in money per participant, formatted", True),
+        "promised_amount": f("str", "promised in money per participant, formatted", True),
+        "cut_amount": f("str", "the cut in money per participant, formatted", True), "at": AT}),
+    "lumpy_payout": KindDoc("A measure paid per month, quarter or half on its own curve, on a plan with no true-up to "
+                            "the year: a lumpy year (half the periods at 150% of target, half at 50%) against an even "
+                            "one with the same total.", {
+        "key": f("str", "`plan/metric`"), "plan": f("str", "plan id"), "dept": f("str", "department id"),
+        "metric": f("str", "metric"), "weight": f("float", "the measure's weight"), "period": f("str", "month, quarter or half"),
+        "high": f("float", "the strong periods' attainment (1.5)"), "low": f("float", "the weak periods' attainment (0.5)"),
+        "high_text": f("str", "high, `150%`"), "low_text": f("str", "low, `50%`"),
+        "even": f("float", "payout at 100% every period (share of the measure's target incentive)"),
+        "lumpy": f("float", "the average payout of the lumpy year"), "even_text": f("str", "even, formatted"),
+        "lumpy_text": f("str", "lumpy, formatted"), "excess": f("float", "lumpy minus even"),
+        "excess_amount": f("str", "the excess in money a participant and year (target incentive x weight x excess)", True),
+        "at": AT}),
+    "quota_phasing": KindDoc("A target phased by quarter (`phasing:`), its last quarter's share against the last "
+                             "quarter's share of its owner's latest complete year of quarterly history.", {
+        "key": f("str", "target id"), "target": f("str", "target id"), "owner": f("str", "department id or `company`"),
+        "metric": f("str", "metric"), "target_kind": f("str", "target or quota"), "period": f("str", "period", True),
+        "last_share": f("float", "share of the target phased into the last quarter (0.25 is even)"),
+        "last_share_text": f("str", "last_share, `40%`"), "first_half_text": f("str", "the first two quarters' share"),
+        "last_amount": f("str", "the last quarter's part of the target, formatted"),
+        "value_text": f("str", "the target, formatted"),
+        "history_share": f("float", "last quarter's share of the latest complete year of quarterly actuals", True),
+        "history_share_text": f("str", "history_share, formatted", True),
+        "history_period": f("str", "that year, `FY2026`", True),
+        "history_last": f("str", "that year's last-quarter actual, formatted", True),
+        "history_total": f("str", "that year's four quarters added up, formatted", True), "at": AT}),
     "cascade_step": KindDoc("A child target against its parent on the same metric, for metrics that do not add up.", {
         "key": f("str", "the child target's id"), "owner": f("str", "the child's owner"),
         "parent": f("str", "the parent target's id"), "parent_owner": f("str", "the parent's owner"),

@@ -21,6 +21,7 @@ from collections.abc import Iterator
 from decimal import Decimal
 
 from interlock.model.model import Department, Location, Measure, Organization, Plan
+from interlock.model.money import DEFAULT_CURRENCY
 
 FactValue = str | int | float | bool
 Fact = dict[str, FactValue]
@@ -32,6 +33,7 @@ _EPOCH_ORDINAL = datetime.date(1970, 1, 1).toordinal()
 DAYS_PER_MONTH = 30
 #: The length of a measure's period in days, on the knowledge base's lag scale (a quarter is 90 days),
 #: so rules can compare a measure's clock with a causal lag.
+PERIOD_TEXT = re.compile(r"(FY)?[0-9]{4}(-(Q[1-4]|H[12]|0[1-9]|1[0-2]))?")
 PERIOD_DAYS = {"month": 30, "quarter": 90, "half": 180, "year": 365, "multi-year": 730}
 
 
@@ -154,7 +156,7 @@ def _plans(org: Organization) -> Iterator[Fact]:
             has_gate=bool(plan.gates), has_clawback=plan.clawback is not None, has_holdback=plan.holdback is not None,
             from_day=_opt_day(plan.effective_from), to_day=_opt_day(plan.effective_to),
             clawback_days=plan.clawback.days if plan.clawback else None,
-            holdback_days=plan.holdback.days if plan.holdback else None,
+            holdback_days=plan.holdback.days if plan.holdback else None, cap=plan.cap,
         )
         for measure in plan.measures:
             yield _measure(org, plan, measure)
@@ -163,8 +165,12 @@ def _plans(org: Organization) -> Iterator[Fact]:
                     "curve_point", f"{plan.id}/{measure.metric}/{i}", point.at,
                     plan=plan.id, metric=measure.metric, i=i, attainment=point.attainment, payout=point.payout,
                 )
+            if measure.reported_by:
+                yield fact("reporting", f"{plan.id}/{measure.metric}", measure.at, plan=plan.id, dept=plan.department,
+                           metric=measure.metric, reported_by=measure.reported_by)
         for lever in plan.levers:
-            yield fact("lever", f"{plan.id}/{lever.name}", lever.at, plan=plan.id, dept=plan.department, lever=lever.name)
+            yield fact("lever", f"{plan.id}/{lever.name}", lever.at, plan=plan.id, dept=plan.department, lever=lever.name,
+                       limit=lever.limit, currency=(org.currency or DEFAULT_CURRENCY) if lever.limit else None)
         for gate in plan.gates:
             yield fact(
                 "gate", f"{plan.id}/{gate.metric}", gate.at,
@@ -185,8 +191,9 @@ def _measure(org: Organization, plan: Plan, m: Measure) -> Fact:
         plan=plan.id, dept=plan.department, metric=m.metric, weight=m.weight, dir=m.direction,
         metric_kind=metric.kind if metric and metric.kind else None,
         period=m.period, period_days=PERIOD_DAYS.get(m.period) if m.period else None, basis=m.basis, team=m.team,
-        threshold=m.threshold, target=m.target, excellence=m.excellence, capped=m.capped,
-        contingent_on=m.contingent_on,
+        threshold=m.threshold, target=m.target, excellence=m.excellence,
+        capped=m.capped or plan.cap is not None, contingent_on=m.contingent_on, reported_by=m.reported_by,
+        unit=metric.unit if metric and metric.unit else None, true_up=plan.true_up,
     )
 
 
@@ -250,6 +257,13 @@ def _targets(org: Organization) -> Iterator[Fact]:
         yield fact(
             "target", t.id, t.at,
             owner=t.owner, metric=t.metric, value=t.value, target_kind=t.kind, period=t.period, parent=t.parent,
+            relative_to=t.relative_to, change=t.change, base=t.base,
+        )
+    for u in org.unresolved_targets:
+        yield fact(
+            "unresolved_target", u.id, u.at,
+            owner=u.owner, metric=u.metric, relative_to=u.relative_to, change=u.change, period=u.period,
+            to_period=bool(PERIOD_TEXT.fullmatch(u.relative_to)),
         )
 
 

@@ -174,6 +174,23 @@ class Target:
     parent: str | None = None
     basis: str | None = None
     contingent_on: str | None = None
+    phasing: tuple[float, ...] = ()  # the target's split over its period, in order (quarters, halves, months)
+    relative_to: str | None = None  # a relative target's reference: a past period (history) or a target id
+    change: float | None = None  # the change on that reference (+0.08 = 8% over it)
+    base: float | None = None  # the reference's value the target was resolved from
+
+
+@dataclass(frozen=True)
+class UnresolvedTarget:
+    """A target stated relative to a reference the policy does not give: stated, never guessed."""
+
+    id: str
+    owner: str
+    metric: str
+    relative_to: str
+    change: float
+    at: Location
+    period: str | None = None
 
 
 @dataclass(frozen=True)
@@ -203,6 +220,7 @@ class Measure:
     team: bool = False
     contingent_on: str | None = None
     definition: str | None = None
+    reported_by: str | None = None
 
     @property
     def capped(self) -> bool:
@@ -253,6 +271,7 @@ class Lever:
 
     name: str
     at: Location
+    limit: float | None = None  # for price: the largest discount granted without approval (discount_authority)
 
 
 @dataclass(frozen=True)
@@ -274,6 +293,9 @@ class Plan:
     modifiers: tuple[Modifier, ...] = ()
     clawback: Clawback | None = None
     holdback: Holdback | None = None
+    cap: float | None = None  # the most a participant earns, as a multiple of the target incentive (2.0 = 2x)
+    discount_authority: float | None = None  # the largest discount participants grant without approval
+    true_up: bool = False  # sub-annual payouts are reconciled against the year's result at year end
 
 
 @dataclass(frozen=True)
@@ -457,6 +479,7 @@ class Organization:
     definitions: tuple[Definition, ...] = ()
     crediting: tuple[CreditRule, ...] = ()
     history: tuple[Actual, ...] = ()
+    unresolved_targets: tuple[UnresolvedTarget, ...] = ()
     capacities: tuple[Capacity, ...] = ()
     metrics: tuple[Metric, ...] = ()
     influences: tuple[Influence, ...] = ()

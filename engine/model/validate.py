@@ -16,6 +16,7 @@ from interlock.model import knowledge_base as knowledge
 from interlock.model.builder import Builder
 from interlock.model.model import (
     Organization,
+    UnresolvedTarget,
 )
 from interlock.model.sections.commitments import (
     assumptions,
@@ -68,7 +69,9 @@ def build(b: Builder) -> Organization:
     # Plans and dependencies before definitions: they collect the definitions written inline.
     built_plans = plans(b, by_id, known_milestones)
     built_dependencies = dependencies(b, by_id, known_milestones)
-    built_targets = targets(b, by_id, known_milestones, info)
+    built_history = history(b, by_id, built_plans, info)
+    unresolved: list[UnresolvedTarget] = []
+    built_targets = targets(b, by_id, known_milestones, info, built_history, unresolved)
     return Organization(
         **info,
         objectives=objectives(b),
@@ -82,7 +85,8 @@ def build(b: Builder) -> Organization:
         spend=spend(b, by_id, known_milestones),
         definitions=definitions(b, by_id),
         crediting=crediting(b, built_plans),
-        history=history(b, by_id, built_plans, info),
+        history=built_history,
+        unresolved_targets=tuple(unresolved),
         capacities=capacities(b, by_id, built_targets),
         metrics=b.catalog.metrics,
         influences=b.catalog.influences,

@@ -33,6 +33,7 @@ _EXPECTED = {
     "date": "a date (YYYY-MM-DD)",
     "period": "a period such as FY2027 or 2027-Q3",
     "cap": "a number, a percentage or none",
+    "plan cap": "a multiple of the target incentive (2x or 200%)",
 }
 
 
@@ -60,6 +61,7 @@ _PATTERNS = {
     "percent": "is not a percentage (write 0.4 or 40%)",
     "quantity": "is not a number or a percentage (write 0.25 or 25%)",
     "cap": "is not a number, a percentage or none",
+    "plan cap": "is not a multiple of the target incentive (write 2x or 200%)",
     "period": "is not a period (write FY2027, FY2027-Q3, FY2027-H2, 2027, 2027-Q3, 2027-H1 or 2027-07)",
     "currency": "is not an ISO currency code (three capital letters, e.g. USD)",
     "lag": "is not a lag: write 0 or a number with d, w, m, q or y (60d, 1q)",

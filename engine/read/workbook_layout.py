@@ -136,6 +136,8 @@ SHEETS: tuple[Sheet, ...] = (
         _c("Clawback days", ("clawback", "days"), COUNT), _c("Clawback on", ("clawback", "on"), LIST),
         _c("Clawback triggers", ("clawback", "triggers"), LIST),
         _c("Holdback share", ("holdback", "share"), PERCENT), _c("Holdback days", ("holdback", "days"), COUNT),
+        _c("Plan cap", "cap", TEXT), _c("Discount authority", "discount_authority", PERCENT),
+        _c("True-up", "true_up", CHOICE),
         _c("Description", "description", TEXT),
     ), anchor="Id",
         about="Incentive plans: one per row; their measures, curves, gates and modifiers have sheets of their own."),
@@ -145,7 +147,7 @@ SHEETS: tuple[Sheet, ...] = (
         _c("Direction", "direction", CHOICE), _c("Threshold", "threshold", QUANTITY), _c("Target", "target", QUANTITY),
         _c("Excellence", "excellence", QUANTITY), _c("Cap", "cap", CAP), _c("Period", "period", CHOICE),
         _c("Basis", "basis", CHOICE), _c("Team", "team", FLAG), _c("Contingent on", "contingent_on", ID),
-        _c("Definition", "definition", TEXT),
+        _c("Reported by", "reported_by", CHOICE), _c("Definition", "definition", TEXT),
     ), anchor="Metric", parent="Plans", about="What each plan pays for: one measure per row, in the plan's order."),
     Sheet("Curves", "curve", (
         _link("Plan", "id", "The id of the plan."), _link("Metric", "metric", "The metric of the plan's measure."),
@@ -165,7 +167,9 @@ SHEETS: tuple[Sheet, ...] = (
     Sheet("Targets", "targets", (
         _c("Id", "id", ID), _c("Owner", "owner", ID), _c("Metric", "metric", ID), _c("Value", "value", QUANTITY),
         _c("Kind", "kind", CHOICE), _c("Period", "period", PERIOD), _c("Parent", "parent", ID),
-        _c("Basis", "basis", TEXT), _c("Contingent on", "contingent_on", ID), _c("Description", "description", TEXT),
+        _c("Basis", "basis", TEXT), _c("Contingent on", "contingent_on", ID), _c("Phasing", "phasing", LIST),
+        _c("Relative to", ("relative", "to"), TEXT), _c("Relative change", ("relative", "change"), PERCENT),
+        _c("Description", "description", TEXT),
     ), anchor="Id", about="Targets and quotas: a number a department (or the company) owns for a period."),
     Sheet("Assumptions", "assumptions", (
         _c("Department", "department", ID), _c("Name", "name", ID), _c("Value", "value", QUANTITY),

@@ -139,7 +139,8 @@ def test_plan_measure_curve_lever_gate_facts(minimal: list[Fact]) -> None:
         "kind": "measure", "key": "sales-ae/bookings", "plan": "sales-ae", "dept": "sales-enterprise",
         "metric": "bookings", "weight": 0.7, "dir": 1, "metric_kind": "volume", "period": "quarter",
         "period_days": 90, "basis": "booking", "team": False, "threshold": 2_400_000.0, "target": 3_000_000.0,
-        "excellence": 3_600_000.0, "capped": False, "at": "policy_minimal/sales.yml:23:9",
+        "excellence": 3_600_000.0, "capped": False, "unit": "currency", "true_up": False,
+        "at": "policy_minimal/sales.yml:23:9",
     }
     assert measures["sales-ae/gross_margin_pct"]["contingent_on"] == "launch"
     assert by_key(minimal, "curve_point")["sales-ae/bookings/2"] == {

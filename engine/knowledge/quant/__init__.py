@@ -31,6 +31,9 @@ docs/quantitative.md), one module each family:
   the demand other departments' targets and dependencies put on it;
 - handoffs.py: ``handoff``, a dependency stated at one funnel stage against a
   provider measured at an earlier one, converted;
+- mechanics.py: ``plan_cap``, a plan's cap against what its curves promise;
+  ``quota_phasing``, a quarterly phasing against quarterly history;
+  ``lumpy_payout``, a quarterly curve with no true-up, lumpy year against even;
 - common.py: the organization indexed once, and the number formats.
 """
 from __future__ import annotations
@@ -48,6 +51,7 @@ from interlock.knowledge.quant.funnels import funnels, supplies
 from interlock.knowledge.quant.growth import growth
 from interlock.knowledge.quant.handoffs import handoffs
 from interlock.knowledge.quant.history import measure_histories, target_histories
+from interlock.knowledge.quant.mechanics import lumpy_payouts, plan_caps, quota_phasings
 from interlock.knowledge.quant.payout import budget, payout_costs
 from interlock.knowledge.quant.rollups import rollups
 from interlock.knowledge.quant.windows import recovery_windows
@@ -62,7 +66,8 @@ def quantitative_facts(org: Organization, attainment: Mapping[str, float] | None
     facts = [*funnels(index), *supplies(index), *rollups(index), *capacities(index), *curves(index), *growth(index),
              *credit_splits(index), *target_histories(index), *measure_histories(index),
              *cascade_steps(index), *rollup_exclusions(index), *recovery_windows(index),
-             *capacity_loads(index), *handoffs(index)]
+             *capacity_loads(index), *handoffs(index), *plan_caps(index), *quota_phasings(index),
+             *lumpy_payouts(index)]
     costs = list(payout_costs(index, attainment or {}))
     facts.extend(fact_ for fact_, _cost in costs)
     facts.extend(budget(index, [cost for _fact, cost in costs]))

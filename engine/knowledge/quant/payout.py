@@ -86,6 +86,11 @@ def plan_cost(index: OrgIndex, plan: Plan, participants: int, attainment: Mappin
         if scenario is not None:
             scenario += weight * payout_at(m, to_decimal(attainment[plan.id]))
         uncapped = uncapped or is_uncapped(m, index.unit(m.metric))
+    if plan.cap is not None:  # the plan cap: no participant earns more than cap x the target incentive
+        cap = to_decimal(plan.cap)
+        threshold, target, excellence = min(threshold, cap), min(target, cap), min(excellence, cap)
+        scenario = min(scenario, cap) if scenario is not None else None
+        uncapped = False
     return PlanCost(plan, participants, base * threshold, base * target, base * excellence,
                     base * scenario if scenario is not None else None,
                     attainment.get(plan.id), uncapped, assumed)

@@ -52,16 +52,19 @@ def plans(b: Builder, departments: Collection[str], milestones: Collection[str])
                 pay_mix=parse_percent(node.data.get("pay_mix")),
                 effective_from=start,
                 effective_to=end,
-                levers=tuple(
+                levers=with_discount_authority(node, tuple(
                     Lever(lever, node.where("levers", i))
                     for i, lever in enumerate(levers if isinstance(levers, list) else [])
                     if isinstance(lever, str)
-                ),
+                )),
                 measures=measures,
                 gates=gates,
                 modifiers=modifiers,
                 clawback=next((clawback(b, c) for c in node.children("clawback")), None),
                 holdback=next((holdback(b, h) for h in node.children("holdback")), None),
+                cap=plan_cap(b, node),
+                discount_authority=parse_percent(node.data.get("discount_authority")),
+                true_up=node.data.get("true_up") == "year",
             )
         )
     return tuple(sorted(result, key=lambda p: p.id))
@@ -131,6 +134,7 @@ def measure(b: Builder, node: Node, department: str | None, milestones: Collecti
         team=node.flag("team"),
         contingent_on=contingent,
         definition=definition,
+        reported_by=node.text("reported_by"),
     )
 
 
@@ -167,6 +171,44 @@ def clawback(b: Builder, node: Node) -> Clawback:
 
 def holdback(b: Builder, node: Node) -> Holdback:
     return Holdback(parse_percent(node.data.get("share")), as_int(node.data.get("days")), node.at)
+
+
+def with_discount_authority(node: Node, levers: tuple[Lever, ...]) -> tuple[Lever, ...]:
+    """``discount_authority: 15%`` is price authority with a limit: the price lever, carrying the limit
+    (added at the key when `levers` does not list price)."""
+    limit = parse_percent(node.data.get("discount_authority"))
+    if not limit:
+        return levers
+    if any(lever.name == "price" for lever in levers):
+        return tuple(Lever(lever.name, lever.at, limit) if lever.name == "price" else lever for lever in levers)
+    return (*levers, Lever("price", node.where("discount_authority"), limit))
+
+
+def plan_cap(b: Builder, node: Node) -> float | None:
+    """``cap: 2x`` (or ``200%``): the most a participant earns, as a multiple of the target incentive.
+
+    Below 1x the plan could not pay its own target incentive: refused, not guessed at.
+    """
+    written_cap = node.data.get("cap")
+    if not isinstance(written_cap, str):
+        return None
+    text = written_cap.strip().lower()
+    multiple = parse_percent(text) if text.endswith("%") else _number(text.rstrip("x").strip())
+    if multiple is None:
+        return None
+    if multiple < 1:
+        b.report(node, f"cap {written_cap.strip()!r} is below the target incentive ({multiple:g}x): the plan could "
+                       "not pay its target; a plan cap is a multiple of at least 1x (2x pays at most twice the "
+                       "target incentive)", "cap")
+        return None
+    return multiple
+
+
+def _number(text: str) -> float | None:
+    try:
+        return float(text)
+    except ValueError:
+        return None
 
 
 def _percentage_for_an_amount(b: Builder, node: Node, metric: str, cap: object) -> bool:

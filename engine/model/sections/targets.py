@@ -1,19 +1,26 @@
 """Lead objectives and targets, each target rolled up to its nearest parent on the same metric and period."""
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+import math
+
+import re
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
 from interlock.model.builder import Builder
 from interlock.model.model import (
+    Actual,
     Department,
     Objective,
     Target,
+    UnresolvedTarget,
 )
 from interlock.model.periods import period_range
 from interlock.model.sections.organization import cycles
-from interlock.read.values import COMPANY, DIRECTIONS, as_int, parse_percent
+from interlock.read.values import COMPANY, DIRECTIONS, as_int, did_you_mean, parse_percent
+
+PERIOD = re.compile(r"(FY)?[0-9]{4}(-(Q[1-4]|H[12]|0[1-9]|1[0-2]))?")
 
 
 def objectives(b: Builder) -> tuple[Objective, ...]:
@@ -59,16 +66,26 @@ def objectives(b: Builder) -> tuple[Objective, ...]:
 
 
 def targets(
-    b, departments: Mapping[str, Department], milestones: Collection[str], info: Mapping[str, Any]
+    b, departments: Mapping[str, Department], milestones: Collection[str], info: Mapping[str, Any],
+    history: Sequence[Actual] = (), unresolved: list[UnresolvedTarget] | None = None,
 ) -> tuple[Target, ...]:
+    """The targets, relative ones resolved to a number (those whose reference the policy does not give go to
+    ``unresolved``)."""
     nodes = dict(b.identified("target", "targets"))
     built: dict[str, Target] = {}
+    relative: dict[str, Any] = {}
     for ident, node in nodes.items():
         owner = b.owner(node, "owner", departments, company=True)
         metric = b.metric(node, "metric")
         value = parse_percent(node.data.get("value"))
         parent = b.optional(node, "parent", "target", nodes)
         contingent = b.optional(node, "contingent_on", "milestone", milestones)
+        if not _value_or_relative(b, node):
+            continue
+        if "relative" in node.data:
+            if owner and metric:
+                relative[ident] = (node, owner, metric, parent, contingent)
+            continue
         period = node.text("period")
         starts, ends = (None, None)
         if period:
@@ -77,12 +94,104 @@ def targets(
             built[ident] = Target(
                 id=ident, owner=owner, metric=metric, value=value, kind=node.text("kind") or "target", at=node.at,
                 period=period, starts=starts, ends=ends, parent=parent, basis=node.text("basis"),
-                contingent_on=contingent,
+                contingent_on=contingent, phasing=phasing(b, node),
             )
+    _resolve(b, relative, built, history, info, unresolved if unresolved is not None else [], nodes)
     by_place = _targets_by_place(built)
     resolved = {ident: _with_parent(t, by_place, departments) for ident, t in sorted(built.items())}
     cycles(b, {t.id: t.parent for t in resolved.values()}, nodes, "the target roll-up")
     return tuple(resolved.values())
+
+def _value_or_relative(b: Builder, node: Any) -> bool:
+    """A target states its number (value) or how it follows from a reference (relative), one of the two."""
+    if "value" in node.data and "relative" in node.data:
+        b.report(node, "a target states value or relative, not both", "relative")
+        return False
+    if "value" not in node.data and "relative" not in node.data:
+        b.report(node, "missing required key 'value' (or 'relative': a change on a past actual or another target)")
+        return False
+    return True
+
+
+def _resolve(b: Builder, relative: Mapping[str, Any], built: dict[str, Target], history: Sequence[Actual],
+             info: Mapping[str, Any], unresolved: list[UnresolvedTarget], nodes: Collection[str]) -> None:
+    """Each relative target as base x (1 + change): the base is the owner's actual in the period named
+    (history) or the named target's value; one target may follow another, in any order."""
+    pending = dict(relative)
+    while pending:
+        progressed = False
+        for ident, (node, owner, metric, parent, contingent) in sorted(pending.items()):
+            to, change = node.data["relative"].get("to"), parse_percent(node.data["relative"].get("change"))
+            if not isinstance(to, str) or change is None:  # the schema reported it
+                del pending[ident]
+                progressed = True
+                continue
+            if to in pending:
+                continue  # resolved once its reference is
+            base = _base(b, node, to, owner, metric, built, history, nodes, {u.id for u in unresolved})
+            del pending[ident]
+            progressed = True
+            if base is False:
+                continue
+            period = node.text("period")
+            if base is None:
+                unresolved.append(UnresolvedTarget(ident, owner, metric, to, change, node.at, period))
+                continue
+            starts, ends = period_range(period, info.get("fiscal_year"), info.get("fiscal_year_start")) if period \
+                else (None, None)
+            built[ident] = Target(
+                id=ident, owner=owner, metric=metric, value=round(base * (1 + change), 9),
+                kind=node.text("kind") or "target", at=node.at, period=period, starts=starts, ends=ends,
+                parent=parent, basis=node.text("basis"), contingent_on=contingent,
+                phasing=phasing(b, node), relative_to=to, change=change, base=base,
+            )
+        if not progressed:
+            for ident, (node, *_rest) in sorted(pending.items()):
+                b.report(node, f"relative target {ident!r} follows a target that follows it back: state one of "
+                               "them as a value", "relative", "to")
+            return
+
+
+def _base(b: Builder, node: Any, to: str, owner: str, metric: str, built: Mapping[str, Target],
+          history: Sequence[Actual], nodes: Collection[str], unresolved: Collection[str]) -> float | None | bool:
+    """The reference's value; None when the policy does not give it; False when the reference is wrong (reported)."""
+    if PERIOD.fullmatch(to):
+        found = [a.value for a in history if a.owner == owner and a.metric == metric and a.period == to and a.plan is None]
+        return found[0] if found else None
+    target = built.get(to)
+    if target is None and to in unresolved:
+        return None  # follows a target whose own reference is missing
+    if target is None and to in nodes:
+        return False  # the target it follows was reported
+    if target is None:
+        b.report(node, f"relative.to {to!r} is neither a period (FY2026) nor a target id{did_you_mean(to, built)}",
+                 "relative", "to")
+        return False
+    if target.metric != metric:
+        b.report(node, f"relative target follows {to!r}, a target on {target.metric!r}, not {metric!r}: a change "
+                       "is taken on the same metric", "relative", "to")
+        return False
+    return target.value
+
+
+def phasing(b: Builder, node: Any) -> tuple[float, ...]:
+    """The target's split over its period (quarters, halves or months), which must add up to 100%."""
+    listed = node.data.get("phasing")
+    if not isinstance(listed, list):
+        return ()
+    shares = [parse_percent(share) for share in listed]
+    if any(share is None for share in shares):
+        return ()
+    if len(shares) not in (2, 4, 12):
+        b.report(node, f"phasing lists {len(shares)} shares: write 4 (quarters), 2 (halves) or 12 (months)", "phasing")
+        return ()
+    total = math.fsum(share for share in shares if share is not None)
+    if abs(total - 1) > 0.005:
+        b.report(node, f"phasing adds up to {total:.1%}, not 100%: the {len(shares)} shares split the whole "
+                       "target", "phasing")
+        return ()
+    return tuple(share for share in shares if share is not None)
+
 
 Place = tuple[str, str, "str | None"]  # owner, metric, period
 
