@@ -253,10 +253,9 @@ KINDS: dict[str, KindDoc] = {
         "key": f("str", "crediting rule id"), "metric": f("str", "the metric credited"),
         "deals": f("str", "which deals, in words", True), "share_total": f("float", "the credited shares added up (2.0 = 200%)"),
         "share_text": f("str", "share_total, formatted"), "shares": f("str", "each plan's share, `sales-ae 100%, partners 100%`"),
-        "plan_count": f("int", "plans credited"), "depts": f("str", "the credited plans' departments, comma-separated"),
+        "plan_count": f("int", "plans credited"), "depts": f("list", "the credited plans' departments, by id, sorted (every one: a rule's `departments:` takes the list)"),
         "dept_count": f("int", "departments credited"),
-        **{f"dept_{n}": f("str", f"the {o} credited department, by id (the first four are listed)", True)
-           for n, o in enumerate(("first", "second", "third", "fourth"), 1)}, "dept_names": f("str", "their names, `Sales and Channel partners`"),
+        "dept_names": f("str", "their names, `Sales and Channel partners`"),
         "exclusive": f("bool", "only one credited plan gets each deal"),
         "settled": f("bool", "the rule says how two claims on a deal are settled (`settled_by`)"),
         "amount": f("float", "what the deals are planned to bring in", True),
@@ -326,10 +325,8 @@ KINDS: dict[str, KindDoc] = {
         "capacity_text": f("str", "the capacity's working, `10 people x 1,400 = 14,000`"),
         "load": f("float", "the demand on it"), "load_text": f("str", "load, formatted"),
         "load_arithmetic": f("str", "each source of demand with its working"),
-        "ratio": f("float", "load / capacity"), "sources": f("str", "departments whose targets or needs make the load"),
+        "ratio": f("float", "load / capacity"), "sources": f("list", "departments whose targets or needs make the load, by id, sorted"),
         "source_names": f("str", "their names, `Sales and Marketing`", True),
-        **{f"source_{n}": f("str", f"the {o} of those departments, by id (the first four are listed)", True)
-           for n, o in enumerate(("first", "second", "third", "fourth"), 1)},
         "squeeze_metric": f("str", "a metric the department is paid on that keeps it from adding capacity "
                             "(utilisation up, or a cost down)", True), "at": AT}),
     "handoff": KindDoc("A dependency stated at one funnel stage whose provider is measured at an earlier one: the "

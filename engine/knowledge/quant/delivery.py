@@ -13,7 +13,6 @@ from decimal import Decimal
 
 from interlock.knowledge.facts import Fact, fact
 from interlock.knowledge.quant.common import ZERO, OrgIndex, number_text, to_float
-from interlock.knowledge.quant.crediting import LISTED
 from interlock.model.model import Capacity
 from interlock.model.money import to_decimal
 
@@ -58,8 +57,8 @@ def capacity_loads(index: OrgIndex) -> Iterator[Fact]:
             dept=cap.department, metric=cap.metric, period=cap.period or index.fiscal_period(),
             capacity=to_float(size, 2), capacity_text=size_text, load=to_float(load, 2),
             load_text=_show(index, cap.metric, load), load_arithmetic="; ".join(parts),
-            ratio=to_float(load / size), sources=", ".join(sorted(sources)), source_names=_names(index, sorted(sources)),
-            squeeze_metric=squeeze, **{f"source_{n}": d for n, d in enumerate(sorted(sources)[:LISTED], 1)},
+            ratio=to_float(load / size), sources=sorted(sources), source_names=_names(index, sorted(sources)),
+            squeeze_metric=squeeze,
         )
 
 
