@@ -511,6 +511,7 @@ def test_credit_split_prices_the_double_credit_from_the_plans_payout_over_its_ta
                                         "partners 50% x EUR 5.00M x 2% = EUR 50,000")
     assert split["budget_share"] == pytest.approx(0.041667)
     assert split["dept_names"] == "Channel partners and Sales" and split["dept_count"] == 2
+    assert split["depts"] == ["channel", "sales"]
 
 
 def test_credit_split_without_a_price_for_every_plan_states_no_cost() -> None:
@@ -631,7 +632,7 @@ def test_capacity_load_adds_driver_targets_and_dependencies() -> None:
     # 10M x 0.0008 = 8,000 hours, plus 2,000 for support's onboarding: 10,000 against 9,000
     assert (c["load"], c["capacity"], c["ratio"]) == (10_000, 9_000, pytest.approx(1.111111))
     assert c["load_arithmetic"] == "nb EUR 10.0M x 0.0008 = 8,000 hours; dependency onboarding 2,000 hours"
-    assert (c["sources"], c["source_names"], c["squeeze_metric"]) == ("sales, support", "Sales and Support", "utilisation_pct")
+    assert (c["sources"], c["source_names"], c["squeeze_metric"]) == (["sales", "support"], "Sales and Support", "utilisation_pct")
 
 
 def test_handoff_converts_the_providers_stage_with_the_dependency_conversion_first() -> None:
