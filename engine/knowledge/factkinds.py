@@ -303,6 +303,22 @@ KINDS: dict[str, KindDoc] = {
         "child_text": f("str", "the child's target, formatted"), "parent_text": f("str", "the parent's, formatted"),
         "less_ambitious": f("bool", "the child asks for less than the parent (lower for a metric to raise, higher for one to lower)"),
         "at": AT}),
+    "cascade_growth": KindDoc("A department's cascade on a money metric to raise (its own target, else its children's "
+                              "added up) against last period's actuals (`history:`, its own, else its children's), "
+                              "when the growth it implies is below the lead growth objective's.", {
+        "key": f("str", "`dept/metric`"), "dept": f("str", "department id"), "metric": f("str", "metric"),
+        "period": f("str", "the objective's period"), "actual_period": f("str", "the period of the actuals"),
+        "objective": f("str", "the lead growth objective"), "planned": f("float", "the targets added up"),
+        "base": f("float", "the actuals added up"), "needed": f("float", "base x (1 + the objective's growth)"),
+        "implied_growth": f("float", "planned / base - 1"), "target_growth": f("float", "the growth the objective asks"),
+        "implied_text": f("str", "implied_growth, signed: `+6.47%`"), "goal_text": f("str", "target_growth, signed"),
+        "planned_text": f("str", "the targets and their sum, by department"),
+        "base_text": f("str", "the actuals and their sum, by department"),
+        "needed_text": f("str", "needed, formatted"), "gap_text": f("str", "needed minus planned, formatted"),
+        "targets": f("str", "the targets' ids"), "target_count": f("int", "targets added up"),
+        "own_target": f("bool", "the department has its own target (else its children's are added up)"),
+        "reported": f("bool", "the deepest department short of the objective, and not left to V14 "
+                      "(its own target below its own last actual)"), "at": AT}),
     "rollup_exclusion": KindDoc("A target that would roll up into an ancestor's target on the same metric but is left out: "
                                 "its period differs from the parent's, or it has none.", {
         "key": f("str", "the child target's id"), "owner": f("str", "the child's owner"), "metric": f("str", "metric"),

@@ -17,7 +17,8 @@ docs/quantitative.md), one module each family:
   them against the incentive budget, with the payout arithmetic they share;
 - curves.py: ``curve``, the shape of a measure's payout curve;
 - growth.py: ``growth``, the revenue targets against the base and a growth
-  objective (story 5);
+  objective (story 5); ``cascade_growth``, each department's cascade on a
+  money metric against last period's actuals and that objective;
 - crediting.py: ``credit_split``, crediting shares added up and what crediting
   a deal more than once costs at target;
 - history.py: ``target_history`` and ``measure_history``, targets and
@@ -45,7 +46,7 @@ from interlock.knowledge.quant.crediting import credit_splits
 from interlock.knowledge.quant.delivery import capacity_loads
 from interlock.knowledge.quant.curves import curves
 from interlock.knowledge.quant.funnels import funnels, supplies
-from interlock.knowledge.quant.growth import growth
+from interlock.knowledge.quant.growth import cascade_growths, growth
 from interlock.knowledge.quant.handoffs import handoffs
 from interlock.knowledge.quant.history import measure_histories, target_histories
 from interlock.knowledge.quant.payout import budget, payout_costs
@@ -59,7 +60,7 @@ __all__ = ["quantitative_facts"]
 def quantitative_facts(org: Organization, attainment: Mapping[str, float] | None = None) -> list[Fact]:
     """Every quantitative fact about ``org``; ``attainment`` (plan id -> 0.8) adds a payout scenario."""
     index = OrgIndex(org)
-    facts = [*funnels(index), *supplies(index), *rollups(index), *capacities(index), *curves(index), *growth(index),
+    facts = [*funnels(index), *supplies(index), *rollups(index), *capacities(index), *curves(index), *growth(index), *cascade_growths(index),
              *credit_splits(index), *target_histories(index), *measure_histories(index),
              *cascade_steps(index), *rollup_exclusions(index), *recovery_windows(index),
              *capacity_loads(index), *handoffs(index)]
