@@ -320,10 +320,13 @@ KINDS: dict[str, KindDoc] = {
         "reported": f("bool", "the deepest department short of the objective, and not left to V14 "
                       "(its own target below its own last actual)"), "at": AT}),
     "rollup_exclusion": KindDoc("A target that would roll up into an ancestor's target on the same metric but is left out: "
-                                "its period differs from the parent's, or it has none.", {
+                                "its period differs from the parent's (in name, or in days: a department on its own plan year), or it has none.", {
         "key": f("str", "the child target's id"), "owner": f("str", "the child's owner"), "metric": f("str", "metric"),
-        "period": f("str", "the child's period (absent: none given)", True), "parent": f("str", "the ancestor's target id"),
-        "parent_owner": f("str", "the ancestor target's owner"), "parent_period": f("str", "its period", True),
+        "period": f("str", "the child's period (absent: none given); with its days when both periods have one name "
+                    "on different plan years, `FY2027, 2027-04-01 to 2028-03-31`", True),
+        "parent": f("str", "the ancestor's target id"),
+        "parent_owner": f("str", "the ancestor target's owner"), "parent_period": f("str", "its period, likewise", True),
+        "plan_year": f("bool", "the two periods share a name but not their days (`plan_year_start`)"),
         "value_text": f("str", "the child's value, formatted"), "parent_text": f("str", "the parent's value, formatted"),
         "at": AT}),
     "recovery_window": KindDoc("A clawback or holdback covering non-payment, against the payment terms the department "

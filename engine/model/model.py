@@ -155,6 +155,9 @@ class Department:
     headcount: int | None = None
     #: The business function it declares (``function:``), never inferred from its name.
     function: str | None = None
+    #: First day of its own plan year FY<fiscal_year> (``plan_year_start:``) when it differs from the
+    #: organization's fiscal year (a subsidiary planning April to March); its teams inherit it.
+    plan_year_start: datetime.date | None = None
 
 
 @dataclass(frozen=True)

@@ -126,7 +126,7 @@ SHEETS: tuple[Sheet, ...] = (
     Sheet("Departments", "departments", (
         _c("Id", "id", ID), _c("Name", "name", TEXT), _c("Parent", "parent", ID), _c("Kind", "kind", CHOICE),
         _c("Owner", "owner", TEXT), _c("Headcount", "headcount", COUNT), _c("Function", "function", ID),
-        _c("Description", "description", TEXT),
+        _c("Plan year start", "plan_year_start", DATE), _c("Description", "description", TEXT),
     ), anchor="Id", about="Functions, teams and roles, each under its parent."),
     Sheet("Plans", "plans", (
         _c("Id", "id", ID), _c("Department", "department", ID), _c("Role", "role", TEXT),
