@@ -329,6 +329,16 @@ KINDS: dict[str, KindDoc] = {
         "plan_year": f("bool", "the two periods share a name but not their days (`plan_year_start`)"),
         "value_text": f("str", "the child's value, formatted"), "parent_text": f("str", "the parent's value, formatted"),
         "at": AT}),
+    "trigger_window": KindDoc("A clawback triggered by churn, a downgrade, a cancellation or a refund, against when "
+                              "that result shows, as the department assumes it (`contract_term_months`, "
+                              "`cancellation_window_days`, `return_window_days`); the trigger that shows last.", {
+        "key": f("str", "`plan/clawback`"), "plan": f("str", "plan id"), "dept": f("str", "the plan's department"),
+        "days": f("int", "the clawback window, days after crediting"),
+        "trigger": f("str", "churn, downgrade, cancellation or refund"),
+        "shows_after": f("int", "days after crediting the result shows (a month is 365/12 days)"),
+        "source_text": f("str", "what says so, `12-month contract term`"),
+        "source_dept": f("str", "department whose assumption it is"), "assumption": f("str", "the assumption's name"),
+        "at": AT}),
     "recovery_window": KindDoc("A clawback or holdback covering non-payment, against the payment terms the department "
                                "assumes (`payment_terms_days`): when non-payment can first show.", {
         "key": f("str", "`plan/clawback` or `plan/holdback`"), "plan": f("str", "plan id"),

@@ -27,7 +27,8 @@ docs/quantitative.md), one module each family:
   metric that does not add up (a margin, a rate, days); ``rollup_exclusion``,
   a target left out of its parent's roll-up by its period;
 - windows.py: ``recovery_window``, a clawback or holdback against the days
-  non-payment takes to show;
+  non-payment takes to show; ``trigger_window``, a clawback against the days
+  churn, a cancellation or a refund takes to show;
 - delivery.py: ``capacity_load``, a department's delivery capacity against
   the demand other departments' targets and dependencies put on it;
 - handoffs.py: ``handoff``, a dependency stated at one funnel stage against a
@@ -51,7 +52,7 @@ from interlock.knowledge.quant.handoffs import handoffs
 from interlock.knowledge.quant.history import measure_histories, target_histories
 from interlock.knowledge.quant.payout import budget, payout_costs
 from interlock.knowledge.quant.rollups import rollups
-from interlock.knowledge.quant.windows import recovery_windows
+from interlock.knowledge.quant.windows import recovery_windows, trigger_windows
 from interlock.model.model import Organization
 
 __all__ = ["quantitative_facts"]
@@ -62,7 +63,7 @@ def quantitative_facts(org: Organization, attainment: Mapping[str, float] | None
     index = OrgIndex(org)
     facts = [*funnels(index), *supplies(index), *rollups(index), *capacities(index), *curves(index), *growth(index), *cascade_growths(index),
              *credit_splits(index), *target_histories(index), *measure_histories(index),
-             *cascade_steps(index), *rollup_exclusions(index), *recovery_windows(index),
+             *cascade_steps(index), *rollup_exclusions(index), *recovery_windows(index), *trigger_windows(index),
              *capacity_loads(index), *handoffs(index)]
     costs = list(payout_costs(index, attainment or {}))
     facts.extend(fact_ for fact_, _cost in costs)
