@@ -358,6 +358,23 @@ KINDS: dict[str, KindDoc] = {
         "source_names": f("str", "their names, `Sales and Marketing`", True),
         "squeeze_metric": f("str", "a metric the department is paid on that keeps it from adding capacity "
                             "(utilisation up, or a cost down)", True), "at": AT}),
+    "time_budget": KindDoc("A utilisation target a plan pays on, against the working days per person per year left once "
+                           "the non-billable days plans require of the department's people (`time_required:`) are "
+                           "taken out.", {
+        "key": f("str", "`plan/utilisation_pct`"), "plan": f("str", "the plan paying on utilisation"),
+        "dept": f("str", "its department"), "target": f("float", "the utilisation target (0.85)"),
+        "target_text": f("str", "target, formatted"),
+        "working_days": f("float", "working days per person per year (`working_days`, default 220)"),
+        "stated": f("bool", "the organization states its working days"),
+        "needed_days": f("float", "target x working days: the billable days the target needs"),
+        "needed_text": f("str", "needed_days, formatted"),
+        "required_days": f("float", "non-billable days per person the plans require"),
+        "required_text": f("str", "required_days, formatted"),
+        "required_arithmetic": f("str", "each requirement: activity, days per person, plan"),
+        "available_days": f("float", "working days minus required days"), "available_text": f("str", "formatted"),
+        "available_ratio": f("float", "available_days / working_days: the highest utilisation reachable"),
+        "available_ratio_text": f("str", "formatted, `81.8%`"),
+        "requirers": f("list", "other departments whose plans require the days, by id, sorted"), "at": AT}),
     "handoff": KindDoc("A dependency stated at one funnel stage whose provider is measured at an earlier one: the "
                        "provider's target converted to the consumer's stage, against the need.", {
         "key": f("str", "dependency id"), "dependency": f("str", "dependency id"),

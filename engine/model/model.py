@@ -258,6 +258,18 @@ class Lever:
 
 
 @dataclass(frozen=True)
+class TimeRequirement:
+    """Non-billable days a plan requires of a department's people (training, certification, onboarding),
+    per person per year, or per new hire (``per: hire``)."""
+
+    activity: str
+    days: float
+    department: str
+    per: str
+    at: Location
+
+
+@dataclass(frozen=True)
 class Plan:
     """An incentive plan for a department or one role in it."""
 
@@ -276,6 +288,7 @@ class Plan:
     modifiers: tuple[Modifier, ...] = ()
     clawback: Clawback | None = None
     holdback: Holdback | None = None
+    time_required: tuple[TimeRequirement, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -446,6 +459,8 @@ class Organization:
     fiscal_year_end: datetime.date | None = None
     incentive_budget: Decimal | None = None
     base_revenue: Decimal | None = None
+    #: Working days per person per year (``working_days``); None: the default (220).
+    working_days: int | None = None
     at: Location | None = None
     objectives: tuple[Objective, ...] = ()
     departments: tuple[Department, ...] = ()

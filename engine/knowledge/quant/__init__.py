@@ -31,6 +31,8 @@ docs/quantitative.md), one module each family:
   churn, a cancellation or a refund takes to show;
 - delivery.py: ``capacity_load``, a department's delivery capacity against
   the demand other departments' targets and dependencies put on it;
+  ``time_budget``, a utilisation target against the working days the
+  non-billable days other plans require leave;
 - handoffs.py: ``handoff``, a dependency stated at one funnel stage against a
   provider measured at an earlier one, converted;
 - common.py: the organization indexed once, and the number formats.
@@ -44,7 +46,7 @@ from interlock.knowledge.quant.capacity import capacities
 from interlock.knowledge.quant.cascade import cascade_steps, rollup_exclusions
 from interlock.knowledge.quant.common import OrgIndex
 from interlock.knowledge.quant.crediting import credit_splits
-from interlock.knowledge.quant.delivery import capacity_loads
+from interlock.knowledge.quant.delivery import capacity_loads, time_budgets
 from interlock.knowledge.quant.curves import curves
 from interlock.knowledge.quant.funnels import funnels, supplies
 from interlock.knowledge.quant.growth import cascade_growths, growth
@@ -64,7 +66,7 @@ def quantitative_facts(org: Organization, attainment: Mapping[str, float] | None
     facts = [*funnels(index), *supplies(index), *rollups(index), *capacities(index), *curves(index), *growth(index), *cascade_growths(index),
              *credit_splits(index), *target_histories(index), *measure_histories(index),
              *cascade_steps(index), *rollup_exclusions(index), *recovery_windows(index), *trigger_windows(index),
-             *capacity_loads(index), *handoffs(index)]
+             *capacity_loads(index), *time_budgets(index), *handoffs(index)]
     costs = list(payout_costs(index, attainment or {}))
     facts.extend(fact_ for fact_, _cost in costs)
     facts.extend(budget(index, [cost for _fact, cost in costs]))

@@ -46,6 +46,7 @@ def organization_fields(b: Builder) -> dict[str, Any]:
         "fiscal_year_end": end - datetime.timedelta(days=1) if end else None,
         "incentive_budget": as_money(node.data.get("incentive_budget")),
         "base_revenue": as_money(node.data.get("base_revenue")),
+        "working_days": as_int(node.data.get("working_days")),
         "at": node.at,
     }
 

@@ -17,12 +17,14 @@ from interlock.model.model import (
     Measure,
     Modifier,
     Plan,
+    TimeRequirement,
 )
 from interlock.read.values import (
     DIRECTIONS,
     as_date,
     as_int,
     as_money,
+    as_number,
     parse_percent,
     written,
 )
@@ -62,6 +64,8 @@ def plans(b: Builder, departments: Collection[str], milestones: Collection[str])
                 modifiers=modifiers,
                 clawback=next((clawback(b, c) for c in node.children("clawback")), None),
                 holdback=next((holdback(b, h) for h in node.children("holdback")), None),
+                time_required=tuple(t for t in (time_required(b, r, department, departments)
+                                                 for r in node.children("time_required")) if t is not None),
             )
         )
     return tuple(sorted(result, key=lambda p: p.id))
@@ -163,6 +167,16 @@ def clawback(b: Builder, node: Node) -> Clawback:
     triggers = node.data.get("triggers", node.data.get("on"))
     events = tuple(t for t in triggers if isinstance(t, str)) if isinstance(triggers, list) else ()
     return Clawback(as_int(node.data.get("days")), events, node.at)
+
+
+def time_required(b: Builder, node: Node, department: str, departments: Collection[str]) -> TimeRequirement | None:
+    """Days the plan requires of a department's people; the department defaults to the plan's."""
+    whose = b.owner(node, "department", departments) if "department" in node.data else department
+    days = as_number(node.data.get("days"))
+    activity = node.text("activity")
+    if whose is None or days is None or activity is None:
+        return None
+    return TimeRequirement(activity, float(days), whose, node.text("per") or "person", node.at)
 
 
 def holdback(b: Builder, node: Node) -> Holdback:
