@@ -221,6 +221,9 @@ def test_time_required_per_person_and_per_hire_against_a_utilisation_target(tmp_
     ("{activity: training, days: 5, department: nowhere}", "time_required[0].department: unknown department 'nowhere'"),
     ("{days: 5}", "time_required[0]"),
     ("{activity: training, days: 5, per: year}", "time_required[0].per"),
+    ("{activity: onboarding, days: 5, per: hire}",
+     "time_required[0].per: per: hire spreads each hire's days over the department's people: give department "
+     "'academy' a headcount"),
 ])
 def test_a_bad_time_requirement_is_one_line_at_its_place(tmp_path: Path, entry: str, problem: str) -> None:
     from interlock.errors import InputError

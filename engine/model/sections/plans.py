@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import datetime
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
 from interlock.model.builder import Builder, Node
@@ -26,6 +26,7 @@ from interlock.read.values import (
     as_money,
     as_number,
     parse_percent,
+    quote,
     written,
 )
 
@@ -176,7 +177,13 @@ def time_required(b: Builder, node: Node, department: str, departments: Collecti
     activity = node.text("activity")
     if whose is None or days is None or activity is None:
         return None
-    return TimeRequirement(activity, float(days), whose, node.text("per") or "person", node.at)
+    per = node.text("per") or "person"
+    found = departments.get(whose) if isinstance(departments, Mapping) else None
+    if per == "hire" and found is not None and not found.headcount:
+        b.report(node, f"per: hire spreads each hire's days over the department's people: give department "
+                       f"{quote(whose)} a headcount", "per")
+        return None
+    return TimeRequirement(activity, float(days), whose, per, node.at)
 
 
 def holdback(b: Builder, node: Node) -> Holdback:
