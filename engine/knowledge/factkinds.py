@@ -317,8 +317,9 @@ KINDS: dict[str, KindDoc] = {
         "needed_text": f("str", "needed, formatted"), "gap_text": f("str", "needed minus planned, formatted"),
         "targets": f("str", "the targets' ids"), "target_count": f("int", "targets added up"),
         "own_target": f("bool", "the department has its own target (else its children's are added up)"),
-        "reported": f("bool", "the deepest department short of the objective, and not left to V14 "
-                      "(its own target below its own last actual)"), "at": AT}),
+        "reported": f("bool", "short of the objective for a reason of its own (its own target, or "
+                      "its teams' when no team below it is short), and not left to V14 (its own target below "
+                      "its own last actual)"), "at": AT}),
     "rollup_exclusion": KindDoc("A target that would roll up into an ancestor's target on the same metric but is left out: "
                                 "its period differs from the parent's (in name, or in days: a department on its own plan year), or it has none.", {
         "key": f("str", "the child target's id"), "owner": f("str", "the child's owner"), "metric": f("str", "metric"),

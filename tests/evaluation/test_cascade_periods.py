@@ -93,6 +93,16 @@ def test_the_team_short_of_the_objective_is_the_finding_not_its_parent(tmp_path:
     assert agree(tmp_path, book, Config(select=("V17", "V14"))) == {"V17"}
 
 
+def test_a_parent_with_its_own_short_target_is_its_own_finding(tmp_path: Path, book: RuleBook) -> None:
+    # Sales sets its own +5% beside North's +4%: two numbers, two causes.
+    text = CASCADE.replace("NORTH", "5_200_000").replace("    history:\n", (
+        "      - {id: sales-nb, owner: sales, metric: new_business, value: 10_500_000, period: FY2027}\n"
+        "    history:\n      - {owner: sales, metric: new_business, period: FY2026, actual: 10_000_000}\n"))
+    found = run(tmp_path, text, book, "V17")
+    assert sorted((list(f.departments), f.message.split(",")[1].strip()) for f in found) == [
+        (["north"], "EUR 5.20M"), (["sales"], "EUR 10.5M")]
+
+
 def test_a_team_below_last_year_is_v14s_alone(tmp_path: Path, book: RuleBook) -> None:
     found = run(tmp_path, CASCADE.replace("NORTH", "4_800_000"), book, "V17", "V14")
     assert [(f.rule, list(f.departments)) for f in found] == [("V14", ["north"])]

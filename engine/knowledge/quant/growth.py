@@ -76,9 +76,10 @@ def cascade_growths(index: OrgIndex) -> Iterator[Fact]:
     its children's added up, against its own last actual, else its children's) against the growth
     the lead growth objective asks for.
 
-    Only the deepest departments that fall short are marked ``reported``: a parent short only
-    because a child is short is that child's cause; and a department whose own target is below its
-    own last actual is left to V14 (target below last actual), one cause, one entry.
+    A department is marked ``reported`` when it falls short and the shortfall is its own: its own
+    target, or its teams' targets added up when no team below it is short (a parent short only
+    because a team is short is that team's cause); a department whose own target is below its own
+    last actual is left to V14 (target below last actual). One cause, one entry.
     """
     org = index.org
     leads = sorted((o for o in org.objectives if o.lead and o.metrics[0] == "revenue_growth_pct"
@@ -151,7 +152,8 @@ def _cascade(index: OrgIndex, objective: Objective, goal: Decimal, period: str, 
             needed_text=index.show(metric, needed), gap_text=index.show(metric, needed - node.planned),
             targets=", ".join(sorted(t.id for t in node.targets)), target_count=len(node.targets),
             own_target=dept in own,
-            reported=not v14 and not (below & short),
+            # its own target is its own cause; a sum of its teams' targets is short because of theirs
+            reported=not v14 and (dept in own or not (below & short)),
         )
 
 
