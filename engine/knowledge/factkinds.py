@@ -282,10 +282,9 @@ KINDS: dict[str, KindDoc] = {
         "key": f("str", "crediting rule id"), "metric": f("str", "the metric credited"),
         "deals": f("str", "which deals, in words", True), "share_total": f("float", "the credited shares added up (2.0 = 200%)"),
         "share_text": f("str", "share_total, formatted"), "shares": f("str", "each plan's share, `sales-ae 100%, partners 100%`"),
-        "plan_count": f("int", "plans credited"), "depts": f("str", "the credited plans' departments, comma-separated"),
+        "plan_count": f("int", "plans credited"), "depts": f("list", "the credited plans' departments, by id, sorted (every one: a rule's `departments:` takes the list)"),
         "dept_count": f("int", "departments credited"),
-        **{f"dept_{n}": f("str", f"the {o} credited department, by id (the first four are listed)", True)
-           for n, o in enumerate(("first", "second", "third", "fourth"), 1)}, "dept_names": f("str", "their names, `Sales and Channel partners`"),
+        "dept_names": f("str", "their names, `Sales and Channel partners`"),
         "exclusive": f("bool", "only one credited plan gets each deal"),
         "settled": f("bool", "the rule says how two claims on a deal are settled (`settled_by`)"),
         "amount": f("float", "what the deals are planned to bring in", True),
@@ -370,12 +369,42 @@ KINDS: dict[str, KindDoc] = {
         "child_text": f("str", "the child's target, formatted"), "parent_text": f("str", "the parent's, formatted"),
         "less_ambitious": f("bool", "the child asks for less than the parent (lower for a metric to raise, higher for one to lower)"),
         "at": AT}),
+    "cascade_growth": KindDoc("A department's cascade on a money metric to raise (its own target, else its children's "
+                              "added up) against last period's actuals (`history:`, its own, else its children's), "
+                              "when the growth it implies is below the lead growth objective's.", {
+        "key": f("str", "`dept/metric`"), "dept": f("str", "department id"), "metric": f("str", "metric"),
+        "period": f("str", "the objective's period"), "actual_period": f("str", "the period of the actuals"),
+        "objective": f("str", "the lead growth objective"), "planned": f("float", "the targets added up"),
+        "base": f("float", "the actuals added up"), "needed": f("float", "base x (1 + the objective's growth)"),
+        "implied_growth": f("float", "planned / base - 1"), "target_growth": f("float", "the growth the objective asks"),
+        "implied_text": f("str", "implied_growth, signed: `+6.47%`"), "goal_text": f("str", "target_growth, signed"),
+        "planned_text": f("str", "the targets and their sum, by department"),
+        "base_text": f("str", "the actuals and their sum, by department"),
+        "needed_text": f("str", "needed, formatted"), "gap_text": f("str", "needed minus planned, formatted"),
+        "targets": f("str", "the targets' ids"), "target_count": f("int", "targets added up"),
+        "own_target": f("bool", "the department has its own target (else its children's are added up)"),
+        "reported": f("bool", "short of the objective for a reason of its own (its own target, or "
+                      "its teams' when no team below it is short), and not left to V14 (its own target below "
+                      "its own last actual)"), "at": AT}),
     "rollup_exclusion": KindDoc("A target that would roll up into an ancestor's target on the same metric but is left out: "
-                                "its period differs from the parent's, or it has none.", {
+                                "its period differs from the parent's (in name, or in days: a department on its own plan year), or it has none.", {
         "key": f("str", "the child target's id"), "owner": f("str", "the child's owner"), "metric": f("str", "metric"),
-        "period": f("str", "the child's period (absent: none given)", True), "parent": f("str", "the ancestor's target id"),
-        "parent_owner": f("str", "the ancestor target's owner"), "parent_period": f("str", "its period", True),
+        "period": f("str", "the child's period (absent: none given); with its days when both periods have one name "
+                    "on different plan years, `FY2027, 2027-04-01 to 2028-03-31`", True),
+        "parent": f("str", "the ancestor's target id"),
+        "parent_owner": f("str", "the ancestor target's owner"), "parent_period": f("str", "its period, likewise", True),
+        "plan_year": f("bool", "the two periods share a name but not their days (`plan_year_start`)"),
         "value_text": f("str", "the child's value, formatted"), "parent_text": f("str", "the parent's value, formatted"),
+        "at": AT}),
+    "trigger_window": KindDoc("A clawback triggered by churn, a downgrade, a cancellation or a refund, against when "
+                              "that result shows, as the department assumes it (`contract_term_months`, "
+                              "`cancellation_window_days`, `return_window_days`); the trigger that shows last.", {
+        "key": f("str", "`plan/clawback`"), "plan": f("str", "plan id"), "dept": f("str", "the plan's department"),
+        "days": f("int", "the clawback window, days after crediting"),
+        "trigger": f("str", "churn, downgrade, cancellation or refund"),
+        "shows_after": f("int", "days after crediting the result shows (a month is 365/12 days)"),
+        "source_text": f("str", "what says so, `12-month contract term`"),
+        "source_dept": f("str", "department whose assumption it is"), "assumption": f("str", "the assumption's name"),
         "at": AT}),
     "recovery_window": KindDoc("A clawback or holdback covering non-payment, against the payment terms the department "
                                "assumes (`payment_terms_days`): when non-payment can first show.", {
@@ -392,12 +421,27 @@ KINDS: dict[str, KindDoc] = {
         "capacity_text": f("str", "the capacity's working, `10 people x 1,400 = 14,000`"),
         "load": f("float", "the demand on it"), "load_text": f("str", "load, formatted"),
         "load_arithmetic": f("str", "each source of demand with its working"),
-        "ratio": f("float", "load / capacity"), "sources": f("str", "departments whose targets or needs make the load"),
+        "ratio": f("float", "load / capacity"), "sources": f("list", "departments whose targets or needs make the load, by id, sorted"),
         "source_names": f("str", "their names, `Sales and Marketing`", True),
-        **{f"source_{n}": f("str", f"the {o} of those departments, by id (the first four are listed)", True)
-           for n, o in enumerate(("first", "second", "third", "fourth"), 1)},
         "squeeze_metric": f("str", "a metric the department is paid on that keeps it from adding capacity "
                             "(utilisation up, or a cost down)", True), "at": AT}),
+    "time_budget": KindDoc("A utilisation target a plan pays on, against the working days per person per year left once "
+                           "the non-billable days plans require of the department's people (`time_required:`) are "
+                           "taken out.", {
+        "key": f("str", "`plan/utilisation_pct`"), "plan": f("str", "the plan paying on utilisation"),
+        "dept": f("str", "its department"), "target": f("float", "the utilisation target (0.85)"),
+        "target_text": f("str", "target, formatted"),
+        "working_days": f("float", "working days per person per year (`working_days`, default 220)"),
+        "stated": f("bool", "the organization states its working days"),
+        "needed_days": f("float", "target x working days: the billable days the target needs"),
+        "needed_text": f("str", "needed_days, formatted"),
+        "required_days": f("float", "non-billable days per person the plans require"),
+        "required_text": f("str", "required_days, formatted"),
+        "required_arithmetic": f("str", "each requirement: activity, days per person, plan"),
+        "available_days": f("float", "working days minus required days"), "available_text": f("str", "formatted"),
+        "available_ratio": f("float", "available_days / working_days: the highest utilisation reachable"),
+        "available_ratio_text": f("str", "formatted, `81.8%`"),
+        "requirers": f("list", "other departments whose plans require the days, by id, sorted"), "at": AT}),
     "handoff": KindDoc("A dependency stated at one funnel stage whose provider is measured at an earlier one: the "
                        "provider's target converted to the consumer's stage, against the need.", {
         "key": f("str", "dependency id"), "dependency": f("str", "dependency id"),

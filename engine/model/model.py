@@ -156,6 +156,9 @@ class Department:
     headcount: int | None = None
     #: The business function it declares (``function:``), never inferred from its name.
     function: str | None = None
+    #: First day of its own plan year FY<fiscal_year> (``plan_year_start:``) when it differs from the
+    #: organization's fiscal year (a subsidiary planning April to March); its teams inherit it.
+    plan_year_start: datetime.date | None = None
 
 
 @dataclass(frozen=True)
@@ -275,6 +278,18 @@ class Lever:
 
 
 @dataclass(frozen=True)
+class TimeRequirement:
+    """Non-billable days a plan requires of a department's people (training, certification, onboarding),
+    per person per year, or per new hire (``per: hire``)."""
+
+    activity: str
+    days: float
+    department: str
+    per: str
+    at: Location
+
+
+@dataclass(frozen=True)
 class Plan:
     """An incentive plan for a department or one role in it."""
 
@@ -296,6 +311,7 @@ class Plan:
     cap: float | None = None  # the most a participant earns, as a multiple of the target incentive (2.0 = 2x)
     discount_authority: float | None = None  # the largest discount participants grant without approval
     true_up: bool = False  # sub-annual payouts are reconciled against the year's result at year end
+    time_required: tuple[TimeRequirement, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -466,6 +482,8 @@ class Organization:
     fiscal_year_end: datetime.date | None = None
     incentive_budget: Decimal | None = None
     base_revenue: Decimal | None = None
+    #: Working days per person per year (``working_days``); None: the default (220).
+    working_days: int | None = None
     at: Location | None = None
     objectives: tuple[Objective, ...] = ()
     departments: tuple[Department, ...] = ()

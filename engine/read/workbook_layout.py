@@ -115,7 +115,8 @@ SHEETS: tuple[Sheet, ...] = (
     Sheet("Organization", "organization", (
         _c("Name", "name", TEXT), _c("Currency", "currency", TEXT), _c("Fiscal year", "fiscal_year", COUNT),
         _c("Fiscal year start", "fiscal_year_start", DATE), _c("Incentive budget", "incentive_budget", MONEY),
-        _c("Base revenue", "base_revenue", MONEY), _c("Description", "description", TEXT),
+        _c("Base revenue", "base_revenue", MONEY), _c("Working days", "working_days", COUNT),
+        _c("Description", "description", TEXT),
     ), anchor="Name", single=True, about="The organization: one row."),
     Sheet("Objectives", "objectives", (
         _c("Id", "id", ID), _c("Adopt", "adopt", ID), _c("Name", "name", TEXT), _c("Metrics", "metrics", LIST),
@@ -126,7 +127,7 @@ SHEETS: tuple[Sheet, ...] = (
     Sheet("Departments", "departments", (
         _c("Id", "id", ID), _c("Name", "name", TEXT), _c("Parent", "parent", ID), _c("Kind", "kind", CHOICE),
         _c("Owner", "owner", TEXT), _c("Headcount", "headcount", COUNT), _c("Function", "function", ID),
-        _c("Description", "description", TEXT),
+        _c("Plan year start", "plan_year_start", DATE), _c("Description", "description", TEXT),
     ), anchor="Id", about="Functions, teams and roles, each under its parent."),
     Sheet("Plans", "plans", (
         _c("Id", "id", ID), _c("Department", "department", ID), _c("Role", "role", TEXT),
@@ -159,6 +160,11 @@ SHEETS: tuple[Sheet, ...] = (
         _link("Plan", "id", "The id of the plan."), _c("Metric", "metric", ID), _c("Minimum", "minimum", QUANTITY),
         _c("Effect", "effect", TEXT),
     ), anchor="Metric", parent="Plans", about="Gates: no payout unless a metric reaches a minimum."),
+    Sheet("Time required", "time_required", (
+        _link("Plan", "id", "The id of the plan."), _c("Activity", "activity", TEXT), _c("Days", "days", QUANTITY),
+        _c("Department", "department", ID), _c("Per", "per", CHOICE),
+    ), anchor="Activity", parent="Plans",
+        about="Non-billable days a plan requires of a department's people (training, certification, onboarding)."),
     Sheet("Modifiers", "modifiers", (
         _link("Plan", "id", "The id of the plan."), _c("Metric", "metric", ID), _c("Range low", ("range", 0), PERCENT),
         _c("Range high", ("range", 1), PERCENT), _c("Criteria", "criteria", TEXT),

@@ -412,8 +412,9 @@ def test_example_organization_numbers() -> None:
     assert one(facts, "rollup", "fy27-revenue")["gap"] == 3_600_000
     # 11 plans at target: 36k + 56k + 176k + 90k + 144k + 60k + 84k + 432k + 160k + 900k + 240k = 2,378,000.
     # 2,378,000 for fully weighted plans, less engineering's missing 10%: 22 x 8,000 x 10% = 17,600;
-    # plus channel sales' partner managers (channel-sales.yml): 4 x 30,000 x 100% = 120,000
-    assert one(facts, "budget")["cost_target"] == 2_480_400
+    # plus channel sales' partner managers (channel-sales.yml): 4 x 30,000 x 100% = 120,000;
+    # plus design services' engineers (design-services.yml): 12 x 9,000 x 100% = 108,000
+    assert one(facts, "budget")["cost_target"] == 2_588_400
 
 
 def test_facts_do_not_depend_on_file_order(tmp_path: Path) -> None:
@@ -511,6 +512,7 @@ def test_credit_split_prices_the_double_credit_from_the_plans_payout_over_its_ta
                                         "partners 50% x EUR 5.00M x 2% = EUR 50,000")
     assert split["budget_share"] == pytest.approx(0.041667)
     assert split["dept_names"] == "Channel partners and Sales" and split["dept_count"] == 2
+    assert split["depts"] == ["channel", "sales"]
 
 
 def test_credit_split_without_a_price_for_every_plan_states_no_cost() -> None:
@@ -631,7 +633,7 @@ def test_capacity_load_adds_driver_targets_and_dependencies() -> None:
     # 10M x 0.0008 = 8,000 hours, plus 2,000 for support's onboarding: 10,000 against 9,000
     assert (c["load"], c["capacity"], c["ratio"]) == (10_000, 9_000, pytest.approx(1.111111))
     assert c["load_arithmetic"] == "nb EUR 10.0M x 0.0008 = 8,000 hours; dependency onboarding 2,000 hours"
-    assert (c["sources"], c["source_names"], c["squeeze_metric"]) == ("sales, support", "Sales and Support", "utilisation_pct")
+    assert (c["sources"], c["source_names"], c["squeeze_metric"]) == (["sales", "support"], "Sales and Support", "utilisation_pct")
 
 
 def test_handoff_converts_the_providers_stage_with_the_dependency_conversion_first() -> None:

@@ -102,7 +102,7 @@ def test_unknown_key_in_an_item_is_located_at_the_key() -> None:
 def test_unknown_key_without_a_close_match() -> None:
     assert problems(a="organization: {name: X, colour: blue}\n") == [
         "policies/a.yml:1:25: organization: unknown key 'colour' (known keys: base_revenue, currency,"
-        " description, fiscal_year, fiscal_year_start, incentive_budget, name)"
+        " description, fiscal_year, fiscal_year_start, incentive_budget, name, working_days)"
     ]
 
 

@@ -60,7 +60,7 @@ def test_a_lone_finding_keeps_the_location_first_and_folds_under_it(piped: str) 
 
 def test_the_summary_counts_causes_and_says_what_to_do_next(piped: str) -> None:
     summary = piped[piped.index("Found "):]
-    assert summary.startswith("Found 60 findings from 31 causes (18 errors, 32 warnings, 10 info) in 11 files.\n")
+    assert summary.startswith("Found 66 findings from 37 causes (18 errors, 38 warnings, 10 info) in 12 files.\n")
     assert "Next: `interlock explain T01` says why it matters and how to fix it; `interlock\n" \
            "report policies -o report.html` writes the conflict report for leadership.\n" in summary
 
@@ -70,7 +70,7 @@ def test_statistics_count_findings_per_rule_most_first(piped: str) -> None:
     assert table[0] == "    7  T01   error    milestone-exposure"
     assert "    4  V12   warning  paid-against-lead-objective-uncertain" in table
     counts = [int(row.split()[0]) for row in table]
-    assert counts == sorted(counts, reverse=True) and sum(counts) == 60
+    assert counts == sorted(counts, reverse=True) and sum(counts) == 66
 
 
 def test_the_width_follows_the_option_and_never_drops_below_the_minimum() -> None:

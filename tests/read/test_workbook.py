@@ -436,8 +436,8 @@ def test_init_spreadsheet_writes_a_filled_workbook_that_passes(here: Path, capsy
     assert code == 0 and "created example/plans.xlsx" in out
     book = python_calamine.CalamineWorkbook.from_path(str(here / "example" / "plans.xlsx"))
     empty = [s.name for s in SHEETS if len(book.get_sheet_by_name(s.name).to_python()) < 2]
-    # the optional sheets: history, capacity and crediting, and the organization's own knowledge
-    assert empty == ["History", "Capacity", "Capacity drivers", "Crediting", "Credits", "Metrics", "Influences",
+    # the optional sheets: time required, history, capacity and crediting, and the organization's own knowledge
+    assert empty == ["Time required", "History", "Capacity", "Capacity drivers", "Crediting", "Credits", "Metrics", "Influences",
                      "Non-conflicts", "Formulas"]
     assert run(["check", "example"], capsys)[:2] == (0, "No findings in 1 file.\n")
     code, _, err = run(["init", "--spreadsheet", "example"], capsys)

@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from interlock.knowledge.facts import Fact, fact
 from interlock.knowledge.quant.common import OrgIndex
 from interlock.knowledge.quant.rollups import ADDITIVE_UNITS
+from interlock.model.model import Target
 from interlock.model.money import to_decimal
 
 
@@ -49,15 +50,30 @@ def rollup_exclusions(index: OrgIndex) -> Iterator[Fact]:
         if child.parent is not None or child.owner == "company" or index.unit(child.metric) not in ADDITIVE_UNITS:
             continue
         for owner in [*index.ancestry(child.owner)[1:], "company"]:
-            others = sorted((t for t in by_place.get((owner, child.metric), ()) if t.period != child.period),
+            others = sorted((t for t in by_place.get((owner, child.metric), ()) if _clock(t) != _clock(child)),
                             key=lambda t: t.id)
             if others:
                 parent = others[0]
+                same_name = child.period is not None and child.period == parent.period
                 yield fact(
                     "rollup_exclusion", child.id, child.at,
-                    owner=child.owner, metric=child.metric, period=child.period, parent=parent.id,
-                    parent_owner=parent.owner, parent_period=parent.period,
+                    owner=child.owner, metric=child.metric, period=_span(child) if same_name else child.period,
+                    parent=parent.id, parent_owner=parent.owner,
+                    parent_period=_span(parent) if same_name else parent.period, plan_year=same_name,
                     value_text=index.show(child.metric, to_decimal(child.value)),
                     parent_text=index.show(child.metric, to_decimal(parent.value)),
                 )
                 break
+
+
+def _clock(t: Target) -> tuple[object, ...]:
+    """What makes two targets' periods comparable: the same name, on the same days (a department on its
+    own plan year counts FY2027 from another day than the company)."""
+    return (t.period, t.starts, t.ends)
+
+
+def _span(t: Target) -> str | None:
+    """'FY2027, 2027-04-01 to 2028-03-31': a period with its days, for two plan years that share a name."""
+    if t.period is None or t.starts is None or t.ends is None:
+        return t.period
+    return f"{t.period}, {t.starts.isoformat()} to {t.ends.isoformat()}"

@@ -18,10 +18,6 @@ from interlock.knowledge.quant.common import ONE, ZERO, OrgIndex, percent_text, 
 from interlock.model.model import Credit, CreditRule
 from interlock.model.money import format_money, to_decimal
 
-#: Departments listed one per field (``dept_1``...), for a finding's departments: rules name fields, not lists.
-LISTED = 4
-
-
 def credit_splits(index: OrgIndex) -> Iterator[Fact]:
     for rule in index.org.crediting:
         yield _split(index, rule)
@@ -46,9 +42,9 @@ def _split(index: OrgIndex, rule: CreditRule) -> Fact:
         "credit_split", rule.id, rule.at,
         metric=rule.metric, deals=rule.deals or None, share_total=to_float(total),
         share_text=percent_text(total), shares=shares, plan_count=len(rule.credits),
-        depts=", ".join(depts), dept_count=len(depts), dept_names=_names(index, depts), exclusive=rule.exclusive,
+        depts=depts, dept_count=len(depts), dept_names=_names(index, depts), exclusive=rule.exclusive,
         settled=rule.settled_by is not None, currency=index.currency,
-        **{f"dept_{n}": d for n, d in enumerate(depts[:LISTED], 1)}, **fields,
+        **fields,
     )
 
 

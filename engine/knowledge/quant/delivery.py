@@ -5,6 +5,11 @@ throughput per person), the demand on it (each driver target's value x its
 ``per``, and every dependency on the department for the capacity's metric),
 and whether the department is paid in a way that keeps it from staffing up
 (utilisation up, or a cost down).
+
+A ``time_budget`` fact per utilisation target a plan pays on: the billable days
+it needs (target x working days per person per year) against the days left once
+the non-billable days other plans require of the department's people
+(`time_required:` training, certification, onboarding) are taken out.
 """
 from __future__ import annotations
 
@@ -12,8 +17,7 @@ from collections.abc import Iterator
 from decimal import Decimal
 
 from interlock.knowledge.facts import Fact, fact
-from interlock.knowledge.quant.common import ZERO, OrgIndex, number_text, to_float
-from interlock.knowledge.quant.crediting import LISTED
+from interlock.knowledge.quant.common import ZERO, OrgIndex, number_text, percent_text, to_float
 from interlock.model.model import Capacity
 from interlock.model.money import to_decimal
 
@@ -58,8 +62,8 @@ def capacity_loads(index: OrgIndex) -> Iterator[Fact]:
             dept=cap.department, metric=cap.metric, period=cap.period or index.fiscal_period(),
             capacity=to_float(size, 2), capacity_text=size_text, load=to_float(load, 2),
             load_text=_show(index, cap.metric, load), load_arithmetic="; ".join(parts),
-            ratio=to_float(load / size), sources=", ".join(sorted(sources)), source_names=_names(index, sorted(sources)),
-            squeeze_metric=squeeze, **{f"source_{n}": d for n, d in enumerate(sorted(sources)[:LISTED], 1)},
+            ratio=to_float(load / size), sources=sorted(sources), source_names=_names(index, sorted(sources)),
+            squeeze_metric=squeeze,
         )
 
 
@@ -84,3 +88,60 @@ def _show(index: OrgIndex, metric: str, value: Decimal) -> str:
     """A value in its metric's unit, with the unit named when it is hours or days: '14,000 hours'."""
     unit = index.unit(metric)
     return index.show(metric, value) + (f" {unit}" if unit in ("hours", "days") else "")
+
+
+#: Working days per person per year when the organization states none (``working_days``).
+WORKING_DAYS = 220
+UTILISATION = "utilisation_pct"
+
+
+def time_budgets(index: OrgIndex) -> Iterator[Fact]:
+    required = [(plan, r) for plan in index.org.plans for r in plan.time_required]
+    if not required:
+        return
+    working = Decimal(index.org.working_days or WORKING_DAYS)
+    for plan in index.org.plans:
+        for m in plan.measures:
+            if m.metric != UTILISATION or m.target is None or m.direction < 0 or m.target <= 0:
+                continue
+            ancestry = set(index.ancestry(plan.department))
+            parts, total, depts = [], ZERO, set()
+            for source, r in required:
+                if r.department not in ancestry:
+                    continue
+                days = _per_person(index, r)
+                if days is None or days <= 0:
+                    continue
+                total += days
+                depts.add(index.departments[source.department].id if source.department in index.departments
+                          else source.department)
+                parts.append(f"{r.activity} {number_text(days.quantize(Decimal('0.1')))} days, plan {source.id}")
+            if not parts:
+                continue
+            target = to_decimal(m.target)
+            needed = target * working
+            available = working - total
+            yield fact(
+                "time_budget", f"{plan.id}/{m.metric}", m.at,
+                plan=plan.id, dept=plan.department, target=to_float(target), target_text=percent_text(target),
+                working_days=to_float(working, 2), stated=index.org.working_days is not None,
+                needed_days=to_float(needed, 2), needed_text=number_text(needed.quantize(Decimal("0.1"))),
+                required_days=to_float(total, 2), required_text=number_text(total.quantize(Decimal("0.1"))),
+                required_arithmetic="; ".join(parts),
+                available_days=to_float(available, 2), available_text=number_text(available.quantize(Decimal("0.1"))),
+                available_ratio=to_float(available / working), available_ratio_text=percent_text(
+                    (available / working).quantize(Decimal("0.001"))),
+                requirers=sorted(depts - {plan.department}),
+            )
+
+
+def _per_person(index: OrgIndex, r) -> Decimal | None:  # type: ignore[no-untyped-def]
+    """A requirement in days per person per year: as stated, or per hire x the hires over the headcount."""
+    days = to_decimal(r.days)
+    if r.per != "hire":
+        return days
+    dept = index.departments.get(r.department)
+    if dept is None or not dept.headcount:
+        return None
+    hires = sum(h.count for d in index.descendants(r.department) for h in index.hires_of.get(d, ()))
+    return days * hires / Decimal(dept.headcount)

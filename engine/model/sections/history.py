@@ -5,12 +5,13 @@ from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
 from interlock.model.builder import Builder
-from interlock.model.model import Actual, Plan
+from interlock.model.model import Actual, Department, Plan
 from interlock.model.periods import period_range
+from interlock.model.sections.organization import plan_year_start
 from interlock.read.values import parse_percent, quote
 
 
-def history(b: Builder, departments: Collection[str], plans: Sequence[Plan], info: Mapping[str, Any]) -> tuple[Actual, ...]:
+def history(b: Builder, departments: Mapping[str, Department], plans: Sequence[Plan], info: Mapping[str, Any]) -> tuple[Actual, ...]:
     """One actual per owner, metric, period and plan; a plan's actual is per participant, in its measure's terms."""
     by_id = {p.id: p for p in plans}
     result: dict[str, Actual] = {}
@@ -28,7 +29,7 @@ def history(b: Builder, departments: Collection[str], plans: Sequence[Plan], inf
             continue
         if owner is None or metric is None or value is None or period is None:
             continue
-        starts, ends = period_range(period, info.get("fiscal_year"), info.get("fiscal_year_start"))
+        starts, ends = period_range(period, info.get("fiscal_year"), plan_year_start(departments, owner, info))
         if starts is None:  # the schema reported the period
             continue
         key = "/".join(part for part in (owner, metric, period, plan) if part)

@@ -46,6 +46,7 @@ def organization_fields(b: Builder) -> dict[str, Any]:
         "fiscal_year_end": end - datetime.timedelta(days=1) if end else None,
         "incentive_budget": as_money(node.data.get("incentive_budget")),
         "base_revenue": as_money(node.data.get("base_revenue")),
+        "working_days": as_int(node.data.get("working_days")),
         "at": node.at,
     }
 
@@ -66,6 +67,7 @@ def departments(b: Builder) -> dict[str, Department]:
             owner=node.text("owner"),
             headcount=as_int(node.data.get("headcount")),
             function=_function(b, node),
+            plan_year_start=as_date(node.data.get("plan_year_start")),
         )
     cycles(b, {d.id: d.parent for d in result.values()}, nodes, "the department hierarchy")
     return dict(sorted(result.items()))
@@ -102,3 +104,16 @@ def _function(b: Builder, node: Node) -> str | None:
     b.report(node, f"unknown function {quote(value)}{did_you_mean(value, known)}; the knowledge base's functions: "
              f"{', '.join(sorted(known))}", "function")
     return None
+
+
+def plan_year_start(departments: Mapping[str, Department], owner: str, info: Mapping[str, Any]) -> datetime.date | None:
+    """The first day of the plan year FY<fiscal_year> an owner's periods are counted in: its own or its
+    nearest ancestor's ``plan_year_start``, else the organization's fiscal year start."""
+    seen: set[str] = set()
+    current: str | None = owner
+    while current is not None and current in departments and current not in seen:
+        seen.add(current)
+        if departments[current].plan_year_start is not None:
+            return departments[current].plan_year_start
+        current = departments[current].parent
+    return info.get("fiscal_year_start")

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import datetime
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
 from interlock.model.builder import Builder, Node
@@ -17,13 +17,16 @@ from interlock.model.model import (
     Measure,
     Modifier,
     Plan,
+    TimeRequirement,
 )
 from interlock.read.values import (
     DIRECTIONS,
     as_date,
     as_int,
     as_money,
+    as_number,
     parse_percent,
+    quote,
     written,
 )
 
@@ -65,6 +68,8 @@ def plans(b: Builder, departments: Collection[str], milestones: Collection[str])
                 cap=plan_cap(b, node),
                 discount_authority=parse_percent(node.data.get("discount_authority")),
                 true_up=node.data.get("true_up") == "year",
+                time_required=tuple(t for t in (time_required(b, r, department, departments)
+                                                 for r in node.children("time_required")) if t is not None),
             )
         )
     return tuple(sorted(result, key=lambda p: p.id))
@@ -167,6 +172,22 @@ def clawback(b: Builder, node: Node) -> Clawback:
     triggers = node.data.get("triggers", node.data.get("on"))
     events = tuple(t for t in triggers if isinstance(t, str)) if isinstance(triggers, list) else ()
     return Clawback(as_int(node.data.get("days")), events, node.at)
+
+
+def time_required(b: Builder, node: Node, department: str, departments: Collection[str]) -> TimeRequirement | None:
+    """Days the plan requires of a department's people; the department defaults to the plan's."""
+    whose = b.owner(node, "department", departments) if "department" in node.data else department
+    days = as_number(node.data.get("days"))
+    activity = node.text("activity")
+    if whose is None or days is None or activity is None:
+        return None
+    per = node.text("per") or "person"
+    found = departments.get(whose) if isinstance(departments, Mapping) else None
+    if per == "hire" and found is not None and not found.headcount:
+        b.report(node, f"per: hire spreads each hire's days over the department's people: give department "
+                       f"{quote(whose)} a headcount", "per")
+        return None
+    return TimeRequirement(activity, float(days), whose, per, node.at)
 
 
 def holdback(b: Builder, node: Node) -> Holdback:

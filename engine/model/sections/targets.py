@@ -17,7 +17,7 @@ from interlock.model.model import (
     UnresolvedTarget,
 )
 from interlock.model.periods import period_range
-from interlock.model.sections.organization import cycles
+from interlock.model.sections.organization import cycles, plan_year_start
 from interlock.read.values import COMPANY, DIRECTIONS, as_int, did_you_mean, parse_percent
 
 PERIOD = re.compile(r"(FY)?[0-9]{4}(-(Q[1-4]|H[12]|0[1-9]|1[0-2]))?")
@@ -89,7 +89,8 @@ def targets(
         period = node.text("period")
         starts, ends = (None, None)
         if period:
-            starts, ends = period_range(period, info.get("fiscal_year"), info.get("fiscal_year_start"))
+            starts, ends = period_range(period, info.get("fiscal_year"),
+                                        plan_year_start(departments, owner, info) if owner else info.get("fiscal_year_start"))
         if owner and metric and value is not None:
             built[ident] = Target(
                 id=ident, owner=owner, metric=metric, value=value, kind=node.text("kind") or "target", at=node.at,
@@ -98,7 +99,7 @@ def targets(
             )
     _resolve(b, relative, built, history, info, unresolved if unresolved is not None else [], nodes)
     by_place = _targets_by_place(built)
-    resolved = {ident: _with_parent(t, by_place, departments) for ident, t in sorted(built.items())}
+    resolved = {ident: _with_parent(t, by_place, departments, built) for ident, t in sorted(built.items())}
     cycles(b, {t.id: t.parent for t in resolved.values()}, nodes, "the target roll-up")
     return tuple(resolved.values())
 
@@ -204,22 +205,25 @@ def _targets_by_place(targets: Mapping[str, Target]) -> dict[Place, list[str]]:
     return {place: sorted(ids) for place, ids in found.items()}
 
 
-def _with_parent(target: Target, targets: Mapping[Place, list[str]], departments: Mapping[str, Department]) -> Target:
-    """Default roll-up: the nearest ancestor department's target on the same metric and period, else the company's."""
+def _with_parent(target: Target, targets: Mapping[Place, list[str]], departments: Mapping[str, Department],
+                 built: Mapping[str, Target]) -> Target:
+    """Default roll-up: the nearest ancestor department's target on the same metric and period (the same days:
+    FY2027 of a department on its own plan year is not the company's FY2027), else the company's."""
     if target.parent is not None or target.owner == COMPANY:
         return target
     seen: set[str] = set()
     owner = departments[target.owner].parent if target.owner in departments else None
     while owner is not None and owner not in seen:  # `seen`: a department cycle is reported elsewhere
         seen.add(owner)
-        parent = _matching(target, targets, owner)
+        parent = _matching(target, targets, owner, built)
         if parent:
             return replace(target, parent=parent)
         owner = departments[owner].parent if owner in departments else None
-    parent = _matching(target, targets, COMPANY)
+    parent = _matching(target, targets, COMPANY, built)
     return replace(target, parent=parent) if parent else target
 
 
-def _matching(target: Target, targets: Mapping[Place, list[str]], owner: str) -> str | None:
-    same = [ident for ident in targets.get((owner, target.metric, target.period), ()) if ident != target.id]
+def _matching(target: Target, targets: Mapping[Place, list[str]], owner: str, built: Mapping[str, Target]) -> str | None:
+    same = [ident for ident in targets.get((owner, target.metric, target.period), ())
+            if ident != target.id and (built[ident].starts, built[ident].ends) == (target.starts, target.ends)]
     return same[0] if same else None
