@@ -38,6 +38,8 @@ def _expected(finding: Finding, expect: Mapping[str, Any]) -> bool:
         return False
     if "objectives" in expect and sorted(expect["objectives"]) != list(finding.objectives):
         return False
+    if "severity" in expect and expect["severity"] != finding.severity:
+        return False
     return "message" not in expect or expect["message"] in finding.message
 
 
@@ -60,7 +62,7 @@ def run_example(book: RuleBook, rule: Rule, kind: str, index: int, example: Mapp
         return ExampleResult(rule.id, kind, index, description, False, "the rule reported nothing")
     for expect in example.get("expect", []):
         if not any(_expected(f, expect) for f in own):
-            got = "; ".join(f"{list(f.departments)} {list(f.objectives)} {f.message}" for f in own)
+            got = "; ".join(f"{list(f.departments)} {list(f.objectives)} {f.severity} {f.message}" for f in own)
             return ExampleResult(rule.id, kind, index, description, False, f"no finding matches {dict(expect)}; got: {got}")
     return ExampleResult(rule.id, kind, index, description, True)
 

@@ -90,6 +90,10 @@ class Rule:
     locations: tuple[str, ...] = ()
     #: Jinja expression giving the finding's root-cause key (default: ``kind:key`` of the primary location's fact).
     cause: str | None = None
+    #: Jinja expression giving the certainty (0 to 1) of what a finding says; with it, severity follows
+    #: certainty: the rule's severity at ``error_certainty`` or more, at most a warning from
+    #: ``info_certainty``, information below (both are options of the rule).
+    certainty: str | None = None
     examples: Mapping[str, Sequence[Mapping[str, Any]]] = field(default_factory=dict)
     waivable: bool = True
     #: True for the catalog shipped with Interlock: its failures are bugs (exit 3), not bad input.
@@ -348,6 +352,11 @@ def _load_rule(path: Path, display: str, problems: list[Problem], *, builtin: bo
     for i, alias in enumerate(rule.locations):
         if alias not in aliases:
             problems.append(Problem(display, *index.locate(("locations", i)), f"`locations` names {alias!r}, which `when` does not bind"))
+    missing = [name for name in CERTAINTY_OPTIONS if "certainty" in data and name not in options]
+    if missing:
+        problems.append(Problem(display, *index.locate(("certainty",)),
+                                f"a rule graded by `certainty` needs the option{'s' if len(missing) > 1 else ''} "
+                                f"{' and '.join(missing)} (the tiers of docs/rules.md, 'Severity follows certainty')"))
     if data["family"] == "derivation" and "derive" not in data:
         problems.append(Problem(display, *index.locate(("family",)), "a derivation rule needs `derive`"))
     if len(problems) != found:
@@ -373,7 +382,8 @@ def _rule_from(data: Mapping[str, Any], display: str, line: int, places: Mapping
         references=tuple(data.get("references", ())), options=options, check=data.get("check"),
         derive=data.get("derive"), identity=tuple(data.get("identity", ())), prefer=tuple(data.get("prefer", ())),
         departments=tuple(data.get("departments", ())), objectives=tuple(data.get("objectives", ())),
-        locations=tuple(data.get("locations", ())), cause=data.get("cause"), examples=data.get("examples", {}),
+        locations=tuple(data.get("locations", ())), cause=data.get("cause"),
+        certainty=data.get("certainty"), examples=data.get("examples", {}),
         waivable=data.get("waivable", True), builtin=builtin, places=dict(places),
     )
 
@@ -404,6 +414,8 @@ def _jinja_sources(data: Mapping[str, Any]) -> list[tuple[DataPath, str, bool]]:
         found.append((("check",), data["check"], False))
     if "cause" in data:
         found.append((("cause",), data["cause"], False))
+    if "certainty" in data:
+        found.append((("certainty",), data["certainty"], False))
     for key in ("identity", "prefer", "departments", "objectives"):
         found += [((key, i), src, False) for i, src in enumerate(data.get(key, ()))]
     for name, src in data.get("derive", {}).get("fields", {}).items():
@@ -451,6 +463,10 @@ def _shown(text: str) -> str:
     if text.isprintable():
         return text
     return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+
+
+#: The options that set the tiers of a rule graded by `certainty` (see findings.graded).
+CERTAINTY_OPTIONS = ("error_certainty", "info_certainty")
 
 
 _TWO_SHAPES = ("a check rule needs message, severity, remediation and examples;"

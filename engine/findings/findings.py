@@ -224,6 +224,8 @@ def _finding(rule: Rule, identity: tuple[str, ...], ctx: Mapping[str, Any], seve
         message = expressions.render(rule.message, ctx)
     except Exception as exc:
         raise _failed(rule, ("message",), "rendering the message of", exc) from exc
+    if rule.certainty:
+        severity = graded(rule, ctx, severity)
     return Finding(
         rule=rule.id, name=rule.name, family=rule.family, severity=severity, title=rule.title,
         message=message,
@@ -231,6 +233,23 @@ def _finding(rule: Rule, identity: tuple[str, ...], ctx: Mapping[str, Any], seve
         locations=tuple(locations), fingerprint=fingerprint(rule.id, identity),
         remediation=rule.remediation, trace=trace, cause=cause_key(rule, ctx, bound, aliases), facts=bound,
     )
+
+
+def graded(rule: Rule, ctx: Mapping[str, Any], severity: str) -> str:
+    """Severity follows certainty: a rule's (or the configuration's) severity holds for findings at least
+    ``error_certainty`` certain; a less certain one is at most a warning, and one below ``info_certainty``
+    is information. Grading only lowers: a warning rule's strong findings stay warnings."""
+    try:
+        certainty = expressions.evaluate(rule.certainty, ctx)
+        if isinstance(certainty, Undefined):
+            certainty._fail_with_undefined_error()
+        certainty = float(certainty)
+    except Exception as exc:
+        raise _failed(rule, ("certainty",), "grading", exc) from exc
+    options = ctx["options"]
+    tier = ("error" if certainty >= options["error_certainty"]
+            else "warning" if certainty >= options["info_certainty"] else "info")
+    return max(severity, tier, key=SEVERITY_ORDER.__getitem__) if severity in SEVERITY_ORDER else severity
 
 
 def cause_key(rule: Rule, ctx: Mapping[str, Any], bound: Mapping[str, Mapping[str, Any]],

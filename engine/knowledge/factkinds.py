@@ -459,6 +459,7 @@ KINDS: dict[str, KindDoc] = {
         "src": f("str", "first metric"), "dst": f("str", "last metric"), "sign": f("dir", "product of edge signs"),
         "signs": f("str", "edge signs in order, e.g. `-++`"), "hops": f("int", "edges"),
         "strength": f("float", "product of edge confidences"), "via": f("str", "metrics in order, `a>b>c`"),
+        "step": f("str", "the metric after the first: the first step of the mechanism, which a counterweight on it blocks"),
         "lag_days": f("int", "sum of the edges' typical lags")},
         derived_by="D01, D02"),
     "sway": KindDoc("Which way a plan's measure pushes an objective's metric, through any followed causal path.", {

@@ -114,10 +114,21 @@ class Builder:
         over ids, aliases, names and abbreviations (`interlock metrics TEXT` searches them)."""
         value = _lookup(node.data, keys)
         if isinstance(value, str) and value not in self.catalog.names:
+            self.supersede(node, *keys)
             self.report(node, f"unknown metric {quote(value)}{self.metric_hint(value)}", *keys)
             return None
         found = self.reference(node, "metric", self.catalog.names, *keys)
         return self.catalog.canonical(found) if found else None
+
+    def supersede(self, node: Node, *keys: str | int) -> None:
+        """Drop the schema's problem with the value at ``node[keys...]`` (`'AHT' is not a valid id`): the
+        builder's message about the same value says more (`unknown metric 'AHT' (did you mean 'aht'?)`),
+        and one value wrong once is one line."""
+        if (node.doc.path, (*node.path, *keys)) not in self.invalid:
+            return
+        at = Problem.at(node.where(*keys), "")
+        self.problems[:] = [p for p in self.problems
+                            if (p.file, p.line, p.column, p.sheet) != (at.file, at.line, at.column, at.sheet)]
 
     def metric_hint(self, value: str) -> str:
         known = self.catalog.suggest(value)

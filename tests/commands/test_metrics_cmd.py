@@ -73,3 +73,18 @@ def test_suggest_handles_case_and_abbreviations() -> None:
     assert kb.suggest("DSO") == "dso"
     assert kb.suggest("Days Payable Outstanding") == "dpo"
     assert kb.suggest("zzzz") is None
+
+
+def test_a_metric_in_capitals_is_one_line_with_the_did_you_mean(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """`metric: AHT` breaks the id form and names no metric: one value wrong once, so one line, the one
+    that says what to write (the schema's 'not a valid id' is superseded by the did-you-mean)."""
+    (tmp_path / "org.yml").write_text(
+        "organization: {name: Acme}\ndepartments:\n  - {id: support, name: Support}\n"
+        "plans:\n  - id: sup\n    department: support\n    measures:\n"
+        "      - metric: AHT\n        weight: 100%\n", encoding="utf-8")
+    assert main(["check", str(tmp_path)]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err.splitlines() == [
+        f"{tmp_path / 'org.yml'}:8:17: plans[0].measures[0].metric: unknown metric 'AHT' (did you mean 'aht'?)"]

@@ -92,7 +92,8 @@ def test_random_organizations_produce_findings(book: RuleBook, tmp_path: Path) -
     assert total >= 20
 
 
-@pytest.mark.parametrize("folder", ["policies", "tests/fixtures/aligned_org"])
+@pytest.mark.parametrize("folder", ["policies", "tests/fixtures/aligned_org", "tests/fixtures/saas_org",
+                                    "tests/fixtures/retail_org"])
 def test_bundled_organizations(book: RuleBook, folder: str) -> None:
     path = ROOT / folder
     if not any(path.glob("*.y*ml")):

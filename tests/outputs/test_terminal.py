@@ -60,7 +60,7 @@ def test_a_lone_finding_keeps_the_location_first_and_folds_under_it(piped: str) 
 
 def test_the_summary_counts_causes_and_says_what_to_do_next(piped: str) -> None:
     summary = piped[piped.index("Found "):]
-    assert summary.startswith("Found 66 findings from 37 causes (18 errors, 38 warnings, 10 info) in 12 files.\n")
+    assert summary.startswith("Found 66 findings from 37 causes (18 errors, 37 warnings, 11 info) in 12 files.\n")
     assert "Next: `interlock explain T01` says why it matters and how to fix it; `interlock\n" \
            "report policies -o report.html` writes the conflict report for leadership.\n" in summary
 

@@ -509,7 +509,8 @@ def own_rule(**changes: str) -> str:
     """V03 as a rule of one's own (Z01), with some lines changed."""
     text = RULE.replace("id: V03", "id: Z01").replace("name: paid-against-lead-objective", "name: my-rule")
     # Every harmful chain, however uncertain (V03 leaves the weak ones to V12): the copy fires on NAMED.
-    text = text.replace("    default: 0.3\n", "    default: 0.0\n", 1)
+    # Its own threshold, so not V03's shared one (a shared option keeps the shared default).
+    text = text.replace("    default: 0.3\n    shared: error-certainty\n", "    default: 0.0\n", 1)
     for old, new in changes.items():
         assert old in text
         text = text.replace(old, new)
