@@ -97,8 +97,18 @@ def test_a_corrupt_entry_is_a_miss(content: bytes, cache_dir: Path) -> None:
 
 def test_an_entry_that_does_not_decode_is_a_miss(cache_dir: Path) -> None:
     store = Store.open()
-    store.save("demo", "k1", {"derived": [{"kind": "path", "id": "f1"}], "keys": ["x"], "matches": []})
-    assert store.load("demo", "k1", static.StaticResult.from_json) is None  # a reserved field: refused
+    good = {"shapes": [["kind", "src"]], "rows": [[0, "path", "a"]], "matches": []}
+    store.save("demo", "k0", good)
+    assert store.load("demo", "k0", static.StaticResult.from_json) == static.StaticResult(
+        ({"kind": "path", "src": "a"},), ())
+    for bad in ({**good, "shapes": [["kind", "id"]]},  # a reserved field
+                {**good, "shapes": [["src"]], "rows": [[0, "a"]]},  # no kind
+                {**good, "rows": [[1, "path", "a"]]},  # no such shape
+                {**good, "rows": [[0, "path"]]},  # a value missing
+                {**good, "rows": [[0, "path", ["a"]]]},  # not a scalar
+                {**good, "rows": [[0, 7, "a"]]}):  # a kind that is not a text
+        store.save("demo", "k1", bad)
+        assert store.load("demo", "k1", static.StaticResult.from_json) is None
 
 
 def test_an_unwritable_cache_is_a_silent_miss(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
