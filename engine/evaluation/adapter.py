@@ -265,7 +265,11 @@ class DurableEngine:
         if read is None and len(fact) > MAX_FACT_FIELDS:
             raise EngineError(f"a {fact.get('kind')!r} fact has {len(fact)} fields; the rules engine holds at most "
                               f"{MAX_FACT_FIELDS} per fact")
-        text = _PLAIN.encode({k: _engine_value(v) for k, v in fact.items() if read is None or k in read})
+        # The engine hashes a number by its text ("%lld" for an int, "%f" for a double), so an equality
+        # join would never pair 40000 with 40000.0: whole floats are given to it as ints (Python holds
+        # them equal, and so does the reference evaluator).
+        text = _encode({k: int(v) if type(v) is float and v.is_integer() and -_EXACT < v < _EXACT else v
+                        for k, v in fact.items() if read is None or k in read})
         ident = session.ids()
         session.known[key] = ident if prior is None else [*same, ident]
         session.facts[ident] = fact  # type: ignore[assignment]
@@ -383,17 +387,32 @@ def _messages(c: Any, aliases: frozenset[str]) -> list[Mapping[str, Any]]:
 
 #: The engine's copy of a fact (any key order does; facts are flat).
 _PLAIN = json.JSONEncoder(ensure_ascii=False, check_circular=False, separators=(",", ":"))
+
+
+def _plain_encoder() -> Callable[[Any], str]:
+    """``_PLAIN.encode``, without building json's C encoder anew for every fact (``JSONEncoder.encode``
+    does, which was a third of the cost of handing a fact to the engine). Where that encoder is not
+    available, or writes anything else than ``_PLAIN`` does, ``_PLAIN.encode`` itself."""
+    try:
+        from json.encoder import c_make_encoder, encode_basestring  # type: ignore[attr-defined]
+
+        made = c_make_encoder(None, _PLAIN.default, encode_basestring, None, ":", ",", False, False, True)
+
+        def encode(value: Any) -> str:
+            return "".join(made(value, 0))
+
+        sample = {"kind": "m\u00e9tric \"q\"", "n": 1, "x": 0.1, "big": 1e300, "t": True, "f": False, "z": None,
+                  "nan": float("nan"), "inf": float("-inf"), "\n": "\u2028\x00"}
+        if encode(sample) == _PLAIN.encode(sample):
+            return encode
+    except Exception:  # another Python: the plain encoder
+        pass
+    return _PLAIN.encode
+
+
+_encode = _plain_encoder()
 #: Integral floats below this become ints for the engine (exact in a double, and in a long long).
 _EXACT = 2.0 ** 53
-
-
-def _engine_value(value: Any) -> Any:
-    """The engine hashes a number by its text ("%lld" for an int, "%f" for a double), so an
-    equality join never pairs 40000 with 40000.0: whole floats are given to it as ints (Python
-    holds them equal, and so does the reference evaluator)."""
-    if type(value) is float and value.is_integer() and abs(value) < _EXACT:
-        return int(value)
-    return value
 
 
 def _same_fact(known: Mapping[str, Any], fact: Mapping[str, Any]) -> bool:

@@ -33,10 +33,13 @@ from interlock.read.cache import Store, key
 from interlock.evaluation.compiler import Arith, CompiledRule, Pattern, Ref, Same, prefilter
 from interlock.evaluation.evaluate import Evaluator, Match
 from dataclasses import dataclass
+from functools import cached_property
 from interlock.evaluation.rulebook import Rule
 
 #: The kinds of fact only the knowledge base (built in, plus an organization's additions) supplies (facts._catalog).
 KNOWLEDGE_KINDS = frozenset({"metric", "quality_pair", "influence", "non_conflict"})
+#: The layout of a stored result (StaticResult.to_json): another layout is another entry.
+STORED_FORM = "2: shapes and rows"
 #: Results kept in memory: a process linting a few organizations (or rule examples) in a row reuses them.
 MEMORY_ENTRIES = 4
 #: The most recently used results, by entry key (the key covers the rules, so evaluators share them).
@@ -81,33 +84,42 @@ def split(rules: Rules, base_kinds: Collection[str] = KNOWLEDGE_KINDS) -> Split:
 
 @dataclass(frozen=True)
 class StaticResult:
-    """What the static rules produce: derived facts (sorted by ``keys``, their canonical text) and matches."""
+    """What the static rules produce: derived facts (in the order of their canonical text) and matches."""
 
     derived: tuple[Fact, ...]
-    keys: tuple[str, ...]
     matches: tuple[Match, ...]
 
     @staticmethod
     def of(matches: Sequence[Match], derived: Sequence[Fact]) -> StaticResult:
-        return StaticResult(tuple(derived), tuple(sort_key(f) for f in derived), tuple(matches))
+        return StaticResult(tuple(sorted(derived, key=sort_key)), tuple(matches))
+
+    @cached_property
+    def keys(self) -> tuple[str, ...]:
+        """Each derived fact's canonical text: only a run that hands out derived facts (the report) needs them."""
+        return tuple(map(sort_key, self.derived))
 
     def to_json(self) -> dict[str, Any]:
-        return {"derived": list(self.derived), "keys": list(self.keys),
+        """Compact: each distinct set of fields (a *shape*: kind and field names) once, each fact as
+        its shape's number and its values. ~7,700 causal paths are read back by every run."""
+        shapes: dict[tuple[str, ...], int] = {}
+        rows = []
+        for fact in self.derived:
+            names = tuple(fact)
+            number = shapes.setdefault(names, len(shapes))
+            rows.append([number, *fact.values()])
+        return {"shapes": [list(names) for names in shapes], "rows": rows,
                 "matches": [[m.rule_id, m.bindings] for m in self.matches]}
 
     @staticmethod
     def from_json(value: Any) -> StaticResult:
         """A stored result, refused (ValueError) unless every fact is a flat mapping of scalars."""
-        derived = tuple(_facts(value["derived"]))
-        keys = tuple(value["keys"])
-        if len(keys) != len(derived) or not all(isinstance(k, str) for k in keys):
-            raise ValueError("not the facts' keys")
+        derived = tuple(_facts(value["shapes"], value["rows"]))
         matches = []
         for rule_id, bindings in value["matches"]:
             if not isinstance(rule_id, str) or not isinstance(bindings, dict):
                 raise ValueError("not a match")
             matches.append(Match(rule_id, {str(alias): _fact(f) for alias, f in bindings.items()}))
-        return StaticResult(derived, keys, tuple(matches))
+        return StaticResult(derived, tuple(matches))
 
 
 def sort_key(fact: Fact) -> str:
@@ -122,14 +134,25 @@ def _fact(value: Any) -> Fact:
     return value
 
 
-def _facts(values: Any) -> list[Fact]:
-    """``_fact`` for each of ``values``, checked as a whole: a stored result holds thousands of facts."""
-    if type(values) is not list or not all(type(v) is dict for v in values):
+def _facts(shapes: Any, rows: Any) -> list[Fact]:
+    """The facts of a compact stored result (``StaticResult.to_json``), checked as a whole: each shape
+    names distinct text fields, ``kind`` among them and no reserved one; each row is a shape's number
+    and one scalar per field, ``kind`` a text."""
+    if type(shapes) is not list or type(rows) is not list or not all(type(row) is list for row in rows):
         raise ValueError("not facts")
-    if not all(type(v.get("kind")) is str for v in values) or not RESERVED_FIELDS.isdisjoint(set().union(*values)) \
-            or not {type(field) for v in values for field in v.values()} <= _SCALAR_TYPES:
+    for names in shapes:
+        if (type(names) is not list or not all(type(n) is str for n in names) or len(set(names)) != len(names)
+                or "kind" not in names or not RESERVED_FIELDS.isdisjoint(names)):
+            raise ValueError("not a shape")
+    if not {type(v) for row in rows for v in row} <= _SCALAR_TYPES:  # a row starts with its shape's number
         raise ValueError("not a fact")
-    return values
+    try:  # a row of another length, a number naming no shape
+        facts = [dict(zip(shapes[row[0]], row[1:], strict=True)) for row in rows]
+    except (TypeError, IndexError, KeyError) as error:
+        raise ValueError("not a row") from error
+    if not all(type(f["kind"]) is str for f in facts):
+        raise ValueError("not a fact")
+    return facts
 
 
 _SCALARS = (str, int, float, bool)
@@ -205,7 +228,7 @@ class CachedEvaluator:
                                     for f in inputs))
         except (TypeError, ValueError):  # a value JSON cannot hold exactly: computed, not cached
             return None
-        return key("static-derivations", self._rules_text, text)
+        return key("static-derivations", STORED_FORM, self._rules_text, text)
 
 
 
@@ -281,22 +304,25 @@ def _needs(rules: Rules, by_kind: Mapping[str, Sequence[Fact]], kinds: Collectio
     """For every pattern over ``kinds``: its constant tests and the values each joined field may take."""
     produced = {compiled.derives for _rule, compiled in rules if compiled.derives} | set(derived)
     held: dict[tuple[str, str, str], frozenset[str] | None] = {}
-    passing: dict[tuple[str, str], list[Fact]] = {}  # screened once per kind and constant tests
+    grouped: dict[tuple[str, str], tuple[dict[str, list[Fact]], list[Fact]]] = {}  # once per kind and field
 
     def values(pattern: Pattern, name: str) -> frozenset[str] | None:
-        """The text values of ``name`` among facts passing ``pattern``'s constant tests (None: any value)."""
+        """The text values of ``name`` among facts passing ``pattern``'s constant tests (None: any value).
+
+        The facts are grouped by their value of ``name`` and screened group by group until one passes:
+        a value held by many facts (a metric that a thousand measures pay on) costs one test, not a thousand."""
         constant = [t for t in pattern.tests if not isinstance(t.value, (Ref, Same, Arith))]
-        screened = (pattern.kind, repr((constant, pattern.any_of)))  # patterns testing the same constants alike
-        slot = (*screened, name)
+        slot = (pattern.kind, repr((constant, pattern.any_of)), name)  # patterns testing the same constants alike
         if slot not in held:
-            found: set[str] | None = None
+            found: frozenset[str] | None = None
             if pattern.kind not in produced:
-                if screened not in passing:
-                    screen = prefilter([CompiledRule("", (pattern,))])
-                    passing[screened] = [fact for fact in by_kind.get(pattern.kind, ()) if screen(fact)]
-                texts = [fact.get(name) for fact in passing[screened]]
-                found = set(texts) if all(isinstance(t, str) for t in texts) else None  # type: ignore[arg-type]
-            held[slot] = None if found is None else frozenset(found)
+                screen = prefilter([CompiledRule("", (pattern,))])
+                if (pattern.kind, name) not in grouped:
+                    grouped[(pattern.kind, name)] = _index(by_kind.get(pattern.kind, ()), name)
+                by_value, untyped = grouped[(pattern.kind, name)]
+                if not any(map(screen, untyped)):  # a passing fact without a text value: any value may join
+                    found = frozenset(value for value, group in by_value.items() if any(map(screen, group)))
+            held[slot] = found
         return held[slot]
 
     needs: dict[str, list[_Need]] = {}

@@ -97,8 +97,37 @@ def test_a_corrupt_entry_is_a_miss(content: bytes, cache_dir: Path) -> None:
 
 def test_an_entry_that_does_not_decode_is_a_miss(cache_dir: Path) -> None:
     store = Store.open()
-    store.save("demo", "k1", {"derived": [{"kind": "path", "id": "f1"}], "keys": ["x"], "matches": []})
-    assert store.load("demo", "k1", static.StaticResult.from_json) is None  # a reserved field: refused
+    good = {"shapes": [["kind", "src"]], "rows": [[0, "path", "a"]], "matches": []}
+    store.save("demo", "k0", good)
+    assert store.load("demo", "k0", static.StaticResult.from_json) == static.StaticResult(
+        ({"kind": "path", "src": "a"},), ())
+    for bad in ({**good, "shapes": [["kind", "id"]]},  # a reserved field
+                {**good, "shapes": [["src"]], "rows": [[0, "a"]]},  # no kind
+                {**good, "rows": [[1, "path", "a"]]},  # no such shape
+                {**good, "rows": [[0, "path"]]},  # a value missing
+                {**good, "rows": [[0, "path", ["a"]]]},  # not a scalar
+                {**good, "rows": [[0, 7, "a"]]}):  # a kind that is not a text
+        store.save("demo", "k1", bad)
+        assert store.load("demo", "k1", static.StaticResult.from_json) is None
+
+
+def test_a_stored_result_keeps_every_fact_exactly_in_a_compact_form(cache_dir: Path) -> None:
+    """Facts of several shapes (optional fields missing, a flag, a whole float) come back equal, of the
+    same types and in the same order; each shape is written once; the sort keys are those of the facts."""
+    facts = [{"kind": "path", "src": "a", "dst": "b", "strength": 0.5, "hops": 1},
+             {"kind": "path", "src": "a", "dst": "c", "strength": 1.0, "hops": 2},
+             {"kind": "reach", "src": "a", "direct": True},
+             {"kind": "path", "src": "b", "dst": "c", "hops": 1}]
+    result = static.StaticResult.of([], facts)
+    stored = result.to_json()
+    assert len(stored["shapes"]) == 3 and len(stored["rows"]) == 4
+    store = Store.open()
+    store.save("demo", "k1", stored)
+    back = store.load("demo", "k1", static.StaticResult.from_json)
+    assert back == result
+    assert [[(k, type(v)) for k, v in f.items()] for f in back.derived] == \
+        [[(k, type(v)) for k, v in f.items()] for f in result.derived]
+    assert back.keys == tuple(sorted(static.sort_key(f) for f in facts))
 
 
 def test_an_unwritable_cache_is_a_silent_miss(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
