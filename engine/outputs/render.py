@@ -168,12 +168,21 @@ def sandbox(template: Path) -> Environment:
     return _install(env)
 
 
-_COLORS = {"error": "31;1", "warning": "33", "info": "36", "dim": "2", "bold": "1", "file": "4", "waived": "2"}
+#: The terminal styles of the text view, as click.style's arguments (click writes the escape codes).
+STYLES: dict[str, dict[str, Any]] = {
+    "error": {"fg": "red", "bold": True}, "warning": {"fg": "yellow"}, "info": {"fg": "cyan"},
+    "dim": {"dim": True}, "bold": {"bold": True}, "file": {"underline": True}, "waived": {"dim": True},
+}
 
 
 def paint(text: object, style: str, enabled: bool) -> str:
-    """ANSI colour for terminals; a no-op when colour is off (NO_COLOR, pipes)."""
-    return f"\033[{_COLORS[style]}m{text}\033[0m" if enabled else str(text)
+    """Colour for terminals (click.style); the text unchanged when colour is off (NO_COLOR, pipes), so
+    ``click.unstyle`` of the coloured view is the plain view."""
+    if not enabled:
+        return str(text)
+    import click
+
+    return click.style(str(text), **STYLES[style])
 
 
 def plural(count: int, word: str, suffix: str = "s") -> str:

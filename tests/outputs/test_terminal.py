@@ -7,6 +7,7 @@ import subprocess
 import sys
 import time
 
+import click
 import pytest
 
 from interlock.commands.cli import main
@@ -100,7 +101,8 @@ def test_color_forces_colour_even_when_piped() -> None:
     forced = subprocess.run([*command, "--color"], cwd=ROOT_DIR, env=env, capture_output=True, text=True)
     assert plain.returncode == forced.returncode == 1
     assert "\033[" not in plain.stdout
-    assert "\033[31;1merror\033[0m" in forced.stdout
+    assert click.style("error", fg="red", bold=True) in forced.stdout
+    assert click.unstyle(forced.stdout) == plain.stdout  # colour adds codes, never changes the text
 
 
 class _Terminal(io.StringIO):
@@ -113,7 +115,10 @@ def test_progress_appears_on_a_terminal_after_the_delay_and_is_erased() -> None:
     with progress("interlock: checking policies", stream, delay=0.05):
         time.sleep(0.4)
     shown = stream.getvalue()
-    assert "interlock: checking policies" in shown and shown.endswith("\r\033[K")
+    assert "interlock: checking policies" in shown and "\033" not in shown
+    drawn = shown.split("\r")[1:-2]  # the redraws, then the blanks, then the empty rest after the last return
+    assert drawn and all(line.rstrip().startswith(("| ", "/ ", "- ", "\\ ")) for line in drawn)
+    assert shown.endswith("\r" + " " * max(len(line) for line in drawn) + "\r")  # every column drawn is blanked
 
 
 def test_progress_stays_silent_for_quick_runs_and_off_a_terminal() -> None:
