@@ -71,6 +71,53 @@ def test_every_open_finding_is_under_exactly_one_cause(example: ReportContext) -
     assert sorted(grouped) == sorted(f.fingerprint for f in example.findings)
 
 
+def test_the_html_appendix_lists_each_cause_once_with_its_findings_under_it_worst_first(
+        example: ReportContext) -> None:
+    from html.parser import HTMLParser
+
+    from interlock.outputs.render import environment
+
+    html = environment().get_template("report.html.j2").render(**example.as_dict())
+    section = html[html.index('<section id="findings">'):html.index('<section id="waived">')]
+
+    class Rows(HTMLParser):
+        """The appendix as (cause header text, [finding anchors under it]) in document order."""
+
+        def __init__(self) -> None:
+            super().__init__()
+            self.groups: list[tuple[str, list[str]]] = []
+            self.header: list[str] | None = None
+
+        def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+            found = dict(attrs)
+            if tag == "tr" and found.get("class") == "cause":
+                self.header = []
+                self.groups.append(("", []))
+            elif tag == "tr" and str(found.get("id", "")).startswith("f-"):
+                self.header = None
+                self.groups[-1][1].append(str(found["id"]))
+
+        def handle_data(self, data: str) -> None:
+            if self.header is not None:
+                self.groups[-1] = (self.groups[-1][0] + data, self.groups[-1][1])
+
+    rows = Rows()
+    rows.feed(section)
+    assert len(rows.groups) == len(example.causes) == example.executive.cause_count  # type: ignore[union-attr]
+    for number, ((header, anchors), cause) in enumerate(zip(rows.groups, example.causes), start=1):
+        assert header.startswith(f"{number}. {cause.cause.severity} {cause.cause.summary}")
+        assert f"What to do: {cause.cause.remediation}" in header
+        assert anchors == [f.anchor for f in cause.findings]
+    every = [a for _header, anchors in rows.groups for a in anchors]
+    assert sorted(every) == sorted(f.anchor for f in example.findings)  # each open finding once
+    order = {"error": 0, "warning": 1, "info": 2}
+    severities = [order[c.cause.severity] for c in example.causes]
+    assert severities == sorted(severities)  # the worst causes first
+    # The executive summary's causes are the appendix's first ones, and link into it.
+    assert [c.key for c in example.executive.causes] == [c.cause.key for c in example.causes[:5]]  # type: ignore[union-attr]
+    assert all(f'<tr id="{c.anchor}">' in section for c in example.executive.causes)  # type: ignore[union-attr]
+
+
 def test_money_is_short_for_a_headline() -> None:
     assert [money(v, "EUR") for v in (950, 48_000, 2_530_000, 1.2e9)] == [
         "EUR 950", "EUR 48k", "EUR 2.53M", "EUR 1.20B"]
