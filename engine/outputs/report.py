@@ -261,10 +261,28 @@ class YearOverYear:
 
 @dataclass(frozen=True)
 class CauseView:
-    """A root cause with its findings as the report shows them (the Markdown appendix groups by it)."""
+    """A root cause with its findings as the report shows them (both appendices group by it)."""
 
     cause: RiskCause
     findings: tuple[FindingView, ...]
+    #: The number (1-based) of an earlier cause with the same remediation, which the appendix refers to
+    #: instead of printing it again; None when this cause is the first to need it.
+    remedy_as: int | None = None
+
+    @property
+    def consequences(self) -> tuple[tuple[FindingView, str], ...]:
+        """Each finding with what it adds to the cause's summary: its message without the words the
+        summary already says (as the terminal prints a cause), "" when the summary is its whole message."""
+        shown = []
+        for view in self.findings:
+            head, colon, rest = view.message.partition(": ")
+            if view.sentence == self.cause.summary:
+                shown.append((view, ""))
+            elif colon and rest.strip() and sentence(head) == self.cause.summary:
+                shown.append((view, sentence(rest)))
+            else:
+                shown.append((view, view.sentence))
+        return tuple(shown)
 
 
 @dataclass(frozen=True)
@@ -355,8 +373,20 @@ def build_report(run: LintRun, *, previous: Comparison | None = None,
         comparison=_year_over_year(previous, views, names) if previous else None,
         executive=summary,
         units=unit_rows(org, active, names.departments),
-        causes=tuple(CauseView(c, tuple(views[m] for m in c.members)) for c in summary.ranked),
+        causes=_cause_views(summary.ranked, views),
     )
+
+
+def _cause_views(ranked: Sequence[RiskCause], views: Mapping[str, FindingView]) -> tuple[CauseView, ...]:
+    """Every cause with its findings; a remediation already given for an earlier cause (the same rule
+    on three plans) is referred to by that cause's number, not repeated."""
+    first: dict[str, int] = {}
+    shown = []
+    for number, cause in enumerate(ranked, start=1):
+        earlier = first.setdefault(cause.remediation, number)
+        shown.append(CauseView(cause, tuple(views[m] for m in cause.members),
+                               earlier if earlier != number and cause.remediation else None))
+    return tuple(shown)
 
 
 def _distinct_causes(active: Sequence[Finding]) -> list[Finding]:

@@ -93,6 +93,14 @@ def test_fold_breaks_a_word_longer_than_the_line_instead_of_overflowing() -> Non
     assert "".join(line.strip() for line in lines).replace("see", "") == "x" * 100
 
 
+def test_fold_moves_a_word_too_long_for_the_rest_of_a_line_to_the_next_instead_of_splitting_it() -> None:
+    path = "policies/departments/accounts-payable.yml"  # 41 columns: fits a line of 76, not the rest of one
+    lines = fold("also at " + " ".join(["word"] * 8) + " " + path + " end", 80, 30, 4)
+    assert lines == ["also at word word word word word word word word", "    " + path + " end"]
+    # A first word too long for what follows the location, but not for a line, starts below it.
+    assert fold(path + " end", 80, 60, 4) == ["", "    " + path + " end"]
+
+
 def test_color_forces_colour_even_when_piped() -> None:
     command = [sys.executable, "-m", "interlock", "check", "policies"]
     env = {**os.environ, "INTERLOCK_TODAY": "2027-02-01"}
