@@ -108,13 +108,19 @@ def test_the_action_is_a_composite_that_installs_from_its_checkout_and_uploads_s
 
 def test_the_documents_name_the_repository_by_its_one_address() -> None:
     owner_name = REPOSITORY.removeprefix("https://github.com/")
-    for name in ("README.md", "docs/workflow.md", ".pre-commit-hooks.yaml", "action.yml"):
+    documents = ["README.md", ".pre-commit-hooks.yaml", "action.yml", "pyproject.toml",
+                 *(p.relative_to(ROOT_DIR).as_posix() for p in sorted((ROOT_DIR / "docs").glob("*.md")))]
+    for name in documents:
         text = (ROOT_DIR / name).read_text(encoding="utf-8")
         assert "ORG/interlock" not in text, name
         named = set(re.findall(r"github\.com/([\w.-]+/interlock)\b", text))
         named |= set(re.findall(r"uses: ([\w.-]+/interlock)@", text))
         assert named <= {owner_name}, (name, named)
-    assert f"uses: {owner_name}@" in (ROOT_DIR / "docs" / "workflow.md").read_text(encoding="utf-8")
+    workflow = (ROOT_DIR / "docs" / "workflow.md").read_text(encoding="utf-8")
+    assert f"uses: {owner_name}@" in workflow
+    # How to set the address is said once, in docs/workflow.md, and the constant's comment points there.
+    assert workflow.count("The repository's address (a maintainer task)") == 1
+    assert "docs/workflow.md#repository-address" in (ROOT_DIR / "engine" / "__init__.py").read_text(encoding="utf-8")
 
 
 # -- read-time warnings (W005) reach the CI formats too -------------------------------------------
