@@ -24,7 +24,7 @@ ORGANIZATION = "(organization)"
 
 
 def render_junit(run: LintRun, fail_on: str = "error") -> str:
-    from interlock.outputs.problems import read_warnings
+    from interlock.outputs.notes import read_warnings
 
     root = ET.Element("testsuites", {"name": "interlock"})
     groups: dict[str, list[Finding]] = {file: [] for file in run.files}
@@ -48,7 +48,7 @@ def render_junit(run: LintRun, fail_on: str = "error") -> str:
 def _suite(root: ET.Element, file: str, findings: Sequence[Finding], fail_on: str,
            warnings: Sequence[Problem] = ()) -> ET.Element:
     """A file's testsuite; a read-time warning (W005) is one more passing testcase, never a failure."""
-    from interlock.outputs.problems import junit_warning_case
+    from interlock.outputs.notes import junit_warning_case
 
     suite = ET.SubElement(root, "testsuite", {"name": file})
     failures = skipped = 0

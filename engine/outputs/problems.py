@@ -8,11 +8,7 @@ result of the reserved rule `input-error` (plus the invocation's
 toolExecutionNotifications), a GitHub `::error file=...` annotation, a JUnit
 failure, a JSON `errors` list. Every `-o` file is written, so a documented
 upload step never fails for want of its file.
-
-Read-time warnings (W005: a plain value YAML 1.1 and YAML 1.2 read differently) do not stop the
-run, but CI reads files too: they are written in the machine formats of a run that succeeds, each
-at its place, as warnings that never fail it (a SARIF result of the rule W005 at level warning, a
-GitHub `::warning`, a passing JUnit testcase with the message in system-out, a JSON `warnings` list).
+Read-time warnings (W005), which do not stop a run, reach the same formats through notes.py.
 """
 from __future__ import annotations
 
@@ -20,7 +16,6 @@ import json
 import xml.etree.ElementTree as ET
 from html import escape
 from collections.abc import Sequence
-from hashlib import sha256
 from typing import Any
 from urllib.parse import quote
 
@@ -152,73 +147,3 @@ def write_problems(outputs: Sequence[Any], problems: Sequence[Problem]) -> str:
         box.commit()
     return "".join(render_problems(o.fmt, problems) for o in outputs if o.path is None and o.fmt in MACHINE_FORMATS)
 
-
-# -- read-time warnings (W005) in a run that succeeds ---------------------------------------------
-
-#: W005's name, as SARIF and annotations show it next to the id.
-FORMS_NAME = "yaml-version-form"
-#: Where W005 is explained: Interlock's own notes in docs/workflow.md.
-FORMS_HELP = f"{REPOSITORY}/blob/{DOCS_REF}/docs/workflow.md#notes"
-
-
-def read_warnings(run: Any) -> tuple[Problem, ...]:
-    """The run's read-time warnings (engine/lint.py's LintResult.notes); a what-if's run has none."""
-    return tuple(getattr(run, "notes", ()))
-
-
-def _forms_code() -> str:
-    from interlock.lint import YAML_FORMS  # only reached when there is a warning: lint is loaded already
-
-    return YAML_FORMS
-
-
-def json_warnings(notes: Sequence[Problem]) -> list[dict[str, Any]]:
-    """The JSON contract's `warnings`: one `{file, line, column, code, message}` per warning."""
-    code = _forms_code() if notes else ""
-    return [{"file": n.file, "line": n.line, "column": n.column, "code": code, "message": n.message} for n in notes]
-
-
-def github_warnings(notes: Sequence[Problem]) -> str:
-    """One `::warning file=..,line=..,col=..,title=W005 yaml-version-form::message` line per warning."""
-    from interlock.outputs.render import gh_data, gh_property
-
-    if not notes:
-        return ""
-    title = gh_property(f"{_forms_code()} {FORMS_NAME}")
-    return "".join(f"::warning file={gh_property(n.file)},line={max(n.line, 1)},col={max(n.column, 1)},"
-                   f"title={title}::{gh_data(n.message)}\n" for n in notes)
-
-
-def sarif_warning_rule() -> dict[str, Any]:
-    """W005 as a SARIF reporting descriptor (level warning)."""
-    return {
-        "id": _forms_code(),
-        "name": FORMS_NAME,
-        "shortDescription": {"text": "A value YAML 1.1 and YAML 1.2 read differently"},
-        "fullDescription": {"text": "Interlock reads YAML 1.1; editors with yaml-language-server read YAML 1.2. "
-                                    "The value is read as before; the warning never changes the exit status."},
-        "help": {"text": "Write the value in the form the message gives (6000, not 6_000; true, not yes; "
-                         "a quoted key 'on')."},
-        "helpUri": FORMS_HELP,
-        "defaultConfiguration": {"level": "warning"},
-        "properties": {"tags": ["input"]},
-    }
-
-
-def sarif_warning_results(notes: Sequence[Problem], rule_index: int) -> list[dict[str, Any]]:
-    """One SARIF result per warning; its fingerprint names the file and the value, not the line."""
-    from interlock.outputs.sarif import FINGERPRINT_KEY
-
-    code = _forms_code() if notes else ""
-    return [{"ruleId": code, "ruleIndex": rule_index, "level": "warning", "message": {"text": n.message},
-             "locations": [_location(n)],
-             "partialFingerprints": {FINGERPRINT_KEY: sha256(f"{code}|{n.file}|{n.message}".encode()).hexdigest()[:16]}}
-            for n in notes]
-
-
-def junit_warning_case(suite: ET.Element, note: Problem) -> None:
-    """A passing testcase in the file's testsuite: a warning is shown, never a failure."""
-    code = _forms_code()
-    case = ET.SubElement(suite, "testcase", {"classname": note.file, "name": f"{code} {FORMS_NAME} "
-                                             f"{note.line}:{note.column}", "file": note.file, "line": str(note.line)})
-    ET.SubElement(case, "system-out").text = f"{note.file}:{note.line}:{note.column}: warning {code}: {note.message}"

@@ -245,7 +245,7 @@ def json_document(findings: Sequence[Finding], comparison: Comparison | None = N
         "findings": [f.to_json() for f in findings],
     }
     if notes:  # read-time warnings (W005), only when there are some: README "JSON output"
-        from interlock.outputs.problems import json_warnings
+        from interlock.outputs.notes import json_warnings
 
         document["warnings"] = json_warnings(notes)
     if comparison is not None:
@@ -298,9 +298,11 @@ def render_github(findings: Sequence[Finding], *, quiet: bool = False, fail_on: 
         message += "".join(f"\nalso at {loc}" for loc in finding.locations[1:])
         lines.append(f"::{_GITHUB_LEVEL[finding.severity]} {','.join(props)}::{gh_data(message)}\n")
     if notes and not quiet:
-        from interlock.outputs.problems import github_warnings
+        from interlock.outputs.notes import FORMS_NAME, forms_code
 
-        lines.append(github_warnings(notes))
+        title = gh_property(f"{forms_code()} {FORMS_NAME}")
+        lines += [f"::warning file={gh_property(n.file)},line={max(n.line, 1)},col={max(n.column, 1)},"
+                  f"title={title}::{gh_data(n.message)}\n" for n in notes]
     return "".join(lines)
 
 
@@ -352,7 +354,7 @@ def render(fmt: str, run: LintRun, options: RenderOptions | None = None) -> str 
 
 
 def _read_warnings(run: LintRun) -> tuple[Problem, ...]:
-    from interlock.outputs.problems import read_warnings
+    from interlock.outputs.notes import read_warnings
 
     return read_warnings(run)
 

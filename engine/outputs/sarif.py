@@ -41,8 +41,8 @@ def render_sarif(run: LintRun) -> str:
 
 def sarif_log(run: LintRun) -> dict[str, Any]:
     """One SARIF run: every check rule as a reporting descriptor, every finding as a result; a
-    read-time warning (W005) is a result of its own rule at level warning (engine/outputs/problems.py)."""
-    from interlock.outputs.problems import read_warnings, sarif_warning_results, sarif_warning_rule
+    read-time warning (W005) is a result of its own rule at level warning (engine/outputs/notes.py)."""
+    from interlock.outputs.notes import read_warnings, sarif_warning_results, sarif_warning_rule
 
     descriptors = _descriptors(run)
     notes = read_warnings(run)
@@ -51,7 +51,7 @@ def sarif_log(run: LintRun) -> dict[str, Any]:
     index = {d["id"]: i for i, d in enumerate(descriptors)}
     results = [_result(f, index[f.rule]) for f in run.findings]
     if notes:
-        results += sarif_warning_results(notes, len(descriptors) - 1)
+        results += sarif_warning_results(notes, len(descriptors) - 1, FINGERPRINT_KEY)
     return {
         "$schema": SCHEMA_URI,
         "version": "2.1.0",
