@@ -135,13 +135,14 @@ def units(org: Organization, active: Sequence[Finding], names: dict[str, str]) -
         for u in {unit.get(d, d) for d in finding.departments}:
             counts = rows.setdefault(u, {"error": 0, "warning": 0, "info": 0})
             counts[finding.severity] = counts.get(finding.severity, 0) + 1
-    size: dict[str, int] = {}
+    departments: dict[str, list[str]] = {}  # each unit's departments, gathered once (not one scan per unit)
     for dept, u in unit.items():
-        size[u] = size.get(u, 0) + 1
+        departments.setdefault(u, []).append(dept)
+    size = {u: len(members) for u, members in departments.items()}
     owners = {d.id: d.owner or "" for d in org.departments}
     result = []
     for u, counts in rows.items():
-        members = [d for d, v in unit.items() if v == u] or [u]
+        members = departments.get(u) or [u]
         top = max(members, key=lambda d: (weight.get(d, 0), d))
         total = sum(weight.get(d, 0) for d in members)
         result.append(UnitRow(names.get(u, u), owners.get(u, ""), size.get(u, 1), counts["error"], counts["warning"],

@@ -5,7 +5,7 @@ junit formatter; a file without findings gets one passing testcase so every
 linted file shows up. A finding fails its testcase only when it fails the
 run (unwaived, at or above `--fail-on`); a waived finding is skipped with its
 waiver as the reason; one below the threshold passes, its message kept in
-system-out. Built with xml.etree so every value is escaped by the library.
+system-out, and so does a read-time warning (W005). Built with xml.etree so every value is escaped by the library.
 """
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ import xml.etree.ElementTree as ET
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from interlock.errors import Problem
 from interlock.findings.findings import Finding
 from interlock.findings.run import failing
 
@@ -23,13 +24,19 @@ ORGANIZATION = "(organization)"
 
 
 def render_junit(run: LintRun, fail_on: str = "error") -> str:
+    from interlock.outputs.notes import read_warnings
+
     root = ET.Element("testsuites", {"name": "interlock"})
     groups: dict[str, list[Finding]] = {file: [] for file in run.files}
     for finding in run.findings:
         groups.setdefault(finding.primary.file if finding.primary else ORGANIZATION, []).append(finding)
+    warnings: dict[str, list[Problem]] = {}
+    for note in read_warnings(run):
+        groups.setdefault(note.file, [])
+        warnings.setdefault(note.file, []).append(note)
     totals = {"tests": 0, "failures": 0, "skipped": 0}
     for file in sorted(groups, key=lambda name: (name == ORGANIZATION, name)):
-        suite = _suite(root, file, sorted(groups[file], key=Finding.sort_key), fail_on)
+        suite = _suite(root, file, sorted(groups[file], key=Finding.sort_key), fail_on, warnings.get(file, []))
         for key in totals:
             totals[key] += int(suite.get(key, "0"))
     root.attrib.update({"tests": str(totals["tests"]), "failures": str(totals["failures"]), "errors": "0",
@@ -38,10 +45,14 @@ def render_junit(run: LintRun, fail_on: str = "error") -> str:
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
 
 
-def _suite(root: ET.Element, file: str, findings: Sequence[Finding], fail_on: str) -> ET.Element:
+def _suite(root: ET.Element, file: str, findings: Sequence[Finding], fail_on: str,
+           warnings: Sequence[Problem] = ()) -> ET.Element:
+    """A file's testsuite; a read-time warning (W005) is one more passing testcase, never a failure."""
+    from interlock.outputs.notes import junit_warning_case
+
     suite = ET.SubElement(root, "testsuite", {"name": file})
     failures = skipped = 0
-    if not findings:
+    if not findings and not warnings:
         ET.SubElement(suite, "testcase", {"classname": file, "name": "no findings"})
     for finding in findings:
         case = ET.SubElement(suite, "testcase", {
@@ -63,7 +74,9 @@ def _suite(root: ET.Element, file: str, findings: Sequence[Finding], fail_on: st
             failure.text = details
         else:
             ET.SubElement(case, "system-out").text = details
-    suite.attrib.update({"tests": str(max(len(findings), 1)), "failures": str(failures), "errors": "0",
+    for note in warnings:
+        junit_warning_case(suite, note)
+    suite.attrib.update({"tests": str(max(len(findings) + len(warnings), 1)), "failures": str(failures), "errors": "0",
                          "skipped": str(skipped)})
     return suite
 

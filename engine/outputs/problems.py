@@ -8,6 +8,7 @@ result of the reserved rule `input-error` (plus the invocation's
 toolExecutionNotifications), a GitHub `::error file=...` annotation, a JUnit
 failure, a JSON `errors` list. Every `-o` file is written, so a documented
 upload step never fails for want of its file.
+Read-time warnings (W005), which do not stop a run, reach the same formats through notes.py.
 """
 from __future__ import annotations
 
@@ -145,3 +146,4 @@ def write_problems(outputs: Sequence[Any], problems: Sequence[Problem]) -> str:
                 box.stage(output.path, render_problems(output.fmt, problems))
         box.commit()
     return "".join(render_problems(o.fmt, problems) for o in outputs if o.path is None and o.fmt in MACHINE_FORMATS)
+

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypedDict
 
 from interlock import __version__, resources
-from interlock.errors import UsageError
+from interlock.errors import Problem, UsageError
 from interlock.findings.run import LintRun, Summary, cause_key, failing, summarize
 from interlock.files import Outbox
 from interlock.outputs.terminal import DEFAULT_WIDTH, Cause, RuleCount, causes, fold, paragraph, statistics
@@ -168,12 +168,21 @@ def sandbox(template: Path) -> Environment:
     return _install(env)
 
 
-_COLORS = {"error": "31;1", "warning": "33", "info": "36", "dim": "2", "bold": "1", "file": "4", "waived": "2"}
+#: The terminal styles of the text view, as click.style's arguments (click writes the escape codes).
+STYLES: dict[str, dict[str, Any]] = {
+    "error": {"fg": "red", "bold": True}, "warning": {"fg": "yellow"}, "info": {"fg": "cyan"},
+    "dim": {"dim": True}, "bold": {"bold": True}, "file": {"underline": True}, "waived": {"dim": True},
+}
 
 
 def paint(text: object, style: str, enabled: bool) -> str:
-    """ANSI colour for terminals; a no-op when colour is off (NO_COLOR, pipes)."""
-    return f"\033[{_COLORS[style]}m{text}\033[0m" if enabled else str(text)
+    """Colour for terminals (click.style); the text unchanged when colour is off (NO_COLOR, pipes), so
+    ``click.unstyle`` of the coloured view is the plain view."""
+    if not enabled:
+        return str(text)
+    import click
+
+    return click.style(str(text), **STYLES[style])
 
 
 def plural(count: int, word: str, suffix: str = "s") -> str:
@@ -228,21 +237,26 @@ def render_text(findings: Sequence[Finding], files: int, *, color: bool = False,
     return environment().get_template("text.txt.j2").render(**context)
 
 
-def json_document(findings: Sequence[Finding], comparison: Comparison | None = None) -> dict[str, Any]:
+def json_document(findings: Sequence[Finding], comparison: Comparison | None = None,
+                  notes: Sequence[Problem] = ()) -> dict[str, Any]:
     document: dict[str, Any] = {
         "tool": {"name": "interlock", "version": __version__},
         "summary": summarize(findings),
         "findings": [f.to_json() for f in findings],
     }
+    if notes:  # read-time warnings (W005), only when there are some: README "JSON output"
+        from interlock.outputs.notes import json_warnings
+
+        document["warnings"] = json_warnings(notes)
     if comparison is not None:
         document["comparison"] = comparison.to_json()
     return document
 
 
 def render_json(findings: Sequence[Finding], files: int, *, color: bool = False,
-                comparison: Comparison | None = None) -> str:
+                comparison: Comparison | None = None, notes: Sequence[Problem] = ()) -> str:
     """The machine contract: fields may be added later, never renamed or removed."""
-    return json.dumps(json_document(findings, comparison), indent=2, ensure_ascii=False) + "\n"
+    return json.dumps(json_document(findings, comparison, notes), indent=2, ensure_ascii=False) + "\n"
 
 
 def render_template(name: str, **context: Any) -> str:
@@ -264,8 +278,10 @@ def gh_property(text: str) -> str:
     return gh_data(text).replace(":", "%3A").replace(",", "%2C")
 
 
-def render_github(findings: Sequence[Finding], *, quiet: bool = False, fail_on: str = "error") -> str:
-    """One `::error file=..,line=..,col=..,title=..::message` line per unwaived finding."""
+def render_github(findings: Sequence[Finding], *, quiet: bool = False, fail_on: str = "error",
+                  notes: Sequence[Problem] = ()) -> str:
+    """One `::error file=..,line=..,col=..,title=..::message` line per unwaived finding, then one
+    `::warning` per read-time warning (W005; not with --quiet: a warning never fails the run)."""
     lines = []
     for finding in findings:
         if finding.waiver is not None or (quiet and not failing(finding, fail_on)):
@@ -281,6 +297,12 @@ def render_github(findings: Sequence[Finding], *, quiet: bool = False, fail_on: 
         props.append(f"title={gh_property(f'{finding.rule} {finding.name}')}")
         message += "".join(f"\nalso at {loc}" for loc in finding.locations[1:])
         lines.append(f"::{_GITHUB_LEVEL[finding.severity]} {','.join(props)}::{gh_data(message)}\n")
+    if notes and not quiet:
+        from interlock.outputs.notes import FORMS_NAME, forms_code
+
+        title = gh_property(f"{forms_code()} {FORMS_NAME}")
+        lines += [f"::warning file={gh_property(n.file)},line={max(n.line, 1)},col={max(n.column, 1)},"
+                  f"title={title}::{gh_data(n.message)}\n" for n in notes]
     return "".join(lines)
 
 
@@ -307,9 +329,9 @@ def render(fmt: str, run: LintRun, options: RenderOptions | None = None) -> str 
         return render_text(findings, len(run.files), color=opts.color, quiet=opts.quiet, fail_on=opts.fail_on,
                            width=opts.width, with_statistics=opts.statistics, targets=opts.targets)
     if fmt == "json":
-        return render_json(findings, len(run.files), comparison=opts.previous)
+        return render_json(findings, len(run.files), comparison=opts.previous, notes=_read_warnings(run))
     if fmt == "github":
-        return render_github(findings, quiet=opts.quiet, fail_on=opts.fail_on)
+        return render_github(findings, quiet=opts.quiet, fail_on=opts.fail_on, notes=_read_warnings(run))
     if fmt == "sarif":
         from interlock.outputs.sarif import render_sarif
 
@@ -329,6 +351,12 @@ def render(fmt: str, run: LintRun, options: RenderOptions | None = None) -> str 
         name = "report.md.j2" if fmt == "markdown" else "report.html.j2"
         return environment().get_template(name).render(**context.as_dict())
     raise UsageError(f"unknown format {fmt!r} (one of {', '.join(FORMATS)})")
+
+
+def _read_warnings(run: LintRun) -> tuple[Problem, ...]:
+    from interlock.outputs.notes import read_warnings
+
+    return read_warnings(run)
 
 
 def render_user_template(template: Path, context: Mapping[str, Any]) -> str:

@@ -261,10 +261,28 @@ class YearOverYear:
 
 @dataclass(frozen=True)
 class CauseView:
-    """A root cause with its findings as the report shows them (the Markdown appendix groups by it)."""
+    """A root cause with its findings as the report shows them (both appendices group by it)."""
 
     cause: RiskCause
     findings: tuple[FindingView, ...]
+    #: The number (1-based) of an earlier cause with the same remediation, which the appendix refers to
+    #: instead of printing it again; None when this cause is the first to need it.
+    remedy_as: int | None = None
+
+    @property
+    def consequences(self) -> tuple[tuple[FindingView, str], ...]:
+        """Each finding with what it adds to the cause's summary: its message without the words the
+        summary already says (as the terminal prints a cause), "" when the summary is its whole message."""
+        shown = []
+        for view in self.findings:
+            head, colon, rest = view.message.partition(": ")
+            if view.sentence == self.cause.summary:
+                shown.append((view, ""))
+            elif colon and rest.strip() and sentence(head) == self.cause.summary:
+                shown.append((view, sentence(rest)))
+            else:
+                shown.append((view, view.sentence))
+        return tuple(shown)
 
 
 @dataclass(frozen=True)
@@ -355,8 +373,20 @@ def build_report(run: LintRun, *, previous: Comparison | None = None,
         comparison=_year_over_year(previous, views, names) if previous else None,
         executive=summary,
         units=unit_rows(org, active, names.departments),
-        causes=tuple(CauseView(c, tuple(views[m] for m in c.members)) for c in summary.ranked),
+        causes=_cause_views(summary.ranked, views),
     )
+
+
+def _cause_views(ranked: Sequence[RiskCause], views: Mapping[str, FindingView]) -> tuple[CauseView, ...]:
+    """Every cause with its findings; a remediation already given for an earlier cause (the same rule
+    on three plans) is referred to by that cause's number, not repeated."""
+    first: dict[str, int] = {}
+    shown = []
+    for number, cause in enumerate(ranked, start=1):
+        earlier = first.setdefault(cause.remediation, number)
+        shown.append(CauseView(cause, tuple(views[m] for m in cause.members),
+                               earlier if earlier != number and cause.remediation else None))
+    return tuple(shown)
 
 
 def _distinct_causes(active: Sequence[Finding]) -> list[Finding]:
@@ -458,11 +488,20 @@ def _coverage(org: Organization, derived: Sequence[Mapping[str, object]], findin
         held = best.get(key)
         if held is None or rank < (_num(held.get("hops")), -_num(held.get("strength")), str(held.get("via"))):
             best[key] = fact
+    # Every supporter is ranked, but only the first MAX_SUPPORTERS of an objective are shown: their
+    # paths are put in words, the others only counted (at 10,000 departments, 50,000 paths saved).
+    ranked: dict[str, list[tuple[tuple[float, int, str, str, str], Mapping[str, object]]]] = {}
+    for (objective, plan, metric), fact in best.items():
+        order = (-_num(fact.get("weight")), int(_num(fact.get("hops"))), plan, names.metric(metric), metric)
+        ranked.setdefault(objective, []).append((order, fact))
     support: dict[str, list[Contribution]] = {}
-    for (objective, plan, metric), fact in sorted(best.items()):
-        support.setdefault(objective, []).append(Contribution(
-            plan, names.department(str(fact.get("dept"))), names.metric(metric), _num(fact.get("weight")),
-            _chain(str(fact.get("via", "")), names), int(_num(fact.get("hops")))))
+    counted: dict[str, int] = {}
+    for objective, entries in ranked.items():
+        entries.sort(key=lambda entry: entry[0])
+        counted[objective] = len(entries)
+        support[objective] = [Contribution(
+            plan, names.department(str(fact.get("dept"))), shown, -weight, _chain(str(fact.get("via", "")), names),
+            hops) for (weight, hops, plan, shown, _id), fact in entries[:MAX_SUPPORTERS]]
     harm: dict[str, list[Contribution]] = {}
     for finding in findings:
         measure = next((f for _a, f in sorted(finding.facts.items()) if f.get("kind") == "measure"), None)
@@ -476,8 +515,7 @@ def _coverage(org: Organization, derived: Sequence[Mapping[str, object]], findin
                 views[finding.fingerprint].anchor, finding.severity))
     rows = []
     for o in sorted(org.objectives, key=lambda o: (not o.lead, o.priority or 99, o.name.lower(), o.id)):
-        every = sorted(support.get(o.id, []), key=lambda c: (-c.weight, c.hops, c.plan, c.metric))
-        supporters = tuple(every[:MAX_SUPPORTERS])
+        supporters = tuple(support.get(o.id, []))
         opponents = tuple(sorted(harm.get(o.id, []), key=lambda c: (-c.weight, c.plan, c.metric)))
         status = "unpaid" if not supporters else "contested" if opponents else "covered"
         rows.append(Coverage(
@@ -485,7 +523,7 @@ def _coverage(org: Organization, derived: Sequence[Mapping[str, object]], findin
             tuple(names.metric(m) for m in o.metrics),
             _target(o.target, o.unit or names.units.get(o.metrics[0]) if o.metrics else o.unit, org.currency),
             supporters, opponents, status,
-            _place(o.at), max(len(every) - MAX_SUPPORTERS, 0)))
+            _place(o.at), max(counted.get(o.id, 0) - MAX_SUPPORTERS, 0)))
     return tuple(rows)
 
 

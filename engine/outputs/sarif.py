@@ -40,9 +40,18 @@ def render_sarif(run: LintRun) -> str:
 
 
 def sarif_log(run: LintRun) -> dict[str, Any]:
-    """One SARIF run: every check rule as a reporting descriptor, every finding as a result."""
+    """One SARIF run: every check rule as a reporting descriptor, every finding as a result; a
+    read-time warning (W005) is a result of its own rule at level warning (engine/outputs/notes.py)."""
+    from interlock.outputs.notes import read_warnings, sarif_warning_results, sarif_warning_rule
+
     descriptors = _descriptors(run)
+    notes = read_warnings(run)
+    if notes:  # code scanning shows results, not notifications: each warning is an alert at its place
+        descriptors.append(sarif_warning_rule())
     index = {d["id"]: i for i, d in enumerate(descriptors)}
+    results = [_result(f, index[f.rule]) for f in run.findings]
+    if notes:
+        results += sarif_warning_results(notes, len(descriptors) - 1, FINGERPRINT_KEY)
     return {
         "$schema": SCHEMA_URI,
         "version": "2.1.0",
@@ -54,7 +63,7 @@ def sarif_log(run: LintRun) -> dict[str, Any]:
                 "rules": descriptors,
             }},
             "columnKind": "unicodeCodePoints",
-            "results": [_result(f, index[f.rule]) for f in run.findings],
+            "results": results,
         }],
     }
 

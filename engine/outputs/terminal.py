@@ -108,35 +108,36 @@ def fold(text: str, width: int, first: int, indent: int) -> list[str]:
     return lines
 
 
+class _Wrapper(textwrap.TextWrapper):
+    """textwrap's wrapper, except that a word too long for what is left of a line starts the next line
+    (textwrap would fill the rest of this one with its first letters); only a word longer than a whole
+    line is broken."""
+
+    def _handle_long_word(self, reversed_chunks: list[str], cur_line: list[str], cur_len: int, width: int) -> None:
+        if not cur_line:
+            super()._handle_long_word(reversed_chunks, cur_line, cur_len, width)
+
+
 def _wrap(text: str, first_room: int, room: int, pad: str, lead: str | None = None) -> list[str]:
-    """Greedy word wrap: ``first_room`` columns on the first line, ``room`` after; words longer than a
-    line are broken (a long path must not push past the width)."""
-    words = text.split()
-    lines: list[str] = []
-    current = ""
-    limit = max(first_room, 1)
-    for word in words:
-        if not lines and not current and limit < len(word) <= room:
-            lines.append("")  # the first word fits a whole line but not what is left of the first: start below
-            limit = max(room, 1)
-        while len(word) > limit and not current:
-            lines.append(word[:limit])
-            word = word[limit:]
-            limit = max(room, 1)
-        if not current:
-            current = word
-        elif len(current) + 1 + len(word) <= limit:
-            current += " " + word
-        else:
-            lines.append(current)
-            limit = max(room, 1)
-            while len(word) > limit:
-                lines.append(word[:limit])
-                word = word[limit:]
-            current = word
-    if current or not lines:
-        lines.append(current)
+    """``text`` in lines of ``first_room`` columns, then ``room``: textwrap, the first line's room set by
+    the difference of two indents (stripped again: the caller's indentation is ``lead`` and ``pad``)."""
+    first_room, room = max(first_room, 1), max(room, 1)
+    text = " ".join(text.split())
+    first_word = text.split(" ", 1)[0]
+    if first_room < len(first_word) <= room:
+        # The first word fits a whole line but not what is left of the first: start below.
+        return [lead or "", *(pad + line for line in _lines(text, room, room))]
+    lines = _lines(text, first_room, room)
     return [(lead or "") + lines[0], *(pad + line for line in lines[1:])]
+
+
+def _lines(text: str, first_room: int, room: int) -> list[str]:
+    widest = max(first_room, room)
+    initial, subsequent = " " * (widest - first_room), " " * (widest - room)
+    wrapper = _Wrapper(widest, initial_indent=initial, subsequent_indent=subsequent, break_long_words=True,
+                       break_on_hyphens=False)
+    lines = wrapper.wrap(text) or [initial]
+    return [lines[0][len(initial):], *(line[len(subsequent):] for line in lines[1:])]
 
 
 def paragraph(text: str, width: int, indent: int = 0) -> list[str]:

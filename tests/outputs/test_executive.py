@@ -71,6 +71,74 @@ def test_every_open_finding_is_under_exactly_one_cause(example: ReportContext) -
     assert sorted(grouped) == sorted(f.fingerprint for f in example.findings)
 
 
+def test_the_html_appendix_lists_each_cause_once_with_its_findings_under_it_worst_first(
+        example: ReportContext) -> None:
+    from html.parser import HTMLParser
+
+    from interlock.outputs.render import environment
+
+    html = environment().get_template("report.html.j2").render(**example.as_dict())
+    section = html[html.index('<section id="findings">'):html.index('<section id="waived">')]
+
+    class Rows(HTMLParser):
+        """The appendix as (cause header text, [finding anchors under it]) in document order."""
+
+        def __init__(self) -> None:
+            super().__init__()
+            self.groups: list[tuple[str, list[str]]] = []
+            self.header: list[str] | None = None
+
+        def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+            found = dict(attrs)
+            anchor = str(found.get("id") or "")
+            if tag == "tr" and "cause" in str(found.get("class", "")).split():
+                self.header = []
+                # A cause of one finding is one row: the finding's anchor is the cause's row.
+                self.groups.append(("", [anchor] if anchor.startswith("f-") else []))
+            elif tag == "tr" and anchor.startswith("f-"):
+                self.header = None
+                self.groups[-1][1].append(anchor)
+
+        def handle_data(self, data: str) -> None:
+            if self.header is not None:
+                self.groups[-1] = (self.groups[-1][0] + data, self.groups[-1][1])
+
+    rows = Rows()
+    rows.feed(section)
+    assert len(rows.groups) == len(example.causes) == example.executive.cause_count  # type: ignore[union-attr]
+    remedies: dict[str, int] = {}
+    for number, ((text, anchors), cause) in enumerate(zip(rows.groups, example.causes), start=1):
+        header = " ".join(text.split())
+        if len(cause.findings) == 1:  # one row: severity, rule, the finding's own sentence
+            only = cause.findings[0]
+            assert header.startswith(f"{number}. {only.severity} {only.rule} {only.sentence}")
+        else:
+            assert header.startswith(f"{number}. {cause.cause.severity} {cause.cause.summary} "
+                                     f"{len(cause.findings)} findings at {cause.cause.place}; ")
+        # What to do, once: a cause needing what an earlier one needs refers to it by number.
+        first = remedies.setdefault(cause.cause.remediation, number)
+        said = f"What to do: {cause.cause.remediation}" if first == number else f"What to do: as for {first}."
+        assert header.endswith(said)
+        assert anchors == [f.anchor for f in cause.findings]
+    assert len(remedies) < len(example.causes)  # the example has three T05 causes with one remedy
+    # A consequence does not repeat the words its cause's header says.
+    ap = example.causes[0]
+    assert ap.cause.summary == "Accounts payable is paid to raise days payable outstanding (70% of plan ap-team)."
+    said = dict((f.anchor, text) for f, text in ap.consequences)
+    x15 = next(f for f in ap.findings if f.rule == "X15")
+    assert said[x15.anchor] == "Supplier on-time delivery falls, which Procurement is paid to raise (50% of plan buyers)."
+    assert f'<td>{said[x15.anchor]} <span class="muted">' in section
+    assert ap.cause.summary[:-1] + ":" not in section.split("</th></tr>", 1)[1].split("</tbody>", 1)[0]
+    every = [a for _header, anchors in rows.groups for a in anchors]
+    assert sorted(every) == sorted(f.anchor for f in example.findings)  # each open finding once
+    order = {"error": 0, "warning": 1, "info": 2}
+    severities = [order[c.cause.severity] for c in example.causes]
+    assert severities == sorted(severities)  # the worst causes first
+    # The executive summary's causes are the appendix's first ones, and link into it.
+    assert [c.key for c in example.executive.causes] == [c.cause.key for c in example.causes[:5]]  # type: ignore[union-attr]
+    assert all(f'id="{c.anchor}"' in section for c in example.executive.causes)  # type: ignore[union-attr]
+
+
 def test_money_is_short_for_a_headline() -> None:
     assert [money(v, "EUR") for v in (950, 48_000, 2_530_000, 1.2e9)] == [
         "EUR 950", "EUR 48k", "EUR 2.53M", "EUR 1.20B"]

@@ -7,6 +7,7 @@ import subprocess
 import sys
 import time
 
+import click
 import pytest
 
 from interlock.commands.cli import main
@@ -92,6 +93,14 @@ def test_fold_breaks_a_word_longer_than_the_line_instead_of_overflowing() -> Non
     assert "".join(line.strip() for line in lines).replace("see", "") == "x" * 100
 
 
+def test_fold_moves_a_word_too_long_for_the_rest_of_a_line_to_the_next_instead_of_splitting_it() -> None:
+    path = "policies/departments/accounts-payable.yml"  # 41 columns: fits a line of 76, not the rest of one
+    lines = fold("also at " + " ".join(["word"] * 8) + " " + path + " end", 80, 30, 4)
+    assert lines == ["also at word word word word word word word word", "    " + path + " end"]
+    # A first word too long for what follows the location, but not for a line, starts below it.
+    assert fold(path + " end", 80, 60, 4) == ["", "    " + path + " end"]
+
+
 def test_color_forces_colour_even_when_piped() -> None:
     command = [sys.executable, "-m", "interlock", "check", "policies"]
     env = {**os.environ, "INTERLOCK_TODAY": "2027-02-01"}
@@ -100,7 +109,8 @@ def test_color_forces_colour_even_when_piped() -> None:
     forced = subprocess.run([*command, "--color"], cwd=ROOT_DIR, env=env, capture_output=True, text=True)
     assert plain.returncode == forced.returncode == 1
     assert "\033[" not in plain.stdout
-    assert "\033[31;1merror\033[0m" in forced.stdout
+    assert click.style("error", fg="red", bold=True) in forced.stdout
+    assert click.unstyle(forced.stdout) == plain.stdout  # colour adds codes, never changes the text
 
 
 class _Terminal(io.StringIO):
@@ -113,7 +123,10 @@ def test_progress_appears_on_a_terminal_after_the_delay_and_is_erased() -> None:
     with progress("interlock: checking policies", stream, delay=0.05):
         time.sleep(0.4)
     shown = stream.getvalue()
-    assert "interlock: checking policies" in shown and shown.endswith("\r\033[K")
+    assert "interlock: checking policies" in shown and "\033" not in shown
+    drawn = shown.split("\r")[1:-2]  # the redraws, then the blanks, then the empty rest after the last return
+    assert drawn and all(line.rstrip().startswith(("| ", "/ ", "- ", "\\ ")) for line in drawn)
+    assert shown.endswith("\r" + " " * max(len(line) for line in drawn) + "\r")  # every column drawn is blanked
 
 
 def test_progress_stays_silent_for_quick_runs_and_off_a_terminal() -> None:
