@@ -13,7 +13,7 @@ from typing import Any
 
 from interlock.evaluation import expressions
 from interlock.evaluation.adapter import Bindings, DurableEngine, Fact
-from interlock.evaluation.compiler import CompiledRule, CompileError, fields_read, prefilter, split_alternatives, to_durable, unify_aliases
+from interlock.evaluation.compiler import CompiledRule, CompileError, bound_negations, fields_read, negation_holds, prefilter, split_alternatives, to_durable, unify_aliases
 from interlock.errors import InputError
 from interlock.evaluation.rulebook import Rule
 
@@ -137,6 +137,8 @@ class Evaluator:
                                            for unified in unify_aliases(split))
         }
         check_kept_kinds(rules)
+        #: the negations the engine cannot test against the match's own facts, re-tested here
+        self._rechecks = {name: found for name, (_rule, part) in self._rules.items() if (found := bound_negations(part))}
         self._matches: list[Match] = []
         self._derived: list[Fact] = []
         #: one_per key -> (rank, fact): the best candidate so far, asserted when its stratum ends
@@ -196,6 +198,9 @@ class Evaluator:
         if compiled.same:  # a variant in which one fact fills several patterns: bind it to each alias
             bindings = {**bindings, **{alias: bindings[first] for alias, first in compiled.same}}
             bindings = {alias: bindings[alias] for alias in sorted(bindings)}
+        rechecks = self._rechecks.get(name)
+        if rechecks and not negation_holds(rechecks, bindings):
+            return
         try:
             if not accepts(rule, compiled.options, bindings):
                 return

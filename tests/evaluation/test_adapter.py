@@ -724,3 +724,71 @@ def test_raw_negation_never_tests_the_fact_bound_in_the_same_rule() -> None:
     rule = [{"a": {"$and": [{"kind": "path"}]}},
             {"n1$not": {"$and": [{"kind": "path"}, {"key": {"a": "key"}}]}}]
     assert _collect({"t": {"all": [gate(1), *rule]}}, PATHS) == [("t", "a=p1"), ("t", "a=p2")]
+
+
+#: a path, and no path from its source to margin: p1 (to margin) is such a path itself, p2 has p1
+#: beside it, p3 (from cost) has none. The raw engine never tests p1 against its own negation.
+TO_MARGIN = [{"a": {"kind": "path"}}, {"not": {"kind": "path", "src": {"ref": "a.src"}, "dst": "margin"}}]
+PATHS_TO = [*PATHS, {"kind": "path", "key": "p3", "src": "cost", "dst": "volume"}]
+
+
+def _evaluated(when: list[dict[str, Any]], facts: list[dict[str, Any]]) -> tuple[list[str], list[str]]:
+    """The keys bound to `a` by the engine path (compiler, engine, evaluator) and by the reference."""
+    import reference
+    from interlock.evaluation.evaluate import Evaluator
+    from interlock.evaluation.rulebook import Rule
+
+    rule = Rule("T01", "t", "hygiene", "T", "t", "t", tuple(when), "t.yaml", 1, message="m")
+    compiled = [(rule, CompiledRule("T01", compile_when(when, {}), stratum=1))]
+    with Evaluator(compiled) as evaluator:
+        matches, _derived = evaluator.run(facts)
+    expected = reference.evaluate(compiled, facts)
+    return [m.bindings["a"]["key"] for m in matches], [m.bindings["a"]["key"] for m in expected]
+
+
+def test_raw_negation_misses_the_bound_fact_but_sees_the_others() -> None:
+    rule = [{"a": {"$and": [{"kind": "path"}]}},
+            {"n1$not": {"$and": [{"kind": "path"}, {"src": {"a": "src"}}, {"dst": "margin"}]}}]
+    assert _collect({"t": {"all": [gate(1), *rule]}}, PATHS_TO) == [("t", "a=p1"), ("t", "a=p3")]
+
+
+def test_negations_are_retested_on_the_facts_the_rule_binds() -> None:
+    """The guard: the evaluator re-tests each bound fact of a negated kind against the negated
+    pattern (with the match's bindings) and drops the match when it passes, as the reference does."""
+    assert _evaluated(TO_MARGIN, PATHS_TO) == (["p3"], ["p3"])
+    same_key = [{"a": {"kind": "path"}}, {"not": {"kind": "path", "key": {"ref": "a.key"}}}]
+    assert _evaluated(same_key, PATHS) == ([], [])  # the raw test's rule: never holds
+    later = [{"b": {"kind": "path", "src": "cost"}}, {"not": {"kind": "path", "dst": {"ref": "b.dst"}, "src": "price"}},
+             {"a": {"kind": "path", "src": "price"}}]
+    assert _evaluated(later, PATHS_TO) == ([], [])  # p2 (price -> volume) is bound after the negation
+
+
+def test_no_retest_where_the_rule_itself_rules_the_negation_out() -> None:
+    """A bound fact whose own tests contradict the negation is never re-tested (no cost)."""
+    from interlock.evaluation.compiler import bound_negations
+
+    def rechecked(when: list[dict[str, Any]]) -> list[tuple[str, ...]]:
+        return [aliases for _n, aliases in bound_negations(CompiledRule("T", compile_when(when, {})))]
+
+    assert rechecked(TO_MARGIN) == [("a",)]
+    for negation in ({"key": {"ne": {"ref": "a.key"}}}, {"src": "cost"}, {"hops": 1}, {"via": {"exists": True}},
+                     {"strength": {"gte": {"ref": "b.strength"}}}, {"dst": {"ne": {"ref": "b.dst"}}}):
+        when = [{"b": {"kind": "path"}},
+                {"a": {"kind": "path", "src": "price", "hops": {"gte": 2}, "via": {"exists": False},
+                       "strength": {"lt": {"ref": "b.strength"}}, "dst": {"ref": "b.dst"},
+                       "any": [{"sign": 1}, {"signs": {"in": ["+", "--"]}}]}},
+                {"not": {"kind": "path", **negation}}]
+        assert "a" not in [alias for aliases in rechecked(when) for alias in aliases], negation
+
+
+def test_builtin_rules_retest_only_where_their_tests_leave_it_open() -> None:
+    """H07, V03, V10, V12 and X06 rule their negations out by their own tests; V05, X02, X10 and X15 only
+    by what the facts are (a sign and a direction are -1 or +1, a sway's weight is its measure's), which
+    the compiler does not know: they are re-tested (one Python pattern test per match)."""
+    from interlock.evaluation.compiler import bound_negations, split_alternatives, unify_aliases
+    from interlock.evaluation.rulebook import load_rulebook
+
+    retested = sorted({rule.id for rule, compiled in load_rulebook().compile()
+                       for split in split_alternatives(compiled) for part in unify_aliases(split)
+                       if bound_negations(part)})
+    assert retested == ["V05", "X02", "X10", "X15"]
