@@ -857,3 +857,68 @@ def _equal(a: Any, b: Any) -> bool:
     if _numbers(a, b):
         return abs(a - b) <= 1e-9 * max(1.0, abs(a), abs(b))
     return bool(a == b)
+
+
+# -- comparisons that read another fact's field: only where the field is there ------------
+
+#: Comparisons the engine evaluates by reading the other fact's field (equalities are joined by hash).
+_READING = frozenset({"ne", "lt", "lte", "gt", "gte"})
+
+
+def guard_missing_refs(rule: CompiledRule) -> list[CompiledRule]:
+    """The rule with every field a comparison reads from another fact known to be present.
+
+    durable-rules evaluates ``ne``/``lt``/``lte``/``gt``/``gte`` against a bound fact's field (plain
+    or inside arithmetic: ``gt: {add: [{ref: c.start_day}, 30]}``) by looking the field up, and when
+    that fact lacks it the whole assert fails (error 311: the run stops). In the rule language
+    the comparison is false. So the pattern binding that fact requires the field (``exists``) when
+    the comparison sits in a positive pattern (no match can hold without it); where it sits in a
+    negation or an alternative, the rule becomes two variants, one where the fact has the field and
+    one where it lacks it, in which the comparison's pattern (or alternative) can match nothing.
+    """
+    required: set[tuple[str, str]] = set()
+    either: set[tuple[str, str]] = set()
+    for pattern in rule.patterns:
+        for test in pattern.tests:
+            (either if pattern.negated else required).update(_refs_read(test))
+        for alternative in pattern.any_of:
+            for test in alternative:
+                either.update(_refs_read(test))
+    either -= required
+    if not required and not either:
+        return [rule]
+    variants = []
+    for present in itertools.product((True, False), repeat=len(either)):
+        missing = {ref for ref, there in zip(sorted(either), present) if not there}
+        variant = _with_fields(rule, required | (either - missing), missing)
+        if variant is not None:
+            variants.append(variant)
+    return variants
+
+
+def _refs_read(test: FieldTest) -> set[tuple[str, str]]:
+    if test.op not in _READING:
+        return set()
+    return {(alias, field) for field, alias in _reads(test.value) if alias}
+
+
+def _with_fields(rule: CompiledRule, present: set[tuple[str, str]], missing: set[tuple[str, str]]) -> CompiledRule | None:
+    """``rule`` where the bound facts have the fields ``present`` and lack ``missing`` (None: impossible)."""
+    patterns: list[Pattern] = []
+    for pattern in rule.patterns:
+        if any(_refs_read(t) & missing for t in pattern.tests):
+            if not pattern.negated:
+                return None
+            continue  # the negated pattern can match nothing: it holds
+        alternatives = tuple(alt for alt in pattern.any_of if not any(_refs_read(t) & missing for t in alt))
+        if pattern.any_of and not alternatives:
+            if not pattern.negated:
+                return None
+            continue
+        added = tuple(FieldTest(f, "exists") for a, f in sorted(present) if a == pattern.alias) + tuple(
+            FieldTest(f, "missing") for a, f in sorted(missing) if a == pattern.alias)
+        tests = (*pattern.tests, *(t for t in added if t not in pattern.tests))
+        if pattern.alias and _contradictory(tests):
+            return None
+        patterns.append(replace(pattern, tests=tests, any_of=alternatives))
+    return replace(rule, patterns=tuple(patterns))

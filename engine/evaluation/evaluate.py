@@ -13,7 +13,7 @@ from typing import Any
 
 from interlock.evaluation import expressions
 from interlock.evaluation.adapter import Bindings, DurableEngine, Fact
-from interlock.evaluation.compiler import CompiledRule, CompileError, bound_negations, fields_read, negation_holds, prefilter, split_alternatives, to_durable, unify_aliases
+from interlock.evaluation.compiler import CompiledRule, CompileError, bound_negations, fields_read, guard_missing_refs, negation_holds, prefilter, split_alternatives, to_durable, unify_aliases
 from interlock.errors import InputError
 from interlock.evaluation.rulebook import Rule
 
@@ -133,8 +133,8 @@ class Evaluator:
         self._rules = {
             f"r{index}.{variant}": (rule, part)
             for index, (rule, compiled) in enumerate(rules)
-            for variant, part in enumerate(unified for split in split_alternatives(compiled)
-                                           for unified in unify_aliases(split))
+            for variant, part in enumerate(guarded for split in split_alternatives(compiled)
+                                           for unified in unify_aliases(split) for guarded in guard_missing_refs(unified))
         }
         check_kept_kinds(rules)
         #: the negations the engine cannot test against the match's own facts, re-tested here
