@@ -792,3 +792,72 @@ def test_builtin_rules_retest_only_where_their_tests_leave_it_open() -> None:
                        for split in split_alternatives(compiled) for part in unify_aliases(split)
                        if bound_negations(part)})
     assert retested == ["V05", "X02", "X10", "X15"]
+
+
+# -- a comparison reading a field the other fact lacks ---------------------------------------
+
+#: ``day > c.start_day + 30``: the documented shape (docs/engine.md).
+LATE = {"$gt": {"day": {"$add": {"$l": {"c": "start_day"}, "$r": 30}}}}
+CONTRACTS = [{"kind": "contract", "key": "c1", "start_day": 5}, {"kind": "contract", "key": "c2"},
+             {"kind": "milestone", "key": "m1", "day": 50}, {"kind": "milestone", "key": "m2", "day": 20}]
+
+
+def _raw_late(seed: int) -> str:
+    """The raw engine on LATE, one batch in the order this hash seed gives a set: its answer."""
+    found: list[str] = []
+    host = _RawHost(lambda c: found.append(f"{c.c.key}+{c.m.key}"))
+    host.register_rulesets({"late": {"r": {"all": [{"c": {"kind": "contract"}},
+                                                   {"m": {"$and": [{"kind": "milestone"}, LATE]}}], "run": "a"}}})
+    ruleset = host.get_ruleset("late")
+    facts = [{**fact, "id": f"f{n}", "sid": "1"} for n, fact in enumerate(CONTRACTS)]
+    order = sorted(facts, key=lambda f: hash(f["key"]))
+    try:
+        code, state = dre.assert_facts(ruleset._handle, json.dumps(order))
+        ruleset.do_actions(state, lambda e, s: None)
+        return f"{code} {sorted(found)}"
+    except Exception as exc:  # the engine's own error, reported by its code
+        return "error " + str(exc).rsplit(" ", 1)[-1]
+
+
+def _raw_late_in_a_child(seed: int) -> tuple[int, str]:
+    import os
+    import subprocess
+    import sys
+
+    here = Path(__file__).parent
+    code = f"import sys; sys.path[:0] = [{str(here)!r}, {str(here.parent)!r}]; import test_adapter; " \
+           f"print(test_adapter._raw_late({seed}))"
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         env={**os.environ, "PYTHONHASHSEED": str(seed)}, timeout=60)
+    return run.returncode, run.stdout.strip()
+
+
+def test_raw_comparison_with_a_missing_field_of_another_fact_fails_the_run() -> None:
+    """The defect, in a child process under several hash seeds (the order of the batch): a contract
+    without `start_day` makes every assert of the batch fail with error 311 (no match at all; the
+    rule language: c1 + m1 only). Interlock printed "internal error ... error code: 311", exit 3."""
+    for seed in range(6):
+        assert _raw_late_in_a_child(seed) == (0, "error 311"), seed
+
+
+def test_comparisons_read_only_fields_the_other_fact_has() -> None:
+    """The guard (compiler.guard_missing_refs): the contract's pattern requires `start_day`; in a
+    negation the rule splits into a variant with it and one without it (where the negation holds)."""
+    from interlock.evaluation.compiler import guard_missing_refs
+
+    when = [{"c": {"kind": "contract"}}, {"m": {"kind": "milestone", "day": {"gt": {"add": [{"ref": "c.start_day"}, 30]}}}}]
+    (guarded,) = guard_missing_refs(CompiledRule("T", compile_when(when, {})))
+    assert guarded.patterns[0].tests == (FieldTest("start_day", "exists"),)
+    late = [{"a": {"kind": "contract"}}, {"m": {"kind": "milestone", "day": {"gt": {"add": [{"ref": "a.start_day"}, 30]}}}}]
+    assert _evaluated(late, CONTRACTS) == (["c1"], ["c1"])
+    negated = [{"a": {"kind": "contract"}},
+               {"not": {"kind": "milestone", "day": {"gt": {"add": [{"ref": "a.start_day"}, 30]}}}}]
+    variants = guard_missing_refs(CompiledRule("T", compile_when(negated, {})))
+    assert [[p.tests for p in v.patterns] for v in variants] == [
+        [(FieldTest("start_day", "exists"),), negated_tests(negated)], [(FieldTest("start_day", "missing"),)]]
+    assert _evaluated(negated, CONTRACTS[:1] + CONTRACTS[2:]) == ([], [])  # m1 is late for c1
+    assert _evaluated(negated, CONTRACTS) == (["c2"], ["c2"])  # nothing is late for a contract without a start
+
+
+def negated_tests(when: list[dict[str, Any]]) -> tuple[FieldTest, ...]:
+    return compile_when(when, {})[1].tests
