@@ -717,10 +717,9 @@ def test_no_variant_where_the_rule_itself_keeps_the_facts_apart() -> None:
 
 
 def test_raw_negation_never_tests_the_fact_bound_in_the_same_rule() -> None:
-    """The same defect for `not` (found 2026-12-07, not guarded yet: docs/engine.md): a negation never
-    sees a fact the rule already bound, so "a, and no path with a's key" holds for every a. In the
-    rule language (and the reference) it never holds. No built-in rule can meet it (the differential
-    test), as each such negation contradicts the bound fact's own tests."""
+    """The same defect for `not` (found 2026-12-07): a negation never sees a fact the rule already
+    bound, so "a, and no path with a's key" holds for every a. In the rule language (and the
+    reference) it never holds. Guarded by re-testing the bound facts after the match (below)."""
     rule = [{"a": {"$and": [{"kind": "path"}]}},
             {"n1$not": {"$and": [{"kind": "path"}, {"key": {"a": "key"}}]}}]
     assert _collect({"t": {"all": [gate(1), *rule]}}, PATHS) == [("t", "a=p1"), ("t", "a=p2")]
