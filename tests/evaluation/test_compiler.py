@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -262,7 +263,8 @@ def _pack_findings(pack: Path) -> list[str]:
     return sorted(f["message"] for f in json.loads(run.stdout)["findings"] if f["rule"] == "ACME01")
 
 
-def _reference_matches(pack: Path) -> list[dict[str, dict[str, object]]]:
+def _reference_matches(pack: Path) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The reference evaluator's ACME01 matches on policies/ (with the built-in rules), and the facts."""
     import reference
     from interlock.evaluation.rulebook import load_rulebook
     from interlock.lint import facts_of
@@ -271,7 +273,7 @@ def _reference_matches(pack: Path) -> list[dict[str, dict[str, object]]]:
 
     facts = facts_of(validate(load_documents([_ROOT / "policies"])))
     return [dict(m.bindings) for m in reference.evaluate(load_rulebook([pack], cache=False).compile(), facts)
-            if m.rule_id == "ACME01"], facts  # type: ignore[return-value]
+            if m.rule_id == "ACME01"], facts
 
 
 #: a measure whose plan has no measure weighted above 50%: a measure above 50% is such a measure itself
@@ -311,7 +313,7 @@ def test_a_comparison_with_a_field_another_fact_lacks_runs(tmp_path: Path) -> No
     assert _pack_findings(pack) == sorted(str(m["c"]["key"]) for m in matches) != []
     negated = LATE_FORECAST.replace("  - m:\n", "  - not:\n")
     pack2 = tmp_path / "negated"
-    (pack2).mkdir()
+    pack2.mkdir()
     (pack2 / "ACME01.yaml").write_text((pack / "ACME01.yaml").read_text(encoding="utf-8").replace(LATE_FORECAST, negated),
                                        encoding="utf-8")
     matches, _facts = _reference_matches(pack2)
