@@ -13,7 +13,7 @@ from typing import Any
 
 from interlock.evaluation import expressions
 from interlock.evaluation.adapter import Bindings, DurableEngine, Fact
-from interlock.evaluation.compiler import CompiledRule, CompileError, fields_read, prefilter, split_alternatives, to_durable, unify_aliases
+from interlock.evaluation.compiler import CompiledRule, CompileError, bound_negations, fields_read, guard_missing_refs, negation_holds, prefilter, split_alternatives, to_durable, unify_aliases
 from interlock.errors import InputError
 from interlock.evaluation.rulebook import Rule
 
@@ -133,10 +133,12 @@ class Evaluator:
         self._rules = {
             f"r{index}.{variant}": (rule, part)
             for index, (rule, compiled) in enumerate(rules)
-            for variant, part in enumerate(unified for split in split_alternatives(compiled)
-                                           for unified in unify_aliases(split))
+            for variant, part in enumerate(guarded for split in split_alternatives(compiled)
+                                           for unified in unify_aliases(split) for guarded in guard_missing_refs(unified))
         }
         check_kept_kinds(rules)
+        #: the negations the engine cannot test against the match's own facts, re-tested here
+        self._rechecks = {name: found for name, (_rule, part) in self._rules.items() if (found := bound_negations(part))}
         self._matches: list[Match] = []
         self._derived: list[Fact] = []
         #: one_per key -> (rank, fact): the best candidate so far, asserted when its stratum ends
@@ -196,6 +198,9 @@ class Evaluator:
         if compiled.same:  # a variant in which one fact fills several patterns: bind it to each alias
             bindings = {**bindings, **{alias: bindings[first] for alias, first in compiled.same}}
             bindings = {alias: bindings[alias] for alias in sorted(bindings)}
+        rechecks = self._rechecks.get(name)
+        if rechecks and not negation_holds(rechecks, bindings):
+            return
         try:
             if not accepts(rule, compiled.options, bindings):
                 return

@@ -717,10 +717,146 @@ def test_no_variant_where_the_rule_itself_keeps_the_facts_apart() -> None:
 
 
 def test_raw_negation_never_tests_the_fact_bound_in_the_same_rule() -> None:
-    """The same defect for `not` (found 2026-12-07, not guarded yet: docs/engine.md): a negation never
-    sees a fact the rule already bound, so "a, and no path with a's key" holds for every a. In the
-    rule language (and the reference) it never holds. No built-in rule can meet it (the differential
-    test), as each such negation contradicts the bound fact's own tests."""
+    """The same defect for `not` (found 2026-12-07): a negation never sees a fact the rule already
+    bound, so "a, and no path with a's key" holds for every a. In the rule language (and the
+    reference) it never holds. Guarded by re-testing the bound facts after the match (below)."""
     rule = [{"a": {"$and": [{"kind": "path"}]}},
             {"n1$not": {"$and": [{"kind": "path"}, {"key": {"a": "key"}}]}}]
     assert _collect({"t": {"all": [gate(1), *rule]}}, PATHS) == [("t", "a=p1"), ("t", "a=p2")]
+
+
+#: a path, and no path from its source to margin: p1 (to margin) is such a path itself, p2 has p1
+#: beside it, p3 (from cost) has none. The raw engine never tests p1 against its own negation.
+TO_MARGIN = [{"a": {"kind": "path"}}, {"not": {"kind": "path", "src": {"ref": "a.src"}, "dst": "margin"}}]
+PATHS_TO = [*PATHS, {"kind": "path", "key": "p3", "src": "cost", "dst": "volume"}]
+
+
+def _evaluated(when: list[dict[str, Any]], facts: list[dict[str, Any]]) -> tuple[list[str], list[str]]:
+    """The keys bound to `a` by the engine path (compiler, engine, evaluator) and by the reference."""
+    import reference
+    from interlock.evaluation.evaluate import Evaluator
+    from interlock.evaluation.rulebook import Rule
+
+    rule = Rule("T01", "t", "hygiene", "T", "t", "t", tuple(when), "t.yaml", 1, message="m")
+    compiled = [(rule, CompiledRule("T01", compile_when(when, {}), stratum=1))]
+    with Evaluator(compiled) as evaluator:
+        matches, _derived = evaluator.run(facts)
+    expected = reference.evaluate(compiled, facts)
+    return [m.bindings["a"]["key"] for m in matches], [m.bindings["a"]["key"] for m in expected]
+
+
+def test_raw_negation_misses_the_bound_fact_but_sees_the_others() -> None:
+    rule = [{"a": {"$and": [{"kind": "path"}]}},
+            {"n1$not": {"$and": [{"kind": "path"}, {"src": {"a": "src"}}, {"dst": "margin"}]}}]
+    assert _collect({"t": {"all": [gate(1), *rule]}}, PATHS_TO) == [("t", "a=p1"), ("t", "a=p3")]
+
+
+def test_negations_are_retested_on_the_facts_the_rule_binds() -> None:
+    """The guard: the evaluator re-tests each bound fact of a negated kind against the negated
+    pattern (with the match's bindings) and drops the match when it passes, as the reference does."""
+    assert _evaluated(TO_MARGIN, PATHS_TO) == (["p3"], ["p3"])
+    same_key = [{"a": {"kind": "path"}}, {"not": {"kind": "path", "key": {"ref": "a.key"}}}]
+    assert _evaluated(same_key, PATHS) == ([], [])  # the raw test's rule: never holds
+    later = [{"b": {"kind": "path", "src": "cost"}}, {"not": {"kind": "path", "dst": {"ref": "b.dst"}, "src": "price"}},
+             {"a": {"kind": "path", "src": "price"}}]
+    assert _evaluated(later, PATHS_TO) == ([], [])  # p2 (price -> volume) is bound after the negation
+
+
+def test_no_retest_where_the_rule_itself_rules_the_negation_out() -> None:
+    """A bound fact whose own tests contradict the negation is never re-tested (no cost)."""
+    from interlock.evaluation.compiler import bound_negations
+
+    def rechecked(when: list[dict[str, Any]]) -> list[tuple[str, ...]]:
+        return [aliases for _n, aliases in bound_negations(CompiledRule("T", compile_when(when, {})))]
+
+    assert rechecked(TO_MARGIN) == [("a",)]
+    for negation in ({"key": {"ne": {"ref": "a.key"}}}, {"src": "cost"}, {"hops": 1}, {"via": {"exists": True}},
+                     {"strength": {"gte": {"ref": "b.strength"}}}, {"dst": {"ne": {"ref": "b.dst"}}}):
+        when = [{"b": {"kind": "path"}},
+                {"a": {"kind": "path", "src": "price", "hops": {"gte": 2}, "via": {"exists": False},
+                       "strength": {"lt": {"ref": "b.strength"}}, "dst": {"ref": "b.dst"},
+                       "any": [{"sign": 1}, {"signs": {"in": ["+", "--"]}}]}},
+                {"not": {"kind": "path", **negation}}]
+        assert "a" not in [alias for aliases in rechecked(when) for alias in aliases], negation
+
+
+def test_builtin_rules_retest_only_where_their_tests_leave_it_open() -> None:
+    """H07, V03, V10, V12 and X06 rule their negations out by their own tests; V05, X02, X10 and X15 only
+    by what the facts are (a sign and a direction are -1 or +1, a sway's weight is its measure's), which
+    the compiler does not know: they are re-tested (one Python pattern test per match)."""
+    from interlock.evaluation.compiler import bound_negations, split_alternatives, unify_aliases
+    from interlock.evaluation.rulebook import load_rulebook
+
+    retested = sorted({rule.id for rule, compiled in load_rulebook().compile()
+                       for split in split_alternatives(compiled) for part in unify_aliases(split)
+                       if bound_negations(part)})
+    assert retested == ["V05", "X02", "X10", "X15"]
+
+
+# -- a comparison reading a field the other fact lacks ---------------------------------------
+
+#: ``day > c.start_day + 30``: the documented shape (docs/engine.md).
+LATE = {"$gt": {"day": {"$add": {"$l": {"c": "start_day"}, "$r": 30}}}}
+CONTRACTS = [{"kind": "contract", "key": "c1", "start_day": 5}, {"kind": "contract", "key": "c2"},
+             {"kind": "milestone", "key": "m1", "day": 50}, {"kind": "milestone", "key": "m2", "day": 20}]
+
+
+def _raw_late(seed: int) -> str:
+    """The raw engine on LATE, one batch in the order this hash seed gives a set: its answer."""
+    found: list[str] = []
+    host = _RawHost(lambda c: found.append(f"{c.c.key}+{c.m.key}"))
+    host.register_rulesets({"late": {"r": {"all": [{"c": {"kind": "contract"}},
+                                                   {"m": {"$and": [{"kind": "milestone"}, LATE]}}], "run": "a"}}})
+    ruleset = host.get_ruleset("late")
+    facts = [{**fact, "id": f"f{n}", "sid": "1"} for n, fact in enumerate(CONTRACTS)]
+    order = sorted(facts, key=lambda f: hash(f["key"]))
+    try:
+        code, state = dre.assert_facts(ruleset._handle, json.dumps(order))
+        ruleset.do_actions(state, lambda e, s: None)
+        return f"{code} {sorted(found)}"
+    except Exception as exc:  # the engine's own error, reported by its code
+        return "error " + str(exc).rsplit(" ", 1)[-1]
+
+
+def _raw_late_in_a_child(seed: int) -> tuple[int, str]:
+    import os
+    import subprocess
+    import sys
+
+    here = Path(__file__).parent
+    code = f"import sys; sys.path[:0] = [{str(here)!r}, {str(here.parent)!r}]; import test_adapter; " \
+           f"print(test_adapter._raw_late({seed}))"
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         env={**os.environ, "PYTHONHASHSEED": str(seed)}, timeout=60)
+    return run.returncode, run.stdout.strip()
+
+
+def test_raw_comparison_with_a_missing_field_of_another_fact_fails_the_run() -> None:
+    """The defect, in a child process under several hash seeds (the order of the batch): a contract
+    without `start_day` makes every assert of the batch fail with error 311 (no match at all; the
+    rule language: c1 + m1 only). Interlock printed "internal error ... error code: 311", exit 3."""
+    for seed in range(6):
+        assert _raw_late_in_a_child(seed) == (0, "error 311"), seed
+
+
+def test_comparisons_read_only_fields_the_other_fact_has() -> None:
+    """The guard (compiler.guard_missing_refs): the contract's pattern requires `start_day`; in a
+    negation the rule splits into a variant with it and one without it (where the negation holds)."""
+    from interlock.evaluation.compiler import guard_missing_refs
+
+    when = [{"c": {"kind": "contract"}}, {"m": {"kind": "milestone", "day": {"gt": {"add": [{"ref": "c.start_day"}, 30]}}}}]
+    (guarded,) = guard_missing_refs(CompiledRule("T", compile_when(when, {})))
+    assert guarded.patterns[0].tests == (FieldTest("start_day", "exists"),)
+    late = [{"a": {"kind": "contract"}}, {"m": {"kind": "milestone", "day": {"gt": {"add": [{"ref": "a.start_day"}, 30]}}}}]
+    assert _evaluated(late, CONTRACTS) == (["c1"], ["c1"])
+    negated = [{"a": {"kind": "contract"}},
+               {"not": {"kind": "milestone", "day": {"gt": {"add": [{"ref": "a.start_day"}, 30]}}}}]
+    variants = guard_missing_refs(CompiledRule("T", compile_when(negated, {})))
+    assert [[p.tests for p in v.patterns] for v in variants] == [
+        [(FieldTest("start_day", "exists"),), negated_tests(negated)], [(FieldTest("start_day", "missing"),)]]
+    assert _evaluated(negated, CONTRACTS[:1] + CONTRACTS[2:]) == ([], [])  # m1 is late for c1
+    assert _evaluated(negated, CONTRACTS) == (["c2"], ["c2"])  # nothing is late for a contract without a start
+
+
+def negated_tests(when: list[dict[str, Any]]) -> tuple[FieldTest, ...]:
+    return compile_when(when, {})[1].tests

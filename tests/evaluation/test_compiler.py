@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -239,3 +240,83 @@ def test_every_field_type_has_a_class() -> None:
     from interlock.knowledge.factkinds import KINDS, TYPE_CLASSES
 
     assert {doc.type for kind in KINDS.values() for doc in kind.fields.values()} <= set(TYPE_CLASSES)
+
+
+# -- rule packs meeting the engine defects the evaluator and compiler guard ---------------------------
+
+def _pack_rule(tmp_path: Path, when: str, alias: str) -> Path:
+    """A pack whose rule reports each fact bound to ``alias`` by its key."""
+    pack = tmp_path / "pack"
+    pack.mkdir()
+    tail = _PACK_TAIL.replace('identity: [m.key]\nmessage: "plan {{ m.plan }}"',
+                              f'identity: [{alias}.key]\nmessage: "{{{{ {alias}.key }}}}"')
+    (pack / "ACME01.yaml").write_text(_PACK_HEAD + when + tail, encoding="utf-8")
+    return pack
+
+
+def _pack_findings(pack: Path) -> list[str]:
+    run = _subprocess.run([_sys.executable, "-m", "interlock", "check", str(_ROOT / "policies"), "--rules", str(pack),
+                           "--no-cache", "-f", "json"], capture_output=True, text=True, timeout=300)
+    assert run.returncode == 1, run.stderr  # the example organization's own error findings
+    import json
+
+    return sorted(f["message"] for f in json.loads(run.stdout)["findings"] if f["rule"] == "ACME01")
+
+
+def _reference_matches(pack: Path) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The reference evaluator's ACME01 matches on policies/ (with the built-in rules), and the facts."""
+    import reference
+    from interlock.evaluation.rulebook import load_rulebook
+    from interlock.lint import facts_of
+    from interlock.model.validate import validate
+    from interlock.read.loader import load_documents
+
+    facts = facts_of(validate(load_documents([_ROOT / "policies"])))
+    return [dict(m.bindings) for m in reference.evaluate(load_rulebook([pack], cache=False).compile(), facts)
+            if m.rule_id == "ACME01"], facts
+
+
+#: a measure whose plan has no measure weighted above 50%: a measure above 50% is such a measure itself
+HEAVY = "  - m:\n      kind: measure\n  - not:\n      kind: measure\n      plan: {ref: m.plan}\n      weight: {gt: 0.5}\n"
+
+
+def test_a_negation_sees_the_fact_its_rule_binds(tmp_path: Path) -> None:
+    """The engine never tests a negation against the rule's own `m`: unguarded, every measure above
+    50% alone in its plan was reported. Findings through the CLI are the reference's."""
+    pack = _pack_rule(tmp_path, HEAVY, "m")
+    matches, facts = _reference_matches(pack)
+    expected = sorted(str(m["m"]["key"]) for m in matches)
+    measures = [f for f in facts if f["kind"] == "measure"]
+    unguarded = sorted(str(m["key"]) for m in measures
+                       if not any(o is not m and o["plan"] == m["plan"] and o["weight"] > 0.5 for o in measures))
+    assert expected and set(unguarded) - set(expected)  # the policies meet the defect
+    assert _pack_findings(pack) == expected
+
+
+#: the documented shape, on a field some contingencies lack (`end_day`)
+LATE_FORECAST = """\
+  - c:
+      kind: contingency
+  - m:
+      kind: milestone
+      key: {ref: c.milestone}
+      forecast_day: {gt: {sub: [{ref: c.end_day}, 30]}}
+"""
+
+
+def test_a_comparison_with_a_field_another_fact_lacks_runs(tmp_path: Path) -> None:
+    """Unguarded, a contingency without `end_day` failed the engine's assert (error 311): exit 3,
+    "internal error". The compiler makes `c` require the field; in a negation the rule holds."""
+    pack = _pack_rule(tmp_path, LATE_FORECAST, "c")
+    matches, facts = _reference_matches(pack)
+    assert any(f["kind"] == "contingency" and "end_day" not in f for f in facts)
+    assert _pack_findings(pack) == sorted(str(m["c"]["key"]) for m in matches) != []
+    negated = LATE_FORECAST.replace("  - m:\n", "  - not:\n")
+    pack2 = tmp_path / "negated"
+    pack2.mkdir()
+    (pack2 / "ACME01.yaml").write_text((pack / "ACME01.yaml").read_text(encoding="utf-8").replace(LATE_FORECAST, negated),
+                                       encoding="utf-8")
+    matches, _facts = _reference_matches(pack2)
+    without = {str(f["key"]) for f in facts if f["kind"] == "contingency" and "end_day" not in f}
+    assert without <= {str(m["c"]["key"]) for m in matches}
+    assert _pack_findings(pack2) == sorted(str(m["c"]["key"]) for m in matches)
