@@ -136,10 +136,7 @@ def funnel(index: OrgIndex, dep: Dependency, target: Target, depth: int) -> Fact
             consumer_implied = formula_value(c_expr, c_terms)
             if consumer_implied is not None:
                 consumer_text = arithmetic(index, c_expr, c_terms, consumer_implied, output)
-                for name in sorted(variables(expr) & variables(c_expr), key=lambda n: _order(expr, n)):
-                    mine, theirs = terms.get(name), c_terms.get(name)
-                    if mine and theirs and theirs.value != 0 and mine.value != theirs.value:
-                        factors.append(f"{index.label(name)} {ratio_text(mine.value / theirs.value)}x")
+                factors = _differing_factors(index, expr, terms, c_expr, c_terms)
     sources = ", ".join(f"{index.label(t.metric)} from {t.source}" for name, t in sorted(
         terms.items(), key=lambda item: _order(expr, item[0])))
     ratio = implied / planned if planned > 0 else None
@@ -202,11 +199,7 @@ def segment_funnel(index: OrgIndex, dep: Dependency, target: Target, depth: int,
     implied, planned = formula_value(expr, terms), formula_value(c_expr, c_terms)
     if implied is None or planned is None:
         return None
-    factors = []
-    for name in sorted(variables(expr) & variables(c_expr), key=lambda n: _order(expr, n)):
-        mine, other = terms.get(name), c_terms.get(name)
-        if mine and other and other.value != 0 and mine.value != other.value:
-            factors.append(f"{index.label(name)} {ratio_text(mine.value / other.value)}x")
+    factors = _differing_factors(index, expr, terms, c_expr, c_terms)
     sources = ", ".join(f"{index.label(t.metric)} from {t.source}" for name, t in sorted(
         terms.items(), key=lambda item: _order(expr, item[0])))
     ratio = implied / planned if planned > 0 else None
@@ -285,6 +278,17 @@ def arithmetic(index: OrgIndex, expr: Expr, terms: Mapping[str, Term], result: D
     worked = render(expr, leaf, number_text)
     total = index.show(output, result)
     return worked if worked == total else f"{worked} = {total}"  # never "USD 38.0M = USD 38.0M"
+
+
+def _differing_factors(index: OrgIndex, expr: Expr, terms: Mapping[str, Term],
+                       c_expr: Expr, c_terms: Mapping[str, Term]) -> list[str]:
+    """The factors both sides use with different values, as provider/consumer ratios ("MQL-to-SQL rate 0.5x")."""
+    factors = []
+    for name in sorted(variables(expr) & variables(c_expr), key=lambda n: _order(expr, n)):
+        mine, theirs = terms.get(name), c_terms.get(name)
+        if mine and theirs and theirs.value != 0 and mine.value != theirs.value:
+            factors.append(f"{index.label(name)} {ratio_text(mine.value / theirs.value)}x")
+    return factors
 
 
 def _order(expr: Expr, name: str) -> int:
