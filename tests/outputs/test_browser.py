@@ -214,6 +214,8 @@ def test_the_first_screen_answers_money_owners_and_what_to_fix_first(example: Pa
     assert "1 error Accounts payable is paid to raise days payable outstanding (70% of plan ap-team)." in summary
     assert "AP manager Accounts payable Stop paying for payment delay" in summary
     assert summary.count("Accounts payable is paid to raise days payable outstanding") == 1  # one cause, one entry
+    # Three Q02 causes need the same remedy: it is given once, the others refer to it.
+    assert summary.count("Put the two departments in one room") == 1 and summary.count("As for 3.") == 2
 
 
 def test_the_example_report_prints_in_about_a_dozen_pages(example: Path, tmp_path: Path) -> None:
