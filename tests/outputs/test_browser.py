@@ -173,8 +173,8 @@ def decode_png(data: bytes) -> tuple[int, int, list[tuple[int, ...]]]:
 ARTEFACTS = Path(os.environ.get("INTERLOCK_ARTEFACTS", Path(__file__).resolve().parents[2] / ".cache" / "artefacts"))
 #: "The example organization prints in about a dozen pages" (issue 21; 41 before). 15 with the six
 #: stories of issue 18 (66 findings from 37 causes); 10 since the print stylesheet sets compact type
-#: (the appendix smallest), lets the heatmap and timeline follow on the same page when they fit and
-#: fits the executive summary on the first page (9 without --previous).
+#: (the appendix smallest), lets the sections follow one another instead of starting pages of their
+#: own and fits the executive summary on the first page (9 without --previous).
 MAX_PAGES = 10
 
 
