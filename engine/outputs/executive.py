@@ -185,9 +185,10 @@ def _shortfalls(facts: Mapping[str, Mapping[str, object]]) -> dict[str, float]:
     """Each amount of revenue at risk once, by what falls short.
 
     A funnel is worked out for the consumer's target as a whole and, where both sides state figures for a
-    segment, for each segment: the segments are slices of the same target, and two dependencies feeding one
-    target each say how short it falls. So a target's shortfall is counted once, the largest any view of it
-    gives (a whole funnel's, or the sum of one dependency's segments); a roll-up's is its own.
+    segment, for each segment: a segment is a slice of the same target, and two dependencies feeding one
+    target (or one segment of it) each say how short it falls. So a target's shortfall is counted once,
+    the largest view of it: its largest whole-funnel shortfall, or the sum over its segments of each
+    segment's largest. A roll-up's shortfall is its own.
     """
     amounts: dict[str, float] = {}
     segments: dict[tuple[str, str], float] = {}
@@ -198,11 +199,14 @@ def _shortfalls(facts: Mapping[str, Mapping[str, object]]) -> dict[str, float]:
             continue
         target = f"funnel/{fact.get('planned_key')}"
         if fact.get("segment"):
-            slice_key = (target, str(fact.get("dependency")))
-            segments[slice_key] = segments.get(slice_key, 0.0) + gap
+            piece = (target, str(fact.get("segment")))
+            segments[piece] = max(segments.get(piece, 0.0), gap)
         else:
             amounts[target] = max(amounts.get(target, 0.0), gap)
-    for (target, _dependency), total in segments.items():
+    by_target: dict[str, float] = {}
+    for (target, _segment), gap in segments.items():
+        by_target[target] = by_target.get(target, 0.0) + gap
+    for target, total in by_target.items():
         amounts[target] = max(amounts.get(target, 0.0), total)
     return amounts
 

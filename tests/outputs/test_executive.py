@@ -212,3 +212,18 @@ def test_a_target_short_only_in_a_segment_counts_the_segments_shortfall(tmp_path
     q01, amount, _detail = _revenue_at_risk(tmp_path, FUNNEL)
     assert [m.split(" ")[0] for m in q01] == ["in"]
     assert amount == pytest.approx(1_875_000 - 933_750)
+
+
+def test_two_segments_of_one_target_are_two_slices_of_it(tmp_path: Path) -> None:
+    policy = FUNNEL + """\
+  - {department: sales, name: mql_count, value: 300, segment: renovators}
+  - {department: sales, name: win_rate, value: 30%, segment: renovators}
+  - {department: sales, name: avg_deal_size, value: 20000, segment: renovators}
+  - {department: marketing, name: win_rate, value: 15%, segment: renovators}
+  - {department: marketing, name: avg_deal_size, value: 20000, segment: renovators}
+"""
+    q01, amount, detail = _revenue_at_risk(tmp_path, policy)
+    assert [m.split(" ")[0] for m in q01] == ["in", "in"]
+    # small contractors EUR 1.88M - 933,750; renovators 300 x 50% x (30% - 15%) x EUR 20,000 = EUR 450,000.
+    assert amount == pytest.approx(1_875_000 - 933_750 + 450_000)
+    assert detail.startswith("what 1 plan or roll-up")  # one target, two slices
