@@ -9,7 +9,8 @@ its remediation. Money is summed from the facts the findings matched, never re-d
 - payout at stake: the target incentive (participants x target incentive x weight) of every measure an
   open error or warning is about, each measure counted once;
 - revenue at risk: the currency shortfalls of the arithmetic findings (a funnel that multiplies out
-  short of its target, a roll-up whose parts add up to less than the whole), each fact counted once.
+  short of its target, a roll-up whose parts add up to less than the whole), each amount counted once:
+  a target's funnel worked out as a whole and per segment (Q01 on both) is one shortfall, not two.
 """
 from __future__ import annotations
 
@@ -145,7 +146,7 @@ def _stakes(org: Organization, active: Sequence[Finding]) -> tuple[Stake, ...]:
     plans = {p.id: p for p in org.plans}
     measures: set[tuple[str, str]] = set()
     payout = 0.0
-    gaps: dict[str, float] = {}
+    shortfalls: dict[str, Mapping[str, object]] = {}
     payers = _payer_measures(org)
     for finding in active:
         for fact in finding.facts.values():
@@ -165,17 +166,49 @@ def _stakes(org: Organization, active: Sequence[Finding]) -> tuple[Stake, ...]:
                     weight = next((m.weight for m in plan.measures if m.metric == key[1]), 0.0)
                     payout += float(plan.target_incentive) * (plan.participants or 1) * weight
             elif fact.get("unit") == "currency" and _number(fact.get("gap")) > 0:
-                gaps[f"{kind}/{fact.get('key')}"] = _number(fact.get("gap"))
+                shortfalls[f"{kind}/{fact.get('key')}"] = fact
+    gaps = _shortfalls(shortfalls)
     currency = org.currency
     stakes = [Stake("payout at stake", payout, money(payout, currency),
                     f"a year's target incentive on the {len(measures)} paid "
                     f"measure{'s' if len(measures) != 1 else ''} that open errors and warnings are about")]
     shortfall = sum(gaps.values())
     stakes.append(Stake("revenue at risk", shortfall, money(shortfall, currency),
-                        f"what {len(gaps)} plan{'s' if len(gaps) != 1 else ''} or roll-up{'s' if len(gaps) != 1 else ''} "
-                        "multiply or add up to short of their targets, even if every department hits its own"
+                        (f"what {len(gaps)} plans or roll-ups multiply or add up to short of their targets"
+                         if len(gaps) != 1 else "what 1 plan or roll-up multiplies or adds up to short of its target")
+                        + ", even if every department hits its own"
                         if gaps else "no arithmetic shortfall"))
     return tuple(stakes)
+
+
+def _shortfalls(facts: Mapping[str, Mapping[str, object]]) -> dict[str, float]:
+    """Each amount of revenue at risk once, by what falls short.
+
+    A funnel is worked out for the consumer's target as a whole and, where both sides state figures for a
+    segment, for each segment: a segment is a slice of the same target, and two dependencies feeding one
+    target (or one segment of it) each say how short it falls. So a target's shortfall is counted once,
+    the largest view of it: its largest whole-funnel shortfall, or the sum over its segments of each
+    segment's largest. A roll-up's shortfall is its own.
+    """
+    amounts: dict[str, float] = {}
+    segments: dict[tuple[str, str], float] = {}
+    for name, fact in facts.items():
+        gap = _number(fact.get("gap"))
+        if fact.get("kind") != "funnel" or not fact.get("planned_key"):
+            amounts[name] = gap
+            continue
+        target = f"funnel/{fact.get('planned_key')}"
+        if fact.get("segment"):
+            piece = (target, str(fact.get("segment")))
+            segments[piece] = max(segments.get(piece, 0.0), gap)
+        else:
+            amounts[target] = max(amounts.get(target, 0.0), gap)
+    by_target: dict[str, float] = {}
+    for (target, _segment), gap in segments.items():
+        by_target[target] = by_target.get(target, 0.0) + gap
+    for target, total in by_target.items():
+        amounts[target] = max(amounts.get(target, 0.0), total)
+    return amounts
 
 
 def _number(value: object) -> float:

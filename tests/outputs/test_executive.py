@@ -162,3 +162,68 @@ def test_at_scale_the_report_summarises_instead_of_drawing_every_pair(tmp_path: 
     assert len(html.encode()) < 1_500_000
     assert html.count('class="heatmap"') == 1 and html.count("<rect x=") <= MAX_DEPARTMENTS ** 2 + 50
     assert "By business unit" in html and "more with findings are summarised by business unit" in html
+
+
+FUNNEL = """\
+organization: {name: Example, currency: EUR, fiscal_year: 2027}
+departments:
+  - {id: sales, name: Sales}
+  - {id: marketing, name: Marketing}
+targets:
+  - {id: new-business, owner: sales, metric: new_business, value: 10000000, period: FY2027}
+  - {id: mqls, owner: marketing, metric: mql_count, value: 2000, period: FY2027}
+dependencies:
+  - {id: qualified-leads, consumer: sales, provider: marketing, metric: mql_count, amount: 2000}
+assumptions:
+  - {department: sales, name: mql_to_sql_rate, value: 50%}
+  - {department: sales, name: win_rate, value: 25%}
+  - {department: sales, name: avg_deal_size, value: 40000}
+  - {department: sales, name: mql_count, value: 500, segment: small-contractors}
+  - {department: sales, name: win_rate, value: 25%, segment: small-contractors}
+  - {department: sales, name: avg_deal_size, value: 30000, segment: small-contractors}
+  - {department: marketing, name: win_rate, value: 20.75%, segment: small-contractors}
+  - {department: marketing, name: avg_deal_size, value: 18000, segment: small-contractors}
+"""
+
+
+def _revenue_at_risk(tmp_path: Path, policy: str) -> tuple[list[str], float, str]:
+    folder = tmp_path / "org"
+    folder.mkdir()
+    (folder / "plans.yml").write_text(policy, encoding="utf-8")
+    result = lint([folder], resolve([folder]))
+    stake = {s.label: s for s in build_report(result).executive.stakes}["revenue at risk"]  # type: ignore[union-attr]
+    q01 = sorted(f.message.split(",")[0] for f in result.findings if f.rule == "Q01")
+    return q01, stake.amount, stake.detail
+
+
+def test_a_shortfall_seen_whole_and_by_segment_is_counted_once(tmp_path: Path) -> None:
+    # Marketing's overall figures leave sales' EUR 10.0M target EUR 4.00M short (2,000 x 50% x 20% x 30,000 =
+    # EUR 6.00M); its segment figures leave sales' EUR 1.88M plan for the segment EUR 941,250 short. Both Q01
+    # findings fire; the segment is a slice of the same target, so the target's EUR 4.00M is counted once.
+    policy = FUNNEL + ("  - {department: marketing, name: win_rate, value: 20%}\n"
+                       "  - {department: marketing, name: avg_deal_size, value: 30000}\n")
+    q01, amount, detail = _revenue_at_risk(tmp_path, policy)
+    assert [m.split(" ")[0] for m in q01] == ["if", "in"]  # the whole funnel and the segment's
+    assert amount == pytest.approx(4_000_000)
+    assert detail.startswith("what 1 plan or roll-up multiplies or adds up to short of its target")
+
+
+def test_a_target_short_only_in_a_segment_counts_the_segments_shortfall(tmp_path: Path) -> None:
+    q01, amount, _detail = _revenue_at_risk(tmp_path, FUNNEL)
+    assert [m.split(" ")[0] for m in q01] == ["in"]
+    assert amount == pytest.approx(1_875_000 - 933_750)
+
+
+def test_two_segments_of_one_target_are_two_slices_of_it(tmp_path: Path) -> None:
+    policy = FUNNEL + """\
+  - {department: sales, name: mql_count, value: 300, segment: renovators}
+  - {department: sales, name: win_rate, value: 30%, segment: renovators}
+  - {department: sales, name: avg_deal_size, value: 20000, segment: renovators}
+  - {department: marketing, name: win_rate, value: 15%, segment: renovators}
+  - {department: marketing, name: avg_deal_size, value: 20000, segment: renovators}
+"""
+    q01, amount, detail = _revenue_at_risk(tmp_path, policy)
+    assert [m.split(" ")[0] for m in q01] == ["in", "in"]
+    # small contractors EUR 1.88M - 933,750; renovators 300 x 50% x (30% - 15%) x EUR 20,000 = EUR 450,000.
+    assert amount == pytest.approx(1_875_000 - 933_750 + 450_000)
+    assert detail.startswith("what 1 plan or roll-up")  # one target, two slices
