@@ -174,8 +174,9 @@ ARTEFACTS = Path(os.environ.get("INTERLOCK_ARTEFACTS", Path(__file__).resolve().
 #: "The example organization prints in about a dozen pages" (issue 21; 41 before). 15 with the six
 #: stories of issue 18 (66 findings from 37 causes); 10 since the print stylesheet sets compact type
 #: (the appendix smallest), lets the sections follow one another instead of starting pages of their
-#: own and fits the executive summary on the first page (9 without --previous).
-MAX_PAGES = 10
+#: own and fits the executive summary on the first page (9 without --previous). The bound is the
+#: issue's dozen, so a new story may add a page without failing this test; more than that is a regression.
+MAX_PAGES = 12
 
 
 @pytest.fixture(scope="module")
