@@ -224,6 +224,16 @@ class Measure:
     contingent_on: str | None = None
     definition: str | None = None
     reported_by: str | None = None
+    #: a band target (``band: {around: 30, within: 5}``): the reference and the tolerance either side of it
+    band: tuple[float, float] | None = None
+
+    @property
+    def band_range(self) -> tuple[float, float] | None:
+        """The band's lowest and highest result paid as on target (around - within, around + within)."""
+        if self.band is None:
+            return None
+        around, within = self.band
+        return (round(around - within, 9), round(around + within, 9))
 
     @property
     def capped(self) -> bool:
