@@ -238,7 +238,7 @@ class Measure:
     @property
     def capped(self) -> bool:
         """A cap, or a curve that stops rising at its top point (flat above it: docs/policy-language.md)."""
-        if self.cap is not None:
+        if self.cap is not None or self.band is not None:  # a band pays 100% inside it, never more
             return True
         points = sorted(self.curve, key=lambda p: p.attainment)
         return len(points) >= 2 and points[-1].payout <= points[-2].payout
