@@ -108,7 +108,7 @@ def measure(b: Builder, node: Node, department: str | None, milestones: Collecti
     contingent = b.optional(node, "contingent_on", "milestone", milestones)
     if metric is None or weight is None:
         return None
-    found_band = band(b, node)
+    found_band = band(b, node, metric)
     if "direction" in node.data:
         direction = DIRECTIONS.get(str(node.data.get("direction")), 0)
     else:
@@ -147,7 +147,7 @@ def measure(b: Builder, node: Node, department: str | None, milestones: Collecti
     )
 
 
-def band(b: Builder, node: Node) -> tuple[float, float] | None:
+def band(b: Builder, node: Node, metric: str) -> tuple[float, float] | None:
     """``band: {around: 30, within: 5}``: the measure pays as on target for a result within 5 of 30 (25 to 35).
 
     The band is the measure's target, so threshold, target and excellence (points on a line) are refused beside it.
@@ -164,6 +164,16 @@ def band(b: Builder, node: Node) -> tuple[float, float] | None:
     around, within = parse_percent(written_band.get("around")), parse_percent(written_band.get("within"))
     if around is None or within is None:
         return None  # the schema reported it
+    found = b.catalog.by_id.get(metric)
+    unit = found.unit if found else ""
+    for key, value in (("around", around), ("within", within)):
+        text = written_band.get(key)
+        if unit not in ("percent", "") and isinstance(text, str) and text.strip().endswith("%"):
+            hint = (f": {text.strip()} of {written(written_band.get('around'))} is within: {around * within:g}"
+                    if key == "within" and "%" not in str(written_band.get("around")) else "")
+            b.report(node, f"band.{key} {text.strip()!r} is a percentage, but {metric} is measured in {unit}: write "
+                           f"it in {unit}{hint}", "band", key)
+            return None
     if within <= 0:
         b.report(node, f"band.within is {written(written_band.get('within'))}: a band is a tolerance either side of "
                        f"{written(written_band.get('around'))}, more than 0 (within: 5 pays 25 to 35 around 30)",
