@@ -1,14 +1,15 @@
 """Band targets: a measure paid for staying within a tolerance of a reference, against the figures others plan on.
 
-A ``band_target`` fact per measure with a band (``band: {around: 30, within: 5}``)
-and at least one other figure on the same metric: the targets of the plan's
-department, its ancestors, the teams below it and the company; the measure
-targets of the other plans in that line; what the dependencies on the
-department need on the metric; and every department's assumption named after
-the metric (what they plan on, e.g. suppliers paid at 30 days). The fact
-carries the figure farthest outside the band (or, when all lie inside, the
-farthest from its centre), how far outside it lies, and how many others lie
-outside too: the rule judges the distance.
+A ``band_target`` fact per measure with a band (``band: {around: 30, within: 5}``).
+It carries the healthy band the knowledge base gives the metric (utilisation 70%
+to 85%), if any. When the policy states other figures on the same metric (the
+targets of the plan's department, its ancestors, the teams below it and the
+company; the measure targets of the other plans in that line; what the
+dependencies on the department need; every department's assumption named after
+the metric, e.g. suppliers paid at 30 days), it carries the figure farthest
+outside the band (farthest from its centre when all lie inside), how far
+outside it lies, and how many others lie outside too: the rules judge the
+distances.
 """
 from __future__ import annotations
 
@@ -30,9 +31,7 @@ def band_targets(index: OrgIndex) -> Iterator[Fact]:
         for m in plan.measures:
             if m.band is None or m.band_range is None:
                 continue
-            figures = _figures(index, plan, m)
-            if figures:
-                yield _fact(index, plan, m, figures)
+            yield _fact(index, plan, m, _figures(index, plan, m))
 
 
 def _figures(index: OrgIndex, plan: Plan, m: Measure) -> list[Figure]:
@@ -86,23 +85,34 @@ def _fact(index: OrgIndex, plan: Plan, m: Measure, figures: list[Figure]) -> Fac
     assert m.band is not None
     around, within = to_decimal(m.band[0]), to_decimal(m.band[1])
     low, high = around - within, around + within
-    ranked = sorted(figures, key=lambda f: -_outside(f[0], low, high))  # stable: file order among equals
-    value, source, key, owner, at, what = ranked[0]
-    outside = _outside(value, low, high)
-    others = [f for f in ranked[1:] if _outside(f[0], low, high) > 0]
-    owner_name = index.departments[owner].name if owner in index.departments else "the company"
-    who = {"target": f"{what} of {owner_name} asks", "measure": f"{what} ({owner_name}) targets",
-           "dependency": f"{what} of {owner_name} needs", "assumption": f"{owner_name} plans on"}[source]
+    fields: dict[str, object] = {}
+    if figures:
+        ranked = sorted(figures, key=lambda f: -_outside(f[0], low, high))  # stable: file order among equals
+        value, source, key, owner, at, what = ranked[0]
+        outside = _outside(value, low, high)
+        others = [f for f in ranked[1:] if _outside(f[0], low, high) > 0]
+        owner_name = index.departments[owner].name if owner in index.departments else "the company"
+        fields.update(
+            figure=to_float(value), figure_text=_show(index, m.metric, value), source=source, source_key=key,
+            source_dept=owner, source_at=at,
+            said={"target": f"{what} of {owner_name} asks", "measure": f"{what} ({owner_name}) targets",
+                  "dependency": f"{what} of {owner_name} needs", "assumption": f"{owner_name} plans on"}[source],
+            outside=to_float(outside), outside_text=_show(index, m.metric, abs(outside)),
+            side="above" if value > high else "below" if value < low else "inside",
+            others=len(others),
+            others_text=", ".join(f"{_said(index, f)} ({_show(index, m.metric, f[0])})" for f in others),
+        )
+    metric = index.org.metric_by_id.get(m.metric)
+    healthy = metric.band if metric is not None else None
+    if healthy is not None:
+        healthy_low, healthy_high = to_decimal(healthy[0]), to_decimal(healthy[1])
+        fields.update(healthy_low=to_float(healthy_low), healthy_high=to_float(healthy_high),
+                      healthy_text=f"{index.show(m.metric, healthy_low)} to {_show(index, m.metric, healthy_high)}")
     return fact(
         "band_target", f"{plan.id}/{m.metric}", m.at,
-        plan=plan.id, dept=plan.department, metric=m.metric,
+        plan=plan.id, dept=plan.department, metric=m.metric, weight=m.weight,
         around=to_float(around), within=to_float(within), low=to_float(low), high=to_float(high),
         band_text=f"within {_show(index, m.metric, within)} of {_show(index, m.metric, around)} "
                   f"({index.show(m.metric, low)} to {_show(index, m.metric, high)})",
-        figure=to_float(value), figure_text=_show(index, m.metric, value), source=source, source_key=key,
-        source_dept=owner, source_at=at, said=who,
-        outside=to_float(outside), outside_text=_show(index, m.metric, abs(outside)),
-        side="above" if value > high else "below" if value < low else "inside",
-        others=len(others),
-        others_text=", ".join(f"{_said(index, f)} ({_show(index, m.metric, f[0])})" for f in others),
+        **fields,  # type: ignore[arg-type]
     )
