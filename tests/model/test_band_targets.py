@@ -127,7 +127,7 @@ def test_the_figure_farthest_outside_the_band_with_the_others_counted() -> None:
     assert fact["source_at"] == "policies/org.yml:21:5"  # the target
 
 
-def test_figures_inside_the_band_give_a_negative_distance_and_no_figure_no_fact() -> None:
+def test_figures_inside_the_band_give_a_negative_distance_and_a_band_alone_has_no_figure() -> None:
     inside = BAND.replace("BAND", "{around: 30, within: 5}") + """\
     dependencies:
       - {id: suppliers-paid, consumer: projects, provider: accounts-payable, metric: dpo, amount: 33}
@@ -135,7 +135,11 @@ def test_figures_inside_the_band_give_a_negative_distance_and_no_figure_no_fact(
     (fact,) = band_facts(inside)
     assert (fact["source"], fact["said"], fact["outside"], fact["side"], fact["others"]) == (
         "dependency", "dependency suppliers-paid of Projects needs", -2, "inside", 0)
-    assert band_facts(BAND.replace("BAND", "{around: 30, within: 5}")) == []
+    # No other figure on the metric: the band alone, nothing for X17 to compare (and no healthy band for dpo).
+    (alone,) = band_facts(BAND.replace("BAND", "{around: 30, within: 5}"))
+    assert "figure" not in alone and "outside" not in alone and "healthy_low" not in alone
+    healthy = band_facts(BAND.replace("dpo", "utilisation_pct").replace("BAND", "{around: 85%, within: 10%}"))
+    assert (healthy[0]["healthy_low"], healthy[0]["healthy_high"], healthy[0]["healthy_text"]) == (0.7, 0.85, "70% to 85%")
 
 
 def test_x17_reports_the_band_against_the_departments_own_target_through_the_cli(
@@ -171,3 +175,46 @@ def test_the_example_organization_tells_the_band_story(capsys: pytest.CaptureFix
     out = capsys.readouterr().out
     assert "policies/accounts-payable.yml:67:9: warning X17 plan ap-manager pays Accounts" in out
     assert "target fy27-dpo of Accounts payable asks 60 days: 25 days above" in " ".join(out.split())
+
+
+def test_h16_reports_a_band_past_the_metrics_healthy_range_through_the_cli(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    import json
+
+    text = BAND.replace("accounts-payable", "plant").replace("dpo", "utilisation_pct")
+    code, out, _err = check(tmp_path, text.replace("BAND", "{around: 85%, within: 10%}"), capsys, "--format", "json",
+                            "--select", "H16")
+    assert (code, [f["message"] for f in json.loads(out)["findings"]]) == (0, [
+        "plan ap-manager pays Plant on billable utilisation within 10% of 85% (75% to 95%) (100% of the plan), but the "
+        "healthy range for billable utilisation is 70% to 85%: the band's top lies past it, and pays in full for "
+        "results known to do harm"])
+    code, out, _err = check(tmp_path, text.replace("BAND", "{around: 78%, within: 5%}"), capsys, "--format", "json",
+                            "--select", "H16")
+    assert (code, json.loads(out)["findings"]) == (0, [])
+
+
+def test_band_measures_are_paid_to_hold_so_two_bands_are_never_opposed(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """dir 0 stays out of the direction joins: before, 0 x -1 = 0 made two bands on one metric 'opposed' (X02)."""
+    import json
+
+    text = """    objectives:
+      - {id: gm, adopt: gross-margin}
+    plans:
+      - id: ap-manager
+        department: accounts-payable
+        measures:
+          - {metric: dpo, weight: 50%, band: {around: 30, within: 5}}
+          - {metric: utilisation_pct, weight: 50%, band: {around: 80%, within: 5%}}
+      - id: finance-team
+        department: finance
+        measures:
+          - {metric: dpo, weight: 50%, band: {around: 30, within: 5}}
+          - {metric: gross_margin_pct, weight: 50%, band: {around: 30%, within: 2%}}
+    """
+    code, out, _err = check(tmp_path, text, capsys, "--format", "json")
+    # No X02 and no X01 between the two bands; only V02: a band holds gross margin at 28% to 32%, it does not
+    # pay anyone to raise it, so the lead objective is still unpaid.
+    assert (code, [(f["rule"], f["message"]) for f in json.loads(out)["findings"]]) == (1, [
+        ("V02", "no plan pays for lead objective Gross margin (gross margin): no measure of 10% or more moves it, "
+                "directly or through a driver")])
