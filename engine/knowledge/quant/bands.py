@@ -65,7 +65,7 @@ def _show(index: OrgIndex, metric: str, value: Decimal) -> str:
 
 
 def _said(index: OrgIndex, figure: Figure) -> str:
-    """Whose figure it is, in a list: `target fy27-dpo`, `Projects' assumption`."""
+    """Whose figure it is, in a list: `target fy27-dpo`, `the assumption of Projects`."""
     _value, source, _key, owner, _at, what = figure
     if source == "assumption":
         return f"the assumption of {index.departments[owner].name if owner in index.departments else owner}"
