@@ -81,7 +81,7 @@ KINDS: dict[str, KindDoc] = {
     "measure": KindDoc("A measure in a plan: what is paid for, how much, in which direction.", {
         "key": f("str", "`plan/metric`"), "plan": f("str", "plan id"), "dept": f("str", "department id"),
         "metric": f("str", "metric id"), "weight": f("float", "share of the target incentive"),
-        "dir": f("dir", "+1 paid to raise the metric, -1 to lower it"),
+        "dir": f("dir", "+1 paid to raise the metric, -1 to lower it, 0 paid to stay within a band (`band:`)"),
         "metric_kind": f("str", "volume, quality, outcome, activity, cost or policy", True),
         "period": f("str", "measurement period", True),
         "period_days": f("int", "length of the measurement period in days (month 30, quarter 90, half 180, year 365, multi-year 730)", True),
@@ -454,6 +454,36 @@ KINDS: dict[str, KindDoc] = {
         "implied": f("float", "the provider's target at the consumer's stage"), "needed": f("float", "the need"),
         "implied_text": f("str", "implied, formatted"), "needed_text": f("str", "needed, formatted"),
         "ratio": f("float", "implied / needed"), "gap_text": f("str", "|needed - implied|, formatted"), "at": AT}),
+    "band_target": KindDoc("A measure's band target (`band: {around: 30, within: 5}`), with the healthy band the "
+                           "knowledge base gives its metric, and the figures others plan on for the metric: the "
+                           "targets of its department's line (ancestors, teams below, the company), other plans' "
+                           "measure targets there, dependencies on the department and every department's assumption "
+                           "named after the metric; the figure farthest outside the band (the figure fields are absent "
+                           "when the policy states none).", {
+        "key": f("str", "`plan/metric`, the measure's key"), "plan": f("str", "plan id"), "dept": f("str", "department id"),
+        "metric": f("str", "metric"), "weight": f("float", "the measure's weight"),
+        "around": f("float", "the band's centre"), "within": f("float", "the tolerance either side"),
+        "low": f("float", "around - within"), "high": f("float", "around + within"),
+        "band_text": f("str", "the band, `within 5 days of 30 days (25 to 35 days)`"),
+        "healthy_low": f("float", "lower end of the metric's healthy band (knowledge base `band:`)", True),
+        "healthy_high": f("float", "upper end of the metric's healthy band", True),
+        "healthy_text": f("str", "the healthy band, `70% to 85%`", True),
+        "figure": f("float", "the figure farthest outside the band (farthest from its centre when all lie inside)", True),
+        "figure_text": f("str", "figure, formatted", True),
+        "source": f("str", "`target`, `measure` (another plan's target), `dependency` (what it needs) or `assumption`",
+                    True),
+        "source_key": f("str", "that target's, measure's, dependency's or assumption's key", True),
+        "source_dept": f("str", "the department (or `company`) whose figure it is: the owner, the plan's department, "
+                         "the dependency's consumer, the assumption's department", True),
+        "source_at": f("str", "where the figure is defined, `file:line:col`", True),
+        "said": f("str", "who says it, in words: `target fy27-dpo of Accounts payable asks`", True),
+        "outside": f("float", "how far the figure lies outside the band (negative inside: minus its distance to the "
+                     "nearer edge)", True),
+        "outside_text": f("str", "|outside|, formatted", True),
+        "side": f("str", "`above`, `below` or `inside`", True),
+        "others": f("int", "other figures outside the band", True),
+        "others_text": f("str", "those figures, `plan ap-team (60 days), the assumption of Projects (30 days)`", True),
+        "at": AT}),
     # -- derived by rules ------------------------------------------------------------------
     "path": KindDoc("A signed causal path between two metrics, up to a bounded length.", {
         "src": f("str", "first metric"), "dst": f("str", "last metric"), "sign": f("dir", "product of edge signs"),

@@ -224,11 +224,21 @@ class Measure:
     contingent_on: str | None = None
     definition: str | None = None
     reported_by: str | None = None
+    #: a band target (``band: {around: 30, within: 5}``): the reference and the tolerance either side of it
+    band: tuple[float, float] | None = None
+
+    @property
+    def band_range(self) -> tuple[float, float] | None:
+        """The band's lowest and highest result paid as on target (around - within, around + within)."""
+        if self.band is None:
+            return None
+        around, within = self.band
+        return (round(around - within, 9), round(around + within, 9))
 
     @property
     def capped(self) -> bool:
         """A cap, or a curve that stops rising at its top point (flat above it: docs/policy-language.md)."""
-        if self.cap is not None:
+        if self.cap is not None or self.band is not None:  # a band pays 100% inside it, never more
             return True
         points = sorted(self.curve, key=lambda p: p.attainment)
         return len(points) >= 2 and points[-1].payout <= points[-2].payout

@@ -152,7 +152,8 @@ def _stakes(org: Organization, active: Sequence[Finding]) -> tuple[Stake, ...]:
         for fact in finding.facts.values():
             kind = fact.get("kind")
             # A crowd finding (X01, X02, X15) binds the payers of a metric, not each of their measures.
-            keys = [(str(fact.get("plan")), str(fact.get("metric")))] if kind == "measure" else []
+            # A band target (X17, H16) is a measure of its own kind: the plan pays on it all the same.
+            keys = [(str(fact.get("plan")), str(fact.get("metric")))] if kind in ("measure", "band_target") else []
             if kind == "payers":
                 gathered = set(fact.get("depts") or ())  # type: ignore[arg-type]
                 keys = [key for key in payers.get((str(fact.get("metric")), _number(fact.get("dir"))), [])

@@ -41,8 +41,10 @@ def _check(fact: dict[str, Any]) -> None:
         assert isinstance(value, TYPES[doc.type]), f"{fact['kind']}.{name} should be {doc.type}: {value!r}"
         if doc.type in ("int", "day", "dir"):
             assert not isinstance(value, bool), f"{fact['kind']}.{name} should be {doc.type}: {value!r}"
-        if doc.type == "dir":
-            assert value in (1, -1)
+        if doc.type == "dir" and (fact["kind"], name) == ("measure", "dir"):
+            assert value in (1, -1, 0)  # 0: a band target, paid to hold the metric within the band
+        elif doc.type == "dir":
+            assert value in (1, -1), f"{fact['kind']}.{name}: {value!r}"
 
 
 def _facts_of(folder: Path) -> list[dict[str, Any]]:

@@ -413,8 +413,9 @@ def test_example_organization_numbers() -> None:
     # 11 plans at target: 36k + 56k + 176k + 90k + 144k + 60k + 84k + 432k + 160k + 900k + 240k = 2,378,000.
     # 2,378,000 for fully weighted plans, less engineering's missing 10%: 22 x 8,000 x 10% = 17,600;
     # plus channel sales' partner managers (channel-sales.yml): 4 x 30,000 x 100% = 120,000;
-    # plus design services' engineers (design-services.yml): 12 x 9,000 x 100% = 108,000
-    assert one(facts, "budget")["cost_target"] == 2_588_400
+    # plus design services' engineers (design-services.yml): 12 x 9,000 x 100% = 108,000;
+    # plus the AP manager (accounts-payable.yml, a band target): 1 x 8,000 x 100% = 8,000
+    assert one(facts, "budget")["cost_target"] == 2_596_400
 
 
 def test_facts_do_not_depend_on_file_order(tmp_path: Path) -> None:

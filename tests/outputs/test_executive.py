@@ -58,11 +58,11 @@ def test_the_first_causes_are_distinct_with_owners_and_remediation(example: Repo
     # Top risks are distinct causes too: accounts payable's line appears once, not three times.
     places = [str(f.finding.primary) for f in example.top_risks]
     assert len(places) == len(set(places)) and places[0] == "policies/accounts-payable.yml:38:9"
-    assert example.executive.cause_count == 37  # type: ignore[union-attr]
+    assert example.executive.cause_count == 38  # type: ignore[union-attr]
 
 
 def test_last_year_is_one_line_on_the_first_screen(example: ReportContext) -> None:
-    assert example.executive.versus == ("Against last year: 0 new, 3 resolved, 66 persisting; "  # type: ignore[union-attr]
+    assert example.executive.versus == ("Against last year: 0 new, 3 resolved, 67 persisting; "  # type: ignore[union-attr]
                                         "errors 19 → 18.")
 
 

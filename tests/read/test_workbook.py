@@ -133,8 +133,8 @@ def test_headers_are_matched_loosely_but_unknown_ones_are_errors(here: Path, cap
     assert code == 2
     lines = err.splitlines()
     assert lines[0] == "bad.xlsx:Measures!C1: unknown column 'Wieght' (did you mean 'Weight'?) (the Measures sheet has: " \
-                       "Plan, Metric, Weight, Direction, Threshold, Target, Excellence, Cap, Period, Basis, Team, " \
-                       "Contingent on, Reported by, Definition)"
+                       "Plan, Metric, Weight, Direction, Threshold, Target, Excellence, Band around, Band within, Cap, Period, " \
+                       "Basis, Team, Contingent on, Reported by, Definition)"
     assert "bad.xlsx:Measures!F1: the column 'Target' appears twice (first in D1)" in lines
     assert ("bad.xlsx:Plans!M2: a value in a column without a header: name the column in the header row or clear "
             "the cell") in lines

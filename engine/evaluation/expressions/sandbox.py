@@ -40,7 +40,8 @@ def date(value: Any) -> str:
 
 
 def direction(value: Any) -> str:
-    return "raise" if int(value) > 0 else "lower"
+    """+1 -> 'raise', -1 -> 'lower', 0 -> 'hold' (a band target pays for holding the metric within it)."""
+    return "raise" if int(value) > 0 else "hold" if int(value) == 0 else "lower"
 
 
 def moves(value: Any) -> str:

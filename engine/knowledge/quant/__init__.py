@@ -38,6 +38,8 @@ docs/quantitative.md), one module each family:
 - mechanics.py: ``plan_cap``, a plan's cap against what its curves promise;
   ``quota_phasing``, a quarterly phasing against quarterly history;
   ``lumpy_payout``, a quarterly curve with no true-up, lumpy year against even;
+- bands.py: ``band_target``, a measure's band target (within 5 days of 30)
+  against the figures others plan on for the metric;
 - common.py: the organization indexed once, and the number formats.
 """
 from __future__ import annotations
@@ -45,6 +47,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from interlock.knowledge.facts import Fact
+from interlock.knowledge.quant.bands import band_targets
 from interlock.knowledge.quant.capacity import capacities
 from interlock.knowledge.quant.cascade import cascade_steps, rollup_exclusions
 from interlock.knowledge.quant.common import OrgIndex
@@ -71,7 +74,7 @@ def quantitative_facts(org: Organization, attainment: Mapping[str, float] | None
              *credit_splits(index), *target_histories(index), *measure_histories(index),
              *cascade_steps(index), *rollup_exclusions(index), *recovery_windows(index), *trigger_windows(index),
              *capacity_loads(index), *time_budgets(index), *handoffs(index), *plan_caps(index),
-             *quota_phasings(index), *lumpy_payouts(index)]
+             *quota_phasings(index), *lumpy_payouts(index), *band_targets(index)]
     costs = list(payout_costs(index, attainment or {}))
     facts.extend(fact_ for fact_, _cost in costs)
     facts.extend(budget(index, [cost for _fact, cost in costs]))

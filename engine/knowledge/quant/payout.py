@@ -175,7 +175,10 @@ def payout_at(m: Measure, attainment: Decimal) -> Decimal:
     (the last listed point wins where two share an attainment), the last
     segment's slope beyond the last point. Without one: pays 1:1 with
     attainment from the threshold up. A cap stops attainment at the cap.
+    A band target pays 100% (inside the band is on target).
     """
+    if m.band is not None:
+        return ONE  # a band pays its weight in full for a result inside it, and never more
     a = to_decimal(attainment)
     cap = cap_attainment(m)
     if cap is not None and a > cap:
@@ -215,7 +218,7 @@ def interpolate(points: Sequence[CurvePoint], a: Decimal) -> Decimal:
 
 def is_uncapped(m: Measure, unit: str = "") -> bool:
     """Payout grows without bound: no cap, a metric that can grow without bound, and a rising curve (or none)."""
-    if m.cap is not None or m.direction < 0 or unit == "percent":
+    if m.cap is not None or m.direction < 0 or unit == "percent" or m.band is not None:
         return False
     if not m.curve:
         return True

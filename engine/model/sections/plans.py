@@ -108,14 +108,17 @@ def measure(b: Builder, node: Node, department: str | None, milestones: Collecti
     contingent = b.optional(node, "contingent_on", "milestone", milestones)
     if metric is None or weight is None:
         return None
+    found_band = band(b, node, metric)
     if "direction" in node.data:
         direction = DIRECTIONS.get(str(node.data.get("direction")), 0)
     else:
         direction = b.catalog.good(metric)
-    if "direction" not in node.data and direction == 0:
+    if "direction" not in node.data and direction == 0 and "band" not in node.data:
         b.report(node, f"metric {metric!r} has no good direction of its own: add direction: up or down")
-    if direction == 0:
+    if direction == 0 and found_band is None:
         return None
+    if found_band is not None and "direction" not in node.data:
+        direction = 0  # a band pays for staying inside it, neither up nor down
     cap = node.data.get("cap")
     if _percentage_for_an_amount(b, node, metric, cap):
         cap = None
@@ -130,7 +133,7 @@ def measure(b: Builder, node: Node, department: str | None, milestones: Collecti
         direction=direction,
         at=node.at,
         threshold=parse_percent(node.data.get("threshold")),
-        target=parse_percent(node.data.get("target")),
+        target=found_band[0] if found_band is not None else parse_percent(node.data.get("target")),
         excellence=parse_percent(node.data.get("excellence")),
         cap=None if cap == "none" else parse_percent(cap),
         curve=tuple(curve),
@@ -140,7 +143,43 @@ def measure(b: Builder, node: Node, department: str | None, milestones: Collecti
         contingent_on=contingent,
         definition=definition,
         reported_by=node.text("reported_by"),
+        band=found_band,
     )
+
+
+def band(b: Builder, node: Node, metric: str) -> tuple[float, float] | None:
+    """``band: {around: 30, within: 5}``: the measure pays as on target for a result within 5 of 30 (25 to 35).
+
+    The band is the measure's target, so threshold, target and excellence (points on a line) are refused beside it.
+    """
+    written_band = node.data.get("band")
+    if not isinstance(written_band, Mapping):
+        return None  # absent, or the schema reported it
+    both = [key for key in ("threshold", "target", "excellence") if key in node.data]
+    if both:
+        b.report(node, f"a measure states a band or a {both[0]}, not both: the band is its target (pay for a "
+                       f"result within {written(written_band.get('within'))} of {written(written_band.get('around'))})",
+                 both[0])
+        return None
+    around, within = parse_percent(written_band.get("around")), parse_percent(written_band.get("within"))
+    if around is None or within is None:
+        return None  # the schema reported it
+    found = b.catalog.by_id.get(metric)
+    unit = found.unit if found else ""
+    for key, value in (("around", around), ("within", within)):
+        text = written_band.get(key)
+        if unit not in ("percent", "") and isinstance(text, str) and text.strip().endswith("%"):
+            hint = (f": {text.strip()} of {written(written_band.get('around'))} is within: {around * within:g}"
+                    if key == "within" and "%" not in str(written_band.get("around")) else "")
+            b.report(node, f"band.{key} {text.strip()!r} is a percentage, but {metric} is measured in {unit}: write "
+                           f"it in {unit}{hint}", "band", key)
+            return None
+    if within <= 0:
+        b.report(node, f"band.within is {written(written_band.get('within'))}: a band is a tolerance either side of "
+                       f"{written(written_band.get('around'))}, more than 0 (within: 5 pays 25 to 35 around 30)",
+                 "band", "within")
+        return None
+    return (around, within)
 
 
 def gate(b: Builder, node: Node) -> Gate | None:
