@@ -42,9 +42,11 @@ def test_money_at_stake_is_summed_from_the_findings_facts(example: ReportContext
     assert stakes["revenue at risk"].text == "EUR 6.13M"
     # Payout at stake: participants x target incentive x weight over the measures of open errors and warnings,
     # each measure once (accounts payable's DPO measure is in ten findings, counted once); a crowd finding
-    # (X02) counts the measures of every department it gathers.
+    # (X02) counts the measures of every department it gathers; a band measure (the AP manager's DPO band,
+    # X17: 1 participant x EUR 8,000 x 60%) counts like any other.
     payout = stakes["payout at stake"]
-    assert payout.text == "EUR 1.73M" and "14 paid measures" in payout.detail
+    assert payout.amount == pytest.approx(1_733_600)
+    assert payout.text == "EUR 1.73M" and "15 paid measures" in payout.detail
 
 
 def test_the_first_causes_are_distinct_with_owners_and_remediation(example: ReportContext) -> None:
