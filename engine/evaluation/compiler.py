@@ -222,9 +222,9 @@ def stratify(rules: Sequence[CompiledRule], kept: frozenset[str] = frozenset()) 
 
 # -- typed form -> durable-rules JSON --------------------------------------
 
-def _joins(value: object) -> bool:
+def joins_facts(value: object) -> bool:
     """The value reads a field (of another fact, or of the fact itself): not a constant."""
-    return next(_reads(value), None) is not None
+    return next(fields_read_by(value), None) is not None
 
 
 def split_alternatives(rule: CompiledRule) -> list[CompiledRule]:
@@ -237,7 +237,7 @@ def split_alternatives(rule: CompiledRule) -> list[CompiledRule]:
     """
     variants: list[tuple[Pattern, ...]] = [()]
     for pattern in rule.patterns:
-        if pattern.any_of and not pattern.negated and any(_joins(t.value) for alt in pattern.any_of for t in alt):
+        if pattern.any_of and not pattern.negated and any(joins_facts(t.value) for alt in pattern.any_of for t in alt):
             choices = [Pattern(pattern.kind, pattern.tests + alt, pattern.alias) for alt in pattern.any_of]
         else:
             choices = [pattern]
@@ -290,8 +290,8 @@ def _unified(rule: CompiledRule, rep: Mapping[str, str]) -> CompiledRule | None:
     others: list[Pattern] = []
     for pattern in rule.patterns:
         own = rep.get(pattern.alias, pattern.alias) if pattern.alias else None
-        tests = tuple(_rebind(t, rep, own) for t in pattern.tests)
-        any_of = tuple(tuple(_rebind(t, rep, own) for t in alt) for alt in pattern.any_of)
+        tests = tuple(rebind(t, rep, own) for t in pattern.tests)
+        any_of = tuple(tuple(rebind(t, rep, own) for t in alt) for alt in pattern.any_of)
         if own is None:
             others.append(Pattern(pattern.kind, tests, None, any_of))
         elif own in merged:
@@ -305,10 +305,10 @@ def _unified(rule: CompiledRule, rep: Mapping[str, str]) -> CompiledRule | None:
     for pattern in others:
         if pattern.alias is not None:
             pattern = merged[pattern.alias]
-        tests = _settled(pattern.tests)
+        tests = settled(pattern.tests)
         if tests is None:
             return None
-        alternatives = [a for a in (_settled(alt) for alt in pattern.any_of) if a is not None]
+        alternatives = [a for a in (settled(alt) for alt in pattern.any_of) if a is not None]
         if pattern.any_of and not alternatives:
             return None
         any_of = () if any(not a for a in alternatives) else tuple(alternatives)
@@ -320,7 +320,8 @@ def _unified(rule: CompiledRule, rep: Mapping[str, str]) -> CompiledRule | None:
     return replace(rule, patterns=tuple(ordered), same=same)
 
 
-def _rebind(test: FieldTest, rep: Mapping[str, str], own: str | None) -> FieldTest:
+def rebind(test: FieldTest, rep: Mapping[str, str], own: str | None) -> FieldTest:
+    """The test with each alias replaced by its representative (rep); a ref to the pattern's own alias reads its own field."""
     if isinstance(test.value, tuple):
         return test
     return FieldTest(test.field, test.op, _rebound(test.value, rep, own))  # type: ignore[arg-type]
@@ -335,7 +336,7 @@ def _rebound(value: Any, rep: Mapping[str, str], own: str | None) -> Any:
     return value
 
 
-def _settled(tests: tuple[FieldTest, ...]) -> tuple[FieldTest, ...] | None:
+def settled(tests: tuple[FieldTest, ...]) -> tuple[FieldTest, ...] | None:
     """Tests of a fact against its own same field decided; None when they cannot all hold."""
     kept: list[FieldTest] = []
     constants: dict[str, Any] = {}
@@ -345,9 +346,9 @@ def _settled(tests: tuple[FieldTest, ...]) -> tuple[FieldTest, ...] | None:
                 return None
             kept.append(FieldTest(test.field, "exists"))  # x == x holds wherever x is present
             continue
-        if test.op == "eq" and not _joins(test.value):
+        if test.op == "eq" and not joins_facts(test.value):
             known = constants.setdefault(test.field, test.value)
-            if not _may_equal(known, test.value):
+            if not may_equal(known, test.value):
                 return None
         if test not in kept:
             kept.append(test)
@@ -362,7 +363,7 @@ def _in_binding_order(patterns: list[Pattern]) -> list[Pattern] | None:
     while pending:
         for index, pattern in enumerate(pending):
             reads = {alias for t in (*pattern.tests, *(t for a in pattern.any_of for t in a))
-                     for _f, alias in _reads(t.value) if alias}
+                     for _f, alias in fields_read_by(t.value) if alias}
             if reads <= bound and (bound or not pattern.negated):
                 placed.append(pending.pop(index))
                 if pattern.alias:
@@ -438,8 +439,8 @@ def prefilter(rules: Sequence[CompiledRule]) -> Callable[[Mapping[str, Any]], bo
     by_kind: dict[str, set[Screen]] = {}
     for rule in rules:
         for pattern in rule.patterns:
-            constant = tuple(t for t in pattern.tests if not _joins(t.value))
-            alternatives = tuple(tuple(t for t in alt if not _joins(t.value)) for alt in pattern.any_of)
+            constant = tuple(t for t in pattern.tests if not joins_facts(t.value))
+            alternatives = tuple(tuple(t for t in alt if not joins_facts(t.value)) for alt in pattern.any_of)
             by_kind.setdefault(pattern.kind, set()).add((constant, () if () in alternatives else alternatives))
     screens = {kind: sorted(found, key=repr) for kind, found in by_kind.items()}
     # A pattern testing nothing but the kind takes every fact of it: no screen to run (measures, plans).
@@ -473,20 +474,22 @@ def _may_hold(test: FieldTest, fact: Mapping[str, Any]) -> bool:
         return False  # the engine never matches a test on a missing field
     actual = fact[test.field]
     if test.op == "in":
-        return any(_may_equal(actual, v) for v in test.value)  # type: ignore[union-attr]
+        return any(may_equal(actual, v) for v in test.value)  # type: ignore[union-attr]
     if test.op == "eq":
-        return _may_equal(actual, test.value)
-    if test.op == "ne" or not _numbers(actual, test.value):
+        return may_equal(actual, test.value)
+    if test.op == "ne" or not both_numbers(actual, test.value):
         return True
-    return bool(_COMPARE[test.op](actual, test.value))
+    return bool(COMPARISONS[test.op](actual, test.value))
 
 
-def _numbers(*values: object) -> bool:
+def both_numbers(*values: object) -> bool:
+    """Every value is a number (a bool is not one)."""
     return all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values)
 
 
-def _may_equal(actual: object, expected: object) -> bool:
-    if _numbers(actual, expected):
+def may_equal(actual: object, expected: object) -> bool:
+    """The engine may find the two equal: numbers within rounding, text exactly, mixed types undecided."""
+    if both_numbers(actual, expected):
         return abs(actual - expected) <= 1e-9 * max(1.0, abs(actual), abs(expected))  # type: ignore[operator, arg-type]
     if isinstance(actual, str) and isinstance(expected, str):
         return actual == expected
@@ -500,7 +503,7 @@ def _tolerance(b: float) -> float:
 
 
 #: Comparisons widened by a rounding tolerance: a near tie is left to the engine.
-_COMPARE: dict[str, Callable[[Any, Any], bool]] = {
+COMPARISONS: dict[str, Callable[[Any, Any], bool]] = {
     "lt": lambda a, b: a < b + _tolerance(b),
     "lte": lambda a, b: a <= b + _tolerance(b),
     "gt": lambda a, b: a > b - _tolerance(b),
@@ -524,12 +527,12 @@ def fields_read(rules: Sequence[CompiledRule]) -> dict[str, frozenset[str]]:
             own = needed.setdefault(pattern.kind, {"kind"})
             for test in (*pattern.tests, *(t for alt in pattern.any_of for t in alt)):
                 own.add(test.field)
-                for field, alias in _reads(test.value):
+                for field, alias in fields_read_by(test.value):
                     (needed.setdefault(kinds[alias], {"kind"}) if alias else own).add(field)
     return {kind: frozenset(fields) for kind, fields in needed.items()}
 
 
-def _reads(value: object) -> Iterator[tuple[str, str | None]]:
+def fields_read_by(value: object) -> Iterator[tuple[str, str | None]]:
     """(field, alias) pairs a test value reads; alias None for the fact's own field."""
     if isinstance(value, Ref):
         yield value.field, value.alias
@@ -537,7 +540,7 @@ def _reads(value: object) -> Iterator[tuple[str, str | None]]:
         yield value.field, None
     elif isinstance(value, Arith):
         for arg in value.args:
-            yield from _reads(arg)
+            yield from fields_read_by(arg)
 
 
 # -- the fact vocabulary: kinds, fields and their types ------------------------
@@ -673,13 +676,13 @@ def _keeps_zero_out(op: str, arg: Any, options: Mapping[str, Any]) -> bool:
         arg = options.get(arg["option"])
     if op == "in":
         return isinstance(arg, (list, tuple)) and all(_nonzero(v) for v in arg)
-    if not _numbers(arg):
+    if not both_numbers(arg):
         return False
     return {"ne": arg == 0, "eq": arg != 0, "gt": arg >= 0, "gte": arg > 0, "lt": arg <= 0, "lte": arg < 0}.get(op, False)
 
 
 def _nonzero(value: Any) -> bool:
-    return _numbers(value) and value != 0
+    return both_numbers(value) and value != 0
 
 
 def _type_of(value: Any) -> str:
@@ -717,208 +720,3 @@ def _did_you_mean(name: Any, known: Iterable[str]) -> str:
 
     close = difflib.get_close_matches(str(name), sorted(known), n=1, cutoff=0.6)
     return f" (did you mean {close[0]!r}?)" if close else ""
-
-
-# -- negations the engine cannot see through: re-tested in Python after the match --------
-
-#: A negated pattern, and the aliases of the rule bound to facts of its kind that it may match.
-Recheck = tuple[Pattern, tuple[str, ...]]
-
-
-def bound_negations(rule: CompiledRule) -> tuple[Recheck, ...]:
-    """Per negation of a kind the rule also binds, the aliases whose facts it must be re-tested on.
-
-    durable-rules never tests a negation against a fact the rule binds (docs/engine.md: `a`, then
-    `not` a fact of a's kind with a's key, holds for every `a`); in the rule language the negation
-    sees every fact. The evaluator drops a match when a bound fact satisfies the negated pattern
-    (``negation_holds``). An alias whose own tests rule the negation out (``key: {ne: {ref:
-    a.key}}``, two different constants) needs no re-test, so such rules cost nothing more.
-    """
-    found: list[Recheck] = []
-    for negated in rule.patterns:
-        if not negated.negated:
-            continue
-        aliases = tuple(p.alias for p in rule.patterns  # type: ignore[misc]
-                        if not p.negated and p.kind == negated.kind and _may_be(p, negated))
-        if aliases:
-            found.append((negated, aliases))
-    return tuple(found)
-
-
-def _may_be(bound: Pattern, negated: Pattern) -> bool:
-    """Whether the fact bound by ``bound`` may also satisfy ``negated`` (by their own tests)."""
-    rep = {bound.alias: bound.alias}  # type: ignore[dict-item]
-    own = tuple(_rebind(t, rep, bound.alias) for t in negated.tests)
-    for mine in bound.any_of or ((),):
-        for theirs in negated.any_of or ((),):
-            alternative = tuple(_rebind(t, rep, bound.alias) for t in theirs)
-            tests = _settled((*bound.tests, *mine, *own, *alternative))
-            if tests is not None and not _contradictory(tests):
-                return True
-    return False
-
-
-#: Where a value may lie against another for each comparison (<, =, >): two tests of one field
-#: against the same value contradict when their sets do not meet. ``eq`` and ``ne`` are decided
-#: with a rounding tolerance, the orderings exactly, so only the pairs that stay disjoint are used.
-_SIDES = {"lt": {"<"}, "lte": {"<", "="}, "gt": {">"}, "gte": {">", "="}}
-
-
-def _contradictory(tests: Sequence[FieldTest]) -> bool:
-    """The tests of one fact cannot all hold: a missing field tested, a constant outside an `in`
-    list or against a bound on a constant, or one value both equal and unequal (less and not less)."""
-    by_field: dict[str, list[FieldTest]] = {}
-    for test in tests:
-        by_field.setdefault(test.field, []).append(test)
-    for same_field in by_field.values():
-        ops = {t.op for t in same_field}
-        if "missing" in ops and ops != {"missing"}:
-            return True
-        constants = [t.value for t in same_field if t.op == "eq" and not _joins(t.value)]
-        for test in same_field:
-            if test.op == "in" and any(not any(_may_equal(c, v) for v in test.value) for c in constants):  # type: ignore[union-attr]
-                return True
-            if test.op in _COMPARE and not _joins(test.value) and any(
-                    _numbers(c, test.value) and not _COMPARE[test.op](c, test.value) for c in constants):
-                return True
-        for test in same_field:
-            for other in same_field:
-                if test.value != other.value or not _joins(test.value):
-                    continue
-                if {test.op, other.op} == {"eq", "ne"}:
-                    return True
-                if test.op in _SIDES and other.op in _SIDES and not _SIDES[test.op] & _SIDES[other.op]:
-                    return True
-    return False
-
-
-def negation_holds(rechecks: Sequence[Recheck], bindings: Mapping[str, Mapping[str, Any]]) -> bool:
-    """False when a fact of the match satisfies one of the rule's negated patterns (``bound_negations``)."""
-    return not any(_satisfies(negated, bindings[alias], bindings)
-                   for negated, aliases in rechecks for alias in aliases)
-
-
-def _satisfies(pattern: Pattern, fact: Mapping[str, Any], bound: Mapping[str, Mapping[str, Any]]) -> bool:
-    """``fact`` passes every test of ``pattern`` as the engine evaluates them (and the reference)."""
-    if fact.get("kind") != pattern.kind or not all(_test_holds(t, fact, bound) for t in pattern.tests):
-        return False
-    return not pattern.any_of or any(all(_test_holds(t, fact, bound) for t in alt) for alt in pattern.any_of)
-
-
-_ABSENT = object()
-
-
-def _test_holds(test: FieldTest, fact: Mapping[str, Any], bound: Mapping[str, Mapping[str, Any]]) -> bool:
-    if test.op == "exists":
-        return test.field in fact
-    if test.op == "missing":
-        return test.field not in fact
-    if test.field not in fact:
-        return False  # a test on a missing field never matches
-    actual = fact[test.field]
-    if test.op == "in":
-        return any(_equal(actual, v) for v in test.value)  # type: ignore[union-attr]
-    expected = _evaluated(test.value, fact, bound)
-    if expected is _ABSENT:
-        return False
-    if test.op == "eq":
-        return _equal(actual, expected)
-    if test.op == "ne":
-        return not _equal(actual, expected)
-    if isinstance(actual, str) != isinstance(expected, str):
-        return False
-    return bool({"lt": actual < expected, "lte": actual <= expected,
-                 "gt": actual > expected, "gte": actual >= expected}[test.op])
-
-
-def _evaluated(value: Any, fact: Mapping[str, Any], bound: Mapping[str, Mapping[str, Any]]) -> Any:
-    if isinstance(value, Ref):
-        return bound[value.alias].get(value.field, _ABSENT)
-    if isinstance(value, Same):
-        return fact.get(value.field, _ABSENT)
-    if isinstance(value, Arith):
-        args = [_evaluated(a, fact, bound) for a in value.args]
-        if any(a is _ABSENT or isinstance(a, str) for a in args):
-            return _ABSENT
-        result = args[0]
-        for arg in args[1:]:
-            if value.op == "div" and arg == 0:
-                return _ABSENT
-            result = (result + arg if value.op == "add" else result - arg if value.op == "sub"
-                      else result * arg if value.op == "mul" else result / arg)
-        return result
-    return value
-
-
-def _equal(a: Any, b: Any) -> bool:
-    """Equality as the engine's joins have it: a flag is never a number; numbers within rounding."""
-    if isinstance(a, bool) or isinstance(b, bool):
-        return isinstance(a, bool) and isinstance(b, bool) and a == b
-    if _numbers(a, b):
-        return abs(a - b) <= 1e-9 * max(1.0, abs(a), abs(b))
-    return bool(a == b)
-
-
-# -- comparisons that read another fact's field: only where the field is there ------------
-
-#: Comparisons the engine evaluates by reading the other fact's field (equalities are joined by hash).
-_READING = frozenset({"ne", "lt", "lte", "gt", "gte"})
-
-
-def guard_missing_refs(rule: CompiledRule) -> list[CompiledRule]:
-    """The rule with every field a comparison reads from another fact known to be present.
-
-    durable-rules evaluates ``ne``/``lt``/``lte``/``gt``/``gte`` against a bound fact's field (plain
-    or inside arithmetic: ``gt: {add: [{ref: c.start_day}, 30]}``) by looking the field up, and when
-    that fact lacks it the whole assert fails (error 311: the run stops). In the rule language
-    the comparison is false. So the pattern binding that fact requires the field (``exists``) when
-    the comparison sits in a positive pattern (no match can hold without it); where it sits in a
-    negation or an alternative, the rule becomes two variants, one where the fact has the field and
-    one where it lacks it, in which the comparison's pattern (or alternative) can match nothing.
-    """
-    required: set[tuple[str, str]] = set()
-    either: set[tuple[str, str]] = set()
-    for pattern in rule.patterns:
-        for test in pattern.tests:
-            (either if pattern.negated else required).update(_refs_read(test))
-        for alternative in pattern.any_of:
-            for test in alternative:
-                either.update(_refs_read(test))
-    either -= required
-    if not required and not either:
-        return [rule]
-    variants = []
-    for present in itertools.product((True, False), repeat=len(either)):
-        missing = {ref for ref, there in zip(sorted(either), present) if not there}
-        variant = _with_fields(rule, required | (either - missing), missing)
-        if variant is not None:
-            variants.append(variant)
-    return variants
-
-
-def _refs_read(test: FieldTest) -> set[tuple[str, str]]:
-    if test.op not in _READING:
-        return set()
-    return {(alias, field) for field, alias in _reads(test.value) if alias}
-
-
-def _with_fields(rule: CompiledRule, present: set[tuple[str, str]], missing: set[tuple[str, str]]) -> CompiledRule | None:
-    """``rule`` where the bound facts have the fields ``present`` and lack ``missing`` (None: impossible)."""
-    patterns: list[Pattern] = []
-    for pattern in rule.patterns:
-        if any(_refs_read(t) & missing for t in pattern.tests):
-            if not pattern.negated:
-                return None
-            continue  # the negated pattern can match nothing: it holds
-        alternatives = tuple(alt for alt in pattern.any_of if not any(_refs_read(t) & missing for t in alt))
-        if pattern.any_of and not alternatives:
-            if not pattern.negated:
-                return None
-            continue
-        added = tuple(FieldTest(f, "exists") for a, f in sorted(present) if a == pattern.alias) + tuple(
-            FieldTest(f, "missing") for a, f in sorted(missing) if a == pattern.alias)
-        tests = (*pattern.tests, *(t for t in added if t not in pattern.tests))
-        if pattern.alias and _contradictory(tests):
-            return None
-        patterns.append(replace(pattern, tests=tests, any_of=alternatives))
-    return replace(rule, patterns=tuple(patterns))

@@ -13,7 +13,8 @@ from typing import Any
 
 from interlock.evaluation import expressions
 from interlock.evaluation.adapter import Bindings, DurableEngine, Fact
-from interlock.evaluation.compiler import CompiledRule, CompileError, bound_negations, fields_read, guard_missing_refs, negation_holds, prefilter, split_alternatives, to_durable, unify_aliases
+from interlock.evaluation.compiler import CompiledRule, CompileError, fields_read, prefilter, split_alternatives, to_durable, unify_aliases
+from interlock.evaluation.guards import bound_negations, guard_missing_refs, negation_holds
 from interlock.errors import InputError
 from interlock.evaluation.rulebook import Rule
 

@@ -764,7 +764,7 @@ def test_negations_are_retested_on_the_facts_the_rule_binds() -> None:
 
 def test_no_retest_where_the_rule_itself_rules_the_negation_out() -> None:
     """A bound fact whose own tests contradict the negation is never re-tested (no cost)."""
-    from interlock.evaluation.compiler import bound_negations
+    from interlock.evaluation.guards import bound_negations
 
     def rechecked(when: list[dict[str, Any]]) -> list[tuple[str, ...]]:
         return [aliases for _n, aliases in bound_negations(CompiledRule("T", compile_when(when, {})))]
@@ -784,7 +784,8 @@ def test_builtin_rules_retest_only_where_their_tests_leave_it_open() -> None:
     """H07, V03, V10, V12 and X06 rule their negations out by their own tests; V05, X02, X10 and X15 only
     by what the facts are (a sign and a direction are -1 or +1, a sway's weight is its measure's), which
     the compiler does not know: they are re-tested (one Python pattern test per match)."""
-    from interlock.evaluation.compiler import bound_negations, split_alternatives, unify_aliases
+    from interlock.evaluation.compiler import split_alternatives, unify_aliases
+    from interlock.evaluation.guards import bound_negations
     from interlock.evaluation.rulebook import load_rulebook
 
     retested = sorted({rule.id for rule, compiled in load_rulebook().compile()
@@ -842,7 +843,7 @@ def test_raw_comparison_with_a_missing_field_of_another_fact_fails_the_run() -> 
 def test_comparisons_read_only_fields_the_other_fact_has() -> None:
     """The guard (compiler.guard_missing_refs): the contract's pattern requires `start_day`; in a
     negation the rule splits into a variant with it and one without it (where the negation holds)."""
-    from interlock.evaluation.compiler import guard_missing_refs
+    from interlock.evaluation.guards import guard_missing_refs
 
     when = [{"c": {"kind": "contract"}}, {"m": {"kind": "milestone", "day": {"gt": {"add": [{"ref": "c.start_day"}, 30]}}}}]
     (guarded,) = guard_missing_refs(CompiledRule("T", compile_when(when, {})))
