@@ -52,7 +52,7 @@ report: setup
 	$(VENV)/bin/interlock report policies -o report.html; test $$? -le 1
 
 gold: setup
-	INTERLOCK_REFRESH_GOLD=1 $(PY) -m pytest tests/outputs/test_gold.py -q
+	INTERLOCK_REFRESH_GOLD=1 $(PY) -m pytest tests/outputs/test_gold.py tests/outputs/test_precompiled.py -q
 
 # Refresh the lock: the newest versions pyproject.toml allows, on every supported Python (uv's universal resolution).
 lock: setup
