@@ -30,6 +30,9 @@ $(VENV)/.installed: pyproject.toml $(wildcard .durable/*.py .durable/*.tar.gz) $
 	@# pip writes bytecode for a regular install, not for an editable one: compile engine/ the same way
 	@# (without it every run compiles Interlock from source when PYTHONDONTWRITEBYTECODE is set).
 	$(PY) -m compileall -q engine
+	@# The cache entries every first run would compute (the built-in catalog, knowledge base and its causal
+	@# paths), computed once here into engine/prebuilt/ (engine/commands/prebuild.py).
+	$(PY) -m interlock.commands.prebuild
 	@touch $@
 
 # Exit status 1 means "error findings", which the example organization has on purpose.

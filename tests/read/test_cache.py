@@ -453,3 +453,46 @@ def test_the_knowledge_kinds_come_from_the_knowledge_base_alone(folder: Path) ->
     org = validate(load_documents([folder]))
     of_kind = [f for f in facts_of(org) if f["kind"] in static.KNOWLEDGE_KINDS]
     assert sorted(map(json.dumps, of_kind)) == sorted(map(json.dumps, facts_module._catalog(org)))
+
+
+# --- the entries an installation ships (engine/commands/prebuild.py) ------------------------------
+
+
+def test_shipped_entries_serve_an_empty_cache_and_change_nothing(cache_dir: Path, tmp_path: Path,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    from interlock.commands.prebuild import MINIMAL, prebuild
+
+    shipped = tmp_path / "shipped"
+    names = prebuild(shipped)
+    assert sorted(n.split("-")[0] for n in names) == ["catalog", "knowledge", "static"]
+    assert os.environ["INTERLOCK_CACHE_DIR"] == str(cache_dir)  # put back
+    monkeypatch.setattr(cache, "SHIPPED", shipped)
+    monkeypatch.setattr(static, "_RECENT", {})
+    monkeypatch.setattr(knowledge, "_LOADED", [])
+    org = tmp_path / "org"
+    org.mkdir()
+    (org / "organization.yml").write_text(MINIMAL, encoding="utf-8")
+    fresh = load_rulebook(cache=False)
+    with mock.patch.object(rulebook, "_load_rule", side_effect=AssertionError("parsed")), \
+            mock.patch.object(knowledge, "_checked_sections", side_effect=AssertionError("parsed")):
+        assert [r.id for r in load_rulebook().rules] == [r.id for r in fresh.rules]
+        result = lint([org], Config())
+    assert not _entries(cache_dir)  # every entry came from the installation: nothing to write
+    monkeypatch.setattr(static, "_RECENT", {})
+    assert lint([org], Config(cache=False)).findings == result.findings
+    # an organization of its own metrics gets its causal paths in the user's cache, as before
+    lint([ROOT / "policies"], Config())
+    assert [p.name.split("-")[0] for p in _entries(cache_dir)] == ["static"]
+
+
+def test_shipped_entries_are_not_read_without_the_cache(cache_dir: Path, tmp_path: Path,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    shipped = tmp_path / "shipped"
+    shipped.mkdir()
+    monkeypatch.setattr(cache, "SHIPPED", shipped)
+    (shipped / "catalog-k.json").write_text(json.dumps({"format": cache.FORMAT, "namespace": "catalog", "key": "k",
+                                                        "value": 42}), encoding="utf-8")
+    assert Store(cache_dir).load("catalog", "k", lambda v: v) == 42
+    assert Store(None).load("catalog", "k", lambda v: v) is None
+    (shipped / "catalog-k.json").write_text("{broken", encoding="utf-8")
+    assert Store(cache_dir).load("catalog", "k", lambda v: v) is None
