@@ -352,6 +352,26 @@ def test_the_semi_join_keeps_every_fact_a_match_uses(cache_dir: Path) -> None:
     assert len([f for f in kept if f["kind"] == "path"]) < len(paths) / 2  # and the point: most are left out
 
 
+@pytest.mark.parametrize("seed", [None, 3, 11])
+def test_narrowing_by_a_text_constant_keeps_the_semi_join_the_same(seed: int | None, tmp_path: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """Screening only the facts holding a pattern's text constant (``metric: dpo``) chooses exactly the facts
+    that screening them all chooses."""
+    folder = ROOT / "policies"
+    if seed is not None:
+        folder = tmp_path / "org"
+        write_org(random_org(seed), folder)
+    compiled = load_rulebook().compile()
+    facts = facts_of(validate(load_documents([folder])))
+    with Evaluator(compiled) as plain:
+        _matches, derived = plain.run(facts)
+    split = static.split(compiled)
+    produced = {c.derives for _r, c in compiled}
+    narrowed = static.joinable(split.dynamic, [*facts, *derived], split.kinds, produced)
+    monkeypatch.setattr(static, "_narrowed", lambda *args: None)
+    assert narrowed == static.joinable(split.dynamic, [*facts, *derived], split.kinds, produced)
+
+
 # --- the command line: byte-identical, whatever state the cache is in -------------------------
 
 
