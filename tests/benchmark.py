@@ -220,11 +220,34 @@ def measure(sizes: Sequence[int], repeat: int, work: Path) -> dict[str, Figures]
     return figures
 
 
+#: The two commands of each time ratio (numerator, denominator), for the median of paired runs.
+_TIME_RATIOS = {
+    "check / floor at 1,000": ("check 1000", "floor 1000"),
+    "time(10,000) / time(1,000)": ("check 10000", "check 1000"),
+    "cache / no cache at 10,000": ("check 10000", "no-cache 10000"),
+    "workbook / YAML read at 1,000": ("workbook floor 1000", "floor 1000"),
+    "report / check at 1,000": ("report 1000", "check 1000"),
+    "crowd / no crowd at 1,000, time": ("crowd 1000", "check 1000"),
+    "CLI on policies/ / bare import, warm": ("cli warm", "bare import"),
+    "CLI on policies/ / bare import, cold": ("cli cold", "bare import"),
+}
+
+
+def paired(a: Figures, b: Figures) -> float:
+    """The median of the ratios a/b run by run (a round's run of a against the same round's of b): a
+    second figure beside the best-of ratio, which a slow moment of the machine cannot move either."""
+    return statistics.median(x.cpu / y.cpu for x, y in zip(a.runs, b.runs))
+
+
 def verdicts(f: Mapping[str, Figures]) -> list[tuple[str, float, float, str]]:
-    """(name, value, target, how it was computed) for every target the measured sizes allow."""
+    """(name, value, target, how it was computed) for every target the measured sizes allow: the value
+    is the ratio of the best runs; a time ratio also names the median of its run-by-run ratios."""
     out = []
 
     def add(name: str, value: float, how: str) -> None:
+        if name in _TIME_RATIOS:  # a time ratio: figures of two commands, interleaved
+            a, b = _TIME_RATIOS[name]
+            how += f"; median of paired runs {paired(f[a], f[b]):.2f}"
         out.append((name, value, TARGETS[name], how))
 
     if "check 1000" in f:
