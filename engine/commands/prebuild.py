@@ -23,21 +23,26 @@ MINIMAL = "organization:\n  name: Prebuilt\n"
 def prebuild(target: Path) -> list[str]:
     """Compute the entries into ``target`` (replacing what it held); their file names."""
     from interlock.lint import lint
+    from interlock.read import cache as store
     from interlock.read.config import Config
 
     with tempfile.TemporaryDirectory(prefix="interlock-prebuild-") as work:
         folder, cache = Path(work) / "organization", Path(work) / "cache"
         folder.mkdir()
         (folder / "organization.yml").write_text(MINIMAL, encoding="utf-8")
-        before = os.environ.get("INTERLOCK_CACHE_DIR")
+        before, shipped = os.environ.get("INTERLOCK_CACHE_DIR"), store.SHIPPED
         os.environ["INTERLOCK_CACHE_DIR"] = str(cache)
+        store.SHIPPED = Path(work) / "none"  # computed afresh, never read from the entries being replaced
         try:
             lint([folder], Config(), derived=False)
         finally:
+            store.SHIPPED = shipped
             if before is None:
                 del os.environ["INTERLOCK_CACHE_DIR"]
             else:
                 os.environ["INTERLOCK_CACHE_DIR"] = before
+        if len(list(cache.glob("*.json"))) < 3:  # nothing computed (a broken catalog?): keep what was there
+            raise OSError("the entries were not computed")
         shutil.rmtree(target, ignore_errors=True)
         target.mkdir(parents=True)
         names = sorted(p.name for p in cache.glob("*.json"))

@@ -489,6 +489,9 @@ def test_shipped_entries_serve_an_empty_cache_and_change_nothing(cache_dir: Path
     monkeypatch.setattr(cache, "SHIPPED", shipped)
     monkeypatch.setattr(static, "_RECENT", {})
     monkeypatch.setattr(knowledge, "_LOADED", [])
+    assert prebuild(shipped) == names  # computed afresh again, not read back from the entries it replaces
+    monkeypatch.setattr(static, "_RECENT", {})
+    monkeypatch.setattr(knowledge, "_LOADED", [])
     org = tmp_path / "org"
     org.mkdir()
     (org / "organization.yml").write_text(MINIMAL, encoding="utf-8")
