@@ -16,6 +16,8 @@ import sys
 import tempfile
 from pathlib import Path
 
+#: The entries shipped: those of any organization that adds nothing to the knowledge base.
+SHIPPED_KINDS = ("catalog-", "knowledge-", "static-")
 #: The smallest organization: every metric and influence it has is the knowledge base's own.
 MINIMAL = "organization:\n  name: Prebuilt\n"
 
@@ -41,11 +43,11 @@ def prebuild(target: Path) -> list[str]:
                 del os.environ["INTERLOCK_CACHE_DIR"]
             else:
                 os.environ["INTERLOCK_CACHE_DIR"] = before
-        if len(list(cache.glob("*.json"))) < 3:  # nothing computed (a broken catalog?): keep what was there
+        if len([p for p in cache.glob("*.json") if p.name.startswith(SHIPPED_KINDS)]) < len(SHIPPED_KINDS):  # nothing computed (a broken catalog?): keep what was there
             raise OSError("the entries were not computed")
         shutil.rmtree(target, ignore_errors=True)
         target.mkdir(parents=True)
-        names = sorted(p.name for p in cache.glob("*.json"))
+        names = sorted(p.name for p in cache.glob("*.json") if p.name.startswith(SHIPPED_KINDS))
         for name in names:
             shutil.copyfile(cache / name, target / name)
     return names

@@ -392,7 +392,8 @@ def test_every_format_is_byte_identical_with_and_without_the_cache(folder: Path,
     assert not _entries(cache_dir)
     monkeypatch.setattr(knowledge, "_LOADED", [])
     assert _check(folder, tmp_path / "cold", [], capsys) == expected
-    assert {p.name.split("-")[0] for p in _entries(cache_dir)} == {"catalog", "knowledge", "static"}
+    # and the verdict that the files are valid, for an organization whose files are all valid
+    assert {p.name.split("-")[0] for p in _entries(cache_dir)} - {"verdicts"} == {"catalog", "knowledge", "static"}
     assert _check(folder, tmp_path / "warm", [], capsys) == expected
     report = ["report", str(folder), "--today", TODAY, "-o", str(tmp_path / "r.html"), "-o", str(tmp_path / "r.md")]
     main([*report, "--no-cache"])
@@ -500,12 +501,13 @@ def test_shipped_entries_serve_an_empty_cache_and_change_nothing(cache_dir: Path
             mock.patch.object(knowledge, "_checked_sections", side_effect=AssertionError("parsed")):
         assert [r.id for r in load_rulebook().rules] == [r.id for r in fresh.rules]
         result = lint([org], Config())
-    assert not _entries(cache_dir)  # every entry came from the installation: nothing to write
+    # every entry came from the installation but the verdict that its own file is valid
+    assert [p.name.split("-")[0] for p in _entries(cache_dir)] == ["verdicts"]
     monkeypatch.setattr(static, "_RECENT", {})
     assert lint([org], Config(cache=False)).findings == result.findings
     # an organization of its own metrics gets its causal paths in the user's cache, as before
     lint([ROOT / "policies"], Config())
-    assert [p.name.split("-")[0] for p in _entries(cache_dir)] == ["static"]
+    assert [p.name.split("-")[0] for p in _entries(cache_dir)] == ["static", "verdicts", "verdicts"]
 
 
 def test_shipped_entries_are_not_read_without_the_cache(cache_dir: Path, tmp_path: Path,
@@ -519,3 +521,26 @@ def test_shipped_entries_are_not_read_without_the_cache(cache_dir: Path, tmp_pat
     assert Store(None).load("catalog", "k", lambda v: v) is None
     (shipped / "catalog-k.json").write_text("{broken", encoding="utf-8")
     assert Store(cache_dir).load("catalog", "k", lambda v: v) is None
+
+
+# --- the verdict that unchanged policy files are valid (read/policy_schema.every_schema_error) -------
+
+
+def test_valid_files_are_not_checked_again_and_invalid_ones_always_are(cache_dir: Path, tmp_path: Path) -> None:
+    from interlock.read import policy_schema
+
+    org = tmp_path / "org"
+    shutil.copytree(ROOT / "policies", org)
+    documents = load_documents([org])
+    assert policy_schema.every_schema_error(documents) == [[] for _d in documents]
+    assert [p.name.split("-")[0] for p in _entries(cache_dir)] == ["verdicts"]
+    with mock.patch.object(policy_schema, "schema_errors", side_effect=AssertionError("checked")):
+        assert policy_schema.every_schema_error(load_documents([org])) == [[] for _d in documents]
+        with pytest.raises(AssertionError, match="checked"):  # without the cache, every file is checked
+            policy_schema.every_schema_error(load_documents([org]), cache=False)
+    sales = org / "sales.yml"
+    sales.write_text(sales.read_text(encoding="utf-8").replace("weight: ", "weight: x", 1), encoding="utf-8")
+    for _run in range(2):  # a changed file is checked; an invalid set is never remembered as valid
+        found = policy_schema.every_schema_error(load_documents([org]))
+        assert any(found)
+        assert len(_entries(cache_dir, "verdicts-")) == 1
