@@ -31,12 +31,15 @@ def _session_cache() -> Iterator[Path]:
 @pytest.fixture
 def cache_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A cache folder of this test alone (for tests that count or break its entries), with nothing
-    kept in memory from earlier tests, as in a new process."""
+    kept in memory from earlier tests, as in a new process, and no entries shipped with the installation."""
     from interlock.model import knowledge_base as knowledge
     from interlock.evaluation import static
 
+    from interlock.read import cache
+
     folder = tmp_path / "interlock-cache"
     monkeypatch.setenv("INTERLOCK_CACHE_DIR", str(folder))
+    monkeypatch.setattr(cache, "SHIPPED", tmp_path / "no-shipped-entries")  # nor the installation's entries
     monkeypatch.delenv("INTERLOCK_NO_CACHE", raising=False)
     monkeypatch.setattr(static, "_RECENT", {})
     monkeypatch.setattr(knowledge, "_LOADED", [])

@@ -186,7 +186,7 @@ def simulate(paths: Sequence[Path], config: Config, whatif: WhatIf, book: RuleBo
     from interlock.lint import long_lived_objects
 
     documents = load_documents(list(paths), follow_links=config.follow_links)
-    organization = validate(documents)
+    organization = validate(documents, cache=config.cache)
     files = tuple(d.path for d in documents)
     changed_org, changes, attainment = apply(organization, whatif)
     with long_lived_objects():

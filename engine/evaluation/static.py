@@ -317,6 +317,13 @@ def _needs(rules: Rules, by_kind: Mapping[str, Sequence[Fact]], kinds: Collectio
             found: frozenset[str] | None = None
             if pattern.kind not in produced:
                 screen = prefilter([CompiledRule("", (pattern,))])
+                narrowed = _narrowed(pattern, by_kind, grouped)
+                if narrowed is not None:  # few candidates: screen each (a passing fact without a text value: any)
+                    passing = [f for f in narrowed if screen(f)]
+                    if all(isinstance(f.get(name), str) for f in passing):
+                        found = frozenset(f[name] for f in passing)
+                    held[slot] = found
+                    return found
                 if (pattern.kind, name) not in grouped:
                     grouped[(pattern.kind, name)] = _index(by_kind.get(pattern.kind, ()), name)
                 by_value, untyped = grouped[(pattern.kind, name)]
@@ -344,6 +351,24 @@ def _needs(rules: Rules, by_kind: Mapping[str, Sequence[Fact]], kinds: Collectio
             constrained = tuple((name, found) for name, found in joins if found is not None)
             needs.setdefault(pattern.kind, []).append((prefilter([CompiledRule("", (pattern,))]), constrained))
     return needs
+
+
+def _narrowed(pattern: Pattern, by_kind: Mapping[str, Sequence[Fact]],
+              grouped: dict[tuple[str, str], tuple[dict[str, list[Fact]], list[Fact]]]) -> list[Fact] | None:
+    """The only facts of ``pattern``'s kind that can pass a text equality of its own (``metric: dpo``):
+    those holding that text, and those whose value is not text (a mixed comparison is left to the engine);
+    None when the pattern tests no field against a text constant. At 10,000 departments the measures
+    of one metric are a hundred of 50,000."""
+    best: list[Fact] | None = None
+    for test in pattern.tests:
+        if test.op == "eq" and type(test.value) is str:
+            if (pattern.kind, test.field) not in grouped:
+                grouped[(pattern.kind, test.field)] = _index(by_kind.get(pattern.kind, ()), test.field)
+            by_value, untyped = grouped[(pattern.kind, test.field)]
+            found = [*by_value.get(test.value, ()), *untyped]
+            if best is None or len(found) < len(best):
+                best = found
+    return best
 
 
 def _describe(rule: Rule, compiled: CompiledRule) -> list[Any]:

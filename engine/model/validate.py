@@ -34,20 +34,21 @@ from interlock.model.sections.organization import departments, organization_fiel
 from interlock.model.sections.plans import plans
 from interlock.model.sections.targets import objectives, targets
 from interlock.read.loader import Document
-from interlock.read.policy_schema import schema_errors
+from interlock.read.policy_schema import every_schema_error
 from interlock.read.yamlsource import DataPath
 
 
 def validate(documents: Sequence[Document], *, cache: bool = True) -> Organization:
     """The organization the documents describe; InputError with every problem if they are not valid.
 
-    ``cache`` lets the built-in knowledge base come from the on-disk cache (engine/read/cache.py)."""
+    ``cache`` lets the built-in knowledge base, and the verdict that unchanged files are valid, come from
+    the on-disk cache (engine/read/cache.py)."""
     documents = sorted(documents, key=lambda d: d.path)
     problems: list[Problem] = []
     invalid: set[tuple[str, DataPath]] = set()
-    for doc in documents:
+    for doc, errors in zip(documents, every_schema_error(documents, cache), strict=True):
         problems.extend(doc.problems)
-        for path, problem in schema_errors(doc):
+        for path, problem in errors:
             problems.append(problem)
             invalid.add((doc.path, path))
     if any(doc.problems for doc in documents):

@@ -36,6 +36,12 @@ _OFF_VALUES = ("", "0", "false", "no", "off")
 
 T = TypeVar("T")
 
+#: Entries computed when Interlock is installed (`make setup`, or `python -m interlock.commands.prebuild`
+#: after any install): the built-in rule catalog and knowledge base, and the causal paths of the
+#: knowledge base alone. Read, never written, by a run whose own cache misses (a first run, a cold
+#: cache); keyed like any entry, so an entry another build computed is never used. Not with --no-cache.
+SHIPPED = Path(__file__).resolve().parent.parent / "prebuilt"
+
 
 class Store:
     """One cache directory, or none (the cache is off); every failure reads as a miss."""
@@ -76,15 +82,9 @@ class Store:
         if self.directory is None:
             return None
         path = self.directory / _name(namespace, key)
-        try:
-            with open(path, encoding="utf-8") as stream:
-                entry = json.load(stream, object_hook=_untag if tagged else None)
-            if not (isinstance(entry, dict) and entry.get("format") == FORMAT and entry.get("key") == key
-                    and entry.get("namespace") == namespace):
-                return None
-            value = decode(entry["value"])
-        except Exception:  # a corrupt or unreadable entry (any shape at all) is a miss
-            return None
+        found, value = _read(path, namespace, key, decode, tagged)
+        if not found:  # the entries computed when Interlock was installed, if any
+            return _read(SHIPPED / _name(namespace, key), namespace, key, decode, tagged)[1]
         try:
             os.utime(path)  # recently used: pruned last
         except OSError:
@@ -124,6 +124,19 @@ class Store:
                 continue
         for _mtime, _name_, path in sorted(entries, reverse=True)[KEPT_PER_NAMESPACE:]:
             _remove(path)
+
+
+def _read(path: Path, namespace: str, key: str, decode: Callable[[Any], T], tagged: bool) -> tuple[bool, T | None]:
+    """(True, the decoded value) of the entry at ``path``, or (False, None) on any failure."""
+    try:
+        with open(path, encoding="utf-8") as stream:
+            entry = json.load(stream, object_hook=_untag if tagged else None)
+        if not (isinstance(entry, dict) and entry.get("format") == FORMAT and entry.get("key") == key
+                and entry.get("namespace") == namespace):
+            return False, None
+        return True, decode(entry["value"])
+    except Exception:  # a corrupt or unreadable entry (any shape at all) is a miss
+        return False, None
 
 
 def _name(namespace: str, key: str) -> str:

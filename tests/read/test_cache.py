@@ -352,6 +352,26 @@ def test_the_semi_join_keeps_every_fact_a_match_uses(cache_dir: Path) -> None:
     assert len([f for f in kept if f["kind"] == "path"]) < len(paths) / 2  # and the point: most are left out
 
 
+@pytest.mark.parametrize("seed", [None, 3, 11])
+def test_narrowing_by_a_text_constant_keeps_the_semi_join_the_same(seed: int | None, tmp_path: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """Screening only the facts holding a pattern's text constant (``metric: dpo``) chooses exactly the facts
+    that screening them all chooses."""
+    folder = ROOT / "policies"
+    if seed is not None:
+        folder = tmp_path / "org"
+        write_org(random_org(seed), folder)
+    compiled = load_rulebook().compile()
+    facts = facts_of(validate(load_documents([folder])))
+    with Evaluator(compiled) as plain:
+        _matches, derived = plain.run(facts)
+    split = static.split(compiled)
+    produced = {c.derives for _r, c in compiled}
+    narrowed = static.joinable(split.dynamic, [*facts, *derived], split.kinds, produced)
+    monkeypatch.setattr(static, "_narrowed", lambda *args: None)
+    assert narrowed == static.joinable(split.dynamic, [*facts, *derived], split.kinds, produced)
+
+
 # --- the command line: byte-identical, whatever state the cache is in -------------------------
 
 
@@ -372,7 +392,8 @@ def test_every_format_is_byte_identical_with_and_without_the_cache(folder: Path,
     assert not _entries(cache_dir)
     monkeypatch.setattr(knowledge, "_LOADED", [])
     assert _check(folder, tmp_path / "cold", [], capsys) == expected
-    assert {p.name.split("-")[0] for p in _entries(cache_dir)} == {"catalog", "knowledge", "static"}
+    # and the verdict that the files are valid, for an organization whose files are all valid
+    assert {p.name.split("-")[0] for p in _entries(cache_dir)} - {"verdicts"} == {"catalog", "knowledge", "static"}
     assert _check(folder, tmp_path / "warm", [], capsys) == expected
     report = ["report", str(folder), "--today", TODAY, "-o", str(tmp_path / "r.html"), "-o", str(tmp_path / "r.md")]
     main([*report, "--no-cache"])
@@ -453,3 +474,73 @@ def test_the_knowledge_kinds_come_from_the_knowledge_base_alone(folder: Path) ->
     org = validate(load_documents([folder]))
     of_kind = [f for f in facts_of(org) if f["kind"] in static.KNOWLEDGE_KINDS]
     assert sorted(map(json.dumps, of_kind)) == sorted(map(json.dumps, facts_module._catalog(org)))
+
+
+# --- the entries an installation ships (engine/commands/prebuild.py) ------------------------------
+
+
+def test_shipped_entries_serve_an_empty_cache_and_change_nothing(cache_dir: Path, tmp_path: Path,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    from interlock.commands.prebuild import MINIMAL, prebuild
+
+    shipped = tmp_path / "shipped"
+    names = prebuild(shipped)
+    assert sorted(n.split("-")[0] for n in names) == ["catalog", "knowledge", "static"]
+    assert os.environ["INTERLOCK_CACHE_DIR"] == str(cache_dir)  # put back
+    monkeypatch.setattr(cache, "SHIPPED", shipped)
+    monkeypatch.setattr(static, "_RECENT", {})
+    monkeypatch.setattr(knowledge, "_LOADED", [])
+    assert prebuild(shipped) == names  # computed afresh again, not read back from the entries it replaces
+    monkeypatch.setattr(static, "_RECENT", {})
+    monkeypatch.setattr(knowledge, "_LOADED", [])
+    org = tmp_path / "org"
+    org.mkdir()
+    (org / "organization.yml").write_text(MINIMAL, encoding="utf-8")
+    fresh = load_rulebook(cache=False)
+    with mock.patch.object(rulebook, "_load_rule", side_effect=AssertionError("parsed")), \
+            mock.patch.object(knowledge, "_checked_sections", side_effect=AssertionError("parsed")):
+        assert [r.id for r in load_rulebook().rules] == [r.id for r in fresh.rules]
+        result = lint([org], Config())
+    # every entry came from the installation but the verdict that its own file is valid
+    assert [p.name.split("-")[0] for p in _entries(cache_dir)] == ["verdicts"]
+    monkeypatch.setattr(static, "_RECENT", {})
+    assert lint([org], Config(cache=False)).findings == result.findings
+    # an organization of its own metrics gets its causal paths in the user's cache, as before
+    lint([ROOT / "policies"], Config())
+    assert [p.name.split("-")[0] for p in _entries(cache_dir)] == ["static", "verdicts", "verdicts"]
+
+
+def test_shipped_entries_are_not_read_without_the_cache(cache_dir: Path, tmp_path: Path,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    shipped = tmp_path / "shipped"
+    shipped.mkdir()
+    monkeypatch.setattr(cache, "SHIPPED", shipped)
+    (shipped / "catalog-k.json").write_text(json.dumps({"format": cache.FORMAT, "namespace": "catalog", "key": "k",
+                                                        "value": 42}), encoding="utf-8")
+    assert Store(cache_dir).load("catalog", "k", lambda v: v) == 42
+    assert Store(None).load("catalog", "k", lambda v: v) is None
+    (shipped / "catalog-k.json").write_text("{broken", encoding="utf-8")
+    assert Store(cache_dir).load("catalog", "k", lambda v: v) is None
+
+
+# --- the verdict that unchanged policy files are valid (read/policy_schema.every_schema_error) -------
+
+
+def test_valid_files_are_not_checked_again_and_invalid_ones_always_are(cache_dir: Path, tmp_path: Path) -> None:
+    from interlock.read import policy_schema
+
+    org = tmp_path / "org"
+    shutil.copytree(ROOT / "policies", org)
+    documents = load_documents([org])
+    assert policy_schema.every_schema_error(documents) == [[] for _d in documents]
+    assert [p.name.split("-")[0] for p in _entries(cache_dir)] == ["verdicts"]
+    with mock.patch.object(policy_schema, "schema_errors", side_effect=AssertionError("checked")):
+        assert policy_schema.every_schema_error(load_documents([org])) == [[] for _d in documents]
+        with pytest.raises(AssertionError, match="checked"):  # without the cache, every file is checked
+            policy_schema.every_schema_error(load_documents([org]), cache=False)
+    sales = org / "sales.yml"
+    sales.write_text(sales.read_text(encoding="utf-8").replace("weight: ", "weight: x", 1), encoding="utf-8")
+    for _run in range(2):  # a changed file is checked; an invalid set is never remembered as valid
+        found = policy_schema.every_schema_error(load_documents([org]))
+        assert any(found)
+        assert len(_entries(cache_dir, "verdicts-")) == 1

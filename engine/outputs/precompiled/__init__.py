@@ -1,0 +1,1 @@
+"""Built-in templates as Jinja compiles them (render.PRECOMPILED); generated, never edited."""
