@@ -175,17 +175,47 @@ class _SyncHost(_engine.Host):  # type: ignore[misc]
         return self._actions[action_name]
 
 
+class _Facts:
+    """A session's facts by ``id``, as the caller built them. The default ids (``f1``, ``f2``, ...)
+    index a list, so no id string and no dict entry is kept per fact; any other id, a dict."""
+
+    __slots__ = ("_listed", "_named")
+
+    def __init__(self) -> None:
+        self._listed: list[Fact | None] = [None]
+        self._named: dict[str, Fact] = {}
+
+    def add(self, ident: str, fact: Fact) -> None:
+        listed = self._listed
+        number = ident[1:]
+        if ident[:1] == "f" and number.isascii() and number.isdigit() and number[:1] != "0" and 0 <= int(number) - len(listed) < 64:
+            listed.extend([None] * (int(number) - len(listed)))
+            listed.append(fact)
+        else:
+            self._named[ident] = fact
+
+    def __getitem__(self, ident: str) -> Fact:
+        if self._named:
+            found = self._named.get(ident)
+            if found is not None:
+                return found
+        fact = self._listed[int(ident[1:])]
+        if fact is None:  # pragma: no cover - the engine hands back only ids it was given
+            raise KeyError(ident)
+        return fact
+
+
 class _Session:
-    """One run's mutable state: its sid, id allocator (which also knows the facts seen) and errors."""
+    """One run's mutable state: its sid, id allocator, the facts seen, and errors."""
 
     def __init__(self, sid: str) -> None:
         self.sid = sid
         self.ids = IdAllocator(_id_candidates())
         #: id -> the fact as the caller built it: matches bind these, not the engine's JSON copies
         #: (which have whole floats as ints and cost a decoded dict per binding).
-        self.facts: dict[str, Fact] = {}
-        #: hash of a fact's items -> its id (a list of ids when distinct facts share a hash).
-        self.known: dict[int, str | list[str]] = {}
+        self.facts = _Facts()
+        #: hash of a fact's items -> the fact (a list of facts when distinct facts share a hash).
+        self.known: dict[int, Fact | list[Fact]] = {}
         self.errors: list[BaseException] = []
         self.acted = False
         self.stored = 0
@@ -298,7 +328,7 @@ class DurableEngine:
         prior = session.known.get(key)
         if prior is not None:
             same = prior if isinstance(prior, list) else [prior]
-            if any(_same_fact(session.facts[ident], fact) for ident in same):
+            if any(_same_fact(known, fact) for known in same):
                 return None
         read = self._fields.get(fact.get("kind")) if self._fields is not None else None  # type: ignore[arg-type]
         if read is None and len(fact) > MAX_FACT_FIELDS:
@@ -310,8 +340,8 @@ class DurableEngine:
         text = _encode({k: int(v) if type(v) is float and v.is_integer() and -_EXACT < v < _EXACT else v
                         for k, v in fact.items() if read is None or k in read})
         ident = session.ids()
-        session.known[key] = ident if prior is None else [*same, ident]
-        session.facts[ident] = fact  # type: ignore[assignment]
+        session.known[key] = fact if prior is None else [*same, fact]  # type: ignore[assignment]
+        session.facts.add(ident, fact)  # type: ignore[arg-type]
         engine_fields = f'"id":"{ident}","sid":"{session.sid}"}}'
         return f"{text[:-1]},{engine_fields}" if text != "{}" else "{" + engine_fields
 
