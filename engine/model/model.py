@@ -16,7 +16,7 @@ from functools import cached_property
 from interlock.places import cell_text, column_letters, parse_cell_text
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Location:
     """A place a person can open, 1-based: ``file:line:col`` in a policy file, or a cell of a workbook.
 
@@ -68,7 +68,7 @@ class Location:
 # --- the metric knowledge base -------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Metric:
     """A measurable quantity; ``good`` is +1 (more is better), -1 (less is better) or 0 (a band or policy)."""
 
@@ -85,7 +85,7 @@ class Metric:
     at: Location | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Influence:
     """An increase in ``src`` tends to move ``dst`` in the direction of ``sign``, after ``lag_days``."""
 
@@ -100,7 +100,7 @@ class Influence:
     at: Location | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Formula:
     """A driver identity such as ``bookings = sqls * win_rate * avg_deal_size``."""
 
@@ -111,7 +111,7 @@ class Formula:
     at: Location | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class NonConflict:
     """Two metrics known *not* to trade off (DORA: deployment frequency and change failure rate)."""
 
@@ -124,7 +124,7 @@ class NonConflict:
 # --- the organization ----------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Objective:
     """What the company wants; ``lead`` objectives are the ones every plan must serve."""
 
@@ -143,7 +143,7 @@ class Objective:
     collaborative: bool = False  # needs people or departments to work together (H11)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Department:
     """A function, team or role; ``parent`` is None at the top (under the company)."""
 
@@ -161,7 +161,7 @@ class Department:
     plan_year_start: datetime.date | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Target:
     """A number someone owns for a period; ``parent`` is the target it rolls up to (given or resolved)."""
 
@@ -183,7 +183,7 @@ class Target:
     base: float | None = None  # the reference's value the target was resolved from
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class UnresolvedTarget:
     """A target stated relative to a reference the policy does not give: stated, never guessed."""
 
@@ -196,7 +196,7 @@ class UnresolvedTarget:
     period: str | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class CurvePoint:
     """Attainment (fraction of target) paying ``payout`` (fraction of the target incentive)."""
 
@@ -205,7 +205,7 @@ class CurvePoint:
     at: Location
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Measure:
     """One paid metric in a plan."""
 
@@ -244,7 +244,7 @@ class Measure:
         return len(points) >= 2 and points[-1].payout <= points[-2].payout
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Gate:
     """No (or reduced) payout unless ``metric`` reaches ``minimum``."""
 
@@ -254,7 +254,7 @@ class Gate:
     effect: str | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Modifier:
     """Scales the payout by a factor within ``range`` depending on ``metric``."""
 
@@ -264,21 +264,21 @@ class Modifier:
     criteria: str | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Clawback:
     days: int | None
     on: tuple[str, ...]
     at: Location
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Holdback:
     share: float | None
     days: int | None
     at: Location
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Lever:
     """Something the role decides that moves its own measures (price, payment terms, ...)."""
 
@@ -287,7 +287,7 @@ class Lever:
     limit: float | None = None  # for price: the largest discount granted without approval (discount_authority)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class TimeRequirement:
     """Non-billable days a plan requires of a department's people (training, certification, onboarding),
     per person per year, or per new hire (``per: hire``)."""
@@ -299,7 +299,7 @@ class TimeRequirement:
     at: Location
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Plan:
     """An incentive plan for a department or one role in it."""
 
@@ -324,7 +324,7 @@ class Plan:
     time_required: tuple[TimeRequirement, ...] = ()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Assumption:
     """A planning number (or date) a department counts on."""
 
@@ -339,7 +339,7 @@ class Assumption:
     note: str | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Dependency:
     """``consumer`` needs ``deliverable`` from ``provider``."""
 
@@ -357,7 +357,7 @@ class Dependency:
     conversion: float | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Milestone:
     """A dated event plans count on; ``forecast`` is where it stands today."""
 
@@ -370,7 +370,7 @@ class Milestone:
     at: Location
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Hire:
     id: str
     department: str
@@ -382,7 +382,7 @@ class Hire:
     contingent_on: str | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Spend:
     id: str
     department: str
@@ -394,7 +394,7 @@ class Spend:
     contingent_on: str | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Definition:
     """How one department counts a metric (e.g. what a MQL is)."""
 
@@ -409,7 +409,7 @@ class Definition:
         return " ".join(self.text.lower().split())
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Actual:
     """What a department (or the company, or one plan's measure per participant) achieved in a past period."""
 
@@ -424,7 +424,7 @@ class Actual:
     note: str | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Driver:
     """Demand one target puts on a capacity: the target's value x ``per`` units of the capacity's metric."""
 
@@ -433,7 +433,7 @@ class Driver:
     at: Location
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Capacity:
     """What a department can deliver of a metric in a period: stated, or people x throughput per person."""
 
@@ -457,7 +457,7 @@ class Capacity:
         return None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Credit:
     """One plan credited with a share of a crediting rule's deals (and, optionally, its rate at target)."""
 
@@ -467,7 +467,7 @@ class Credit:
     rate: float | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class CreditRule:
     """Who is credited for which deals on a metric, and at what share: splits, overlays, channel and direct."""
 

@@ -1,6 +1,7 @@
 """Each measured durable-rules defect, pinned: the raw engine shows it, the adapter guards it."""
 from __future__ import annotations
 
+import itertools
 import json
 import random
 import threading
@@ -153,6 +154,33 @@ def test_default_ids_are_short_and_hash_unique() -> None:
     allocated = [ids() for _n in range(300_000)]
     assert len({fnv1a32(i) for i in allocated}) == len(allocated)
     assert "f264602" not in allocated  # its hash is f6059's: skipped
+
+
+def _hashed_ids(count: int) -> list[str]:
+    """The default ids as a plain hashing allocator gives them (every candidate hashed, every hash kept)."""
+    ids = IdAllocator(iter(f"f{n}" for n in itertools.count(1)))
+    return [ids() for _n in range(count)]
+
+
+def test_default_ids_skip_what_hashing_skips_without_hashing() -> None:
+    ids = IdAllocator()
+    assert [ids() for _n in range(300_000)] == _hashed_ids(300_000)
+
+
+def test_default_ids_go_on_hashing_past_the_checked_range(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("interlock.evaluation.adapter._CHECKED", 264_605)
+    ids = IdAllocator()
+    assert [ids() for _n in range(264_700)] == _hashed_ids(264_700)
+
+
+@pytest.mark.slow
+def test_the_checked_range_skips_exactly_the_colliding_ids() -> None:
+    from interlock.evaluation import adapter
+
+    kept = adapter._CHECKED - len(adapter._SKIPPED)
+    hashed = _hashed_ids(kept)
+    assert hashed[-1] == f"f{adapter._CHECKED}" or int(hashed[-1][1:]) < adapter._CHECKED
+    assert {n for n in range(1, int(hashed[-1][1:]) + 1)} - {int(i[1:]) for i in hashed} == set(adapter._SKIPPED)
 
 
 def test_every_distinct_fact_is_kept_even_when_ids_would_collide(monkeypatch: pytest.MonkeyPatch) -> None:
