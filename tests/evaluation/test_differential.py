@@ -92,6 +92,24 @@ def test_random_organizations_produce_findings(book: RuleBook, tmp_path: Path) -
     assert total >= 20
 
 
+def _keys(data: object) -> set[str]:
+    if isinstance(data, dict):
+        return set(data) | {k for v in data.values() for k in _keys(v)}
+    if isinstance(data, list):
+        return {k for v in data for k in _keys(v)}
+    return set()
+
+
+def test_random_organizations_carry_the_newer_fields() -> None:
+    """The rules reading the newer fields are compared only if the generator writes them."""
+    keys = {k for seed in range(40) for k in _keys(random_org(seed))}
+    newer = {"band", "reported_by", "team", "collaborative", "curve", "cap", "true_up", "clawback", "triggers",
+             "holdback", "time_required", "working_days", "relative", "phasing", "history", "parent", "segment",
+             "crediting", "exclusive", "settled_by", "amount"}
+    assert newer <= keys, sorted(newer - keys)
+    assert random_org(7) == random_org(7)
+
+
 @pytest.mark.parametrize("folder", ["policies", "tests/fixtures/aligned_org", "tests/fixtures/saas_org",
                                     "tests/fixtures/retail_org"])
 def test_bundled_organizations(book: RuleBook, folder: str) -> None:
