@@ -37,3 +37,23 @@ CONFLICT = ORGANIZATION + AP_PLAN + """\
     measures:
       - {metric: project_margin_pct, weight: 100%, direction: up}
 """
+
+
+#: Sales' funnel: EUR 10.0M of new business on the 2,000 marketing-qualified leads marketing is to
+#: deliver (2,000 x 50% x 25% x EUR 40,000 holds). The assumptions come last, so a test adds its own
+#: segment or provider figures by appending list items (Q01, Q02, Q15, revenue at risk).
+FUNNEL = """\
+organization: {name: Example, currency: EUR, fiscal_year: 2027}
+departments:
+  - {id: sales, name: Sales}
+  - {id: marketing, name: Marketing}
+targets:
+  - {id: new-business, owner: sales, metric: new_business, value: 10000000, period: FY2027}
+  - {id: mqls, owner: marketing, metric: mql_count, value: 2000, period: FY2027}
+dependencies:
+  - {id: qualified-leads, consumer: sales, provider: marketing, metric: mql_count, amount: 2000}
+assumptions:
+  - {department: sales, name: mql_to_sql_rate, value: 50%}
+  - {department: sales, name: win_rate, value: 25%}
+  - {department: sales, name: avg_deal_size, value: 40000}
+"""

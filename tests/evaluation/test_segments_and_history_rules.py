@@ -9,6 +9,7 @@ from pathlib import Path
 from interlock.findings.findings import Finding
 from interlock.lint import lint
 from interlock.read.config import Config
+from inline_policies import FUNNEL
 
 ALL = Config()
 
@@ -24,30 +25,13 @@ def only(findings: list[Finding], *rules: str) -> list[Finding]:
     return [f for f in findings if f.rule in rules]
 
 
-FUNNEL = """\
-    organization: {name: Example, currency: EUR, fiscal_year: 2027}
-    departments:
-      - {id: sales, name: Sales}
-      - {id: marketing, name: Marketing}
-    targets:
-      - {id: new-business, owner: sales, metric: new_business, value: 10000000, period: FY2027}
-      - {id: mqls, owner: marketing, metric: mql_count, value: 2000, period: FY2027}
-    dependencies:
-      - {id: qualified-leads, consumer: sales, provider: marketing, metric: mql_count, amount: 2000}
-    assumptions:
-      - {department: sales, name: mql_to_sql_rate, value: 50%}
-      - {department: sales, name: win_rate, value: 25%}
-      - {department: sales, name: avg_deal_size, value: 40000}
-"""
-
-
 def test_segment_figures_only_one_side_states_are_reported_not_dropped(tmp_path: Path) -> None:
     # Marketing writes its funnel for the new segment only: the overall funnel holds on sales'
     # numbers, and without Q15 nothing would be said at all.
     policy = FUNNEL + """\
-      - {department: marketing, name: win_rate, value: 20.75%, segment: small-contractors}
-      - {department: marketing, name: avg_deal_size, value: 18000, segment: small-contractors}
-    """
+  - {department: marketing, name: win_rate, value: 20.75%, segment: small-contractors}
+  - {department: marketing, name: avg_deal_size, value: 18000, segment: small-contractors}
+"""
     found = only(check(tmp_path, policy), "Q01", "Q02", "Q15")
     assert [(f.rule, f.severity, f.departments) for f in found] == [
         ("Q15", "info", ("marketing", "sales")), ("Q15", "info", ("marketing", "sales"))]
@@ -60,12 +44,12 @@ def test_segment_figures_only_one_side_states_are_reported_not_dropped(tmp_path:
 
 def test_a_providers_segment_figures_reconcile_with_the_consumers_plan_for_the_segment(tmp_path: Path) -> None:
     policy = FUNNEL + """\
-      - {department: sales, name: mql_count, value: 500, segment: small-contractors}
-      - {department: sales, name: win_rate, value: 25%, segment: small-contractors}
-      - {department: sales, name: avg_deal_size, value: 30000, segment: small-contractors}
-      - {department: marketing, name: win_rate, value: 20.75%, segment: small-contractors}
-      - {department: marketing, name: avg_deal_size, value: 18000, segment: small-contractors}
-    """
+  - {department: sales, name: mql_count, value: 500, segment: small-contractors}
+  - {department: sales, name: win_rate, value: 25%, segment: small-contractors}
+  - {department: sales, name: avg_deal_size, value: 30000, segment: small-contractors}
+  - {department: marketing, name: win_rate, value: 20.75%, segment: small-contractors}
+  - {department: marketing, name: avg_deal_size, value: 18000, segment: small-contractors}
+"""
     found = only(check(tmp_path, policy), "Q01", "Q02", "Q15")
     assert [f.rule for f in found] == ["Q01", "Q02", "Q02"]
     q01 = found[0]
@@ -82,12 +66,12 @@ def test_a_providers_segment_figures_reconcile_with_the_consumers_plan_for_the_s
 
 def test_agreeing_segment_figures_are_clean(tmp_path: Path) -> None:
     policy = FUNNEL + """\
-      - {department: sales, name: mql_count, value: 500, segment: small-contractors}
-      - {department: sales, name: win_rate, value: 20%, segment: small-contractors}
-      - {department: sales, name: avg_deal_size, value: 18000, segment: small-contractors}
-      - {department: marketing, name: win_rate, value: 20%, segment: small-contractors}
-      - {department: marketing, name: avg_deal_size, value: 18000, segment: small-contractors}
-    """
+  - {department: sales, name: mql_count, value: 500, segment: small-contractors}
+  - {department: sales, name: win_rate, value: 20%, segment: small-contractors}
+  - {department: sales, name: avg_deal_size, value: 18000, segment: small-contractors}
+  - {department: marketing, name: win_rate, value: 20%, segment: small-contractors}
+  - {department: marketing, name: avg_deal_size, value: 18000, segment: small-contractors}
+"""
     assert only(check(tmp_path, policy), "Q01", "Q02", "Q15") == []
 
 

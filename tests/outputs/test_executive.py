@@ -16,6 +16,7 @@ from interlock.outputs.executive import money
 from interlock.outputs.heatmap import MAX_DEPARTMENTS
 from interlock.outputs.report import ReportContext, build_report
 from interlock.read.config import resolve
+import inline_policies
 from paths import ROOT_DIR, TESTS_DIR
 from sample_run import with_plan
 
@@ -166,20 +167,8 @@ def test_at_scale_the_report_summarises_instead_of_drawing_every_pair(tmp_path: 
     assert "By business unit" in html and "more with findings are summarised by business unit" in html
 
 
-FUNNEL = """\
-organization: {name: Example, currency: EUR, fiscal_year: 2027}
-departments:
-  - {id: sales, name: Sales}
-  - {id: marketing, name: Marketing}
-targets:
-  - {id: new-business, owner: sales, metric: new_business, value: 10000000, period: FY2027}
-  - {id: mqls, owner: marketing, metric: mql_count, value: 2000, period: FY2027}
-dependencies:
-  - {id: qualified-leads, consumer: sales, provider: marketing, metric: mql_count, amount: 2000}
-assumptions:
-  - {department: sales, name: mql_to_sql_rate, value: 50%}
-  - {department: sales, name: win_rate, value: 25%}
-  - {department: sales, name: avg_deal_size, value: 40000}
+#: Sales' funnel with its plan for small contractors, where marketing's own figures fall short.
+FUNNEL = inline_policies.FUNNEL + """\
   - {department: sales, name: mql_count, value: 500, segment: small-contractors}
   - {department: sales, name: win_rate, value: 25%, segment: small-contractors}
   - {department: sales, name: avg_deal_size, value: 30000, segment: small-contractors}
