@@ -584,11 +584,12 @@ def config_command(paths: tuple[Path, ...], show: bool, print_schema: bool, rule
 
 
 @cli.command()
-@click.argument("directory", type=click.Path(path_type=Path, file_okay=False))
+@click.argument("directory", required=False, default=".", type=click.Path(path_type=Path, file_okay=False))
 @click.option("--spreadsheet", is_flag=True, help="Write the example as a workbook, plans.xlsx (docs/spreadsheets.md).")
 @click.option("--csv", "as_csv", is_flag=True, help="Write the example as CSV files, one per sheet of the workbook.")
 def init(directory: Path, spreadsheet: bool, as_csv: bool) -> int:
-    """Create a small example organization in DIRECTORY that passes `interlock check` and explains the format."""
+    """Create a small example organization in DIRECTORY (default: the current folder) that passes
+    `interlock check` and explains the format."""
     if spreadsheet or as_csv:
         from interlock.commands.workbook_commands import scaffold_workbook
 

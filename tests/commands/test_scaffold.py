@@ -39,6 +39,14 @@ def test_init_output_passes_check_with_no_finding_at_all(capsys: pytest.CaptureF
     assert (code, out) == (0, "No findings in 3 files.\n")
 
 
+def test_init_without_a_folder_writes_the_example_here(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(["init"], capsys)
+    assert (code, err) == (0, "")
+    assert out.splitlines() == [*(f"created {name}" for name, _ in FILES), "next: interlock check ."]
+    assert sorted(p.name for p in Path(".").iterdir()) == sorted(name for name, _ in FILES)
+    assert run(["check", "."], capsys)[:2] == (0, "No findings in 3 files.\n")
+
+
 def test_init_creates_nested_directories(capsys: pytest.CaptureFixture[str]) -> None:
     assert run(["init", "plans/acme"], capsys)[0] == 0
     assert run(["check", "plans/acme"], capsys)[0] == 0
