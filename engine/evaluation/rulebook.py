@@ -350,7 +350,7 @@ def _load_rule(path: Path, display: str, problems: list[Problem], *, builtin: bo
         return None
     aliases = {p.alias for p in patterns if p.alias}
     for i, alias in enumerate(rule.locations):
-        if alias not in aliases:
+        if alias.partition(".")[0] not in aliases:
             problems.append(Problem(display, *index.locate(("locations", i)), f"`locations` names {alias!r}, which `when` does not bind"))
     missing = [name for name in CERTAINTY_OPTIONS if "certainty" in data and name not in options]
     if missing:

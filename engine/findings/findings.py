@@ -212,7 +212,8 @@ def _finding(rule: Rule, identity: tuple[str, ...], ctx: Mapping[str, Any], seve
     aliases = rule.locations or tuple(bound)
     locations: list[Location] = []
     for alias in aliases:
-        at = bound.get(alias, {}).get("at")
+        name, _, field = alias.partition(".")  # `b` is the fact's own location, `b.source_at` one it names
+        at = bound.get(name, {}).get(field or "at")
         if at and Location.parse(at) not in locations:
             locations.append(Location.parse(at))
     trace: tuple[str, ...] = ()

@@ -148,15 +148,28 @@ def location_labels(finding: Finding) -> dict[Location, str]:
     """What each place of a finding is ("measure dpo of plan ap-team"), from the facts it matched."""
     labels: dict[Location, str] = {}
     for _alias, fact in sorted(finding.facts.items()):
-        at = fact.get("at")
-        if not isinstance(at, str) or ":" not in at:
-            continue
-        try:
-            where = Location.parse(at)
-        except ValueError:
-            continue
-        labels.setdefault(where, describe_fact(fact))
+        where = _parsed(fact.get("at"))
+        if where is not None:
+            labels.setdefault(where, describe_fact(fact))
+    # A place a fact names in a field (`source_at`, a rule's `locations: [b.source_at]`) is labelled by
+    # the fact's `source` and `source_key` fields: "target fy27-dpo".
+    for _alias, fact in sorted(finding.facts.items()):
+        for name, value in fact.items():
+            where = _parsed(value) if name.endswith("_at") and name != "at" else None
+            if where is not None and isinstance(fact.get(name[:-3]), str):
+                what = str(fact[name[:-3]]).replace("_", " ")
+                labels.setdefault(where, f"{what} {fact[name[:-3] + '_key']}" if fact.get(name[:-3] + "_key") else what)
     return labels
+
+
+def _parsed(at: object) -> Location | None:
+    """A `file:line:col` (or workbook!cell) location a fact field holds, else None."""
+    if not isinstance(at, str) or ":" not in at:
+        return None
+    try:
+        return Location.parse(at)
+    except ValueError:
+        return None
 
 
 def describe_fact(fact: Mapping[str, Any]) -> str:

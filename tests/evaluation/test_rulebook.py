@@ -127,6 +127,8 @@ def test_failing_pack_example_is_reported(tmp_path: Path) -> None:
      "ACME01.yaml:1:1: missing required key 'title'"),
     (lambda t: t.replace("identity: [m.key]", "certainty: \"m.weight\"\nidentity: [m.key]"),
      "ACME01.yaml:13:12: a rule graded by `certainty` needs the options error_certainty and info_certainty"),
+    (lambda t: t.replace("identity: [m.key]", "identity: [m.key]\nlocations: [m, q.source_at]"),
+     "ACME01.yaml:14:16: `locations` names 'q.source_at', which `when` does not bind"),
 ])
 def test_broken_rule_file_errors(tmp_path: Path, edit, message: str) -> None:  # type: ignore[no-untyped-def]
     (tmp_path / "ACME01.yaml").write_text(edit(PACK_RULE), encoding="utf-8")

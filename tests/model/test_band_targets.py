@@ -157,7 +157,8 @@ def test_x17_reports_the_band_against_the_departments_own_target_through_the_cli
         "plan ap-manager pays Accounts payable for days payable outstanding within 5 days of 30 days (25 to 35 days), "
         "but target fy27-dpo of Accounts payable asks 60 days: 25 days above the band, so the band and that figure "
         "cannot both be met")
-    assert [(loc["line"], loc["column"]) for loc in findings[0]["locations"]] == [(13, 9), (8, 5)]  # the measure, the plan
+    # The band (the measure), then the figure outside it (the target), where a designer settles one of them.
+    assert [(loc["line"], loc["column"]) for loc in findings[0]["locations"]] == [(13, 9), (17, 5)]
     # Centred on the target, the band holds it: nothing to report.
     code, out, _err = check(tmp_path, text.replace("value: 60", "value: 32"), capsys, "--format", "json")
     assert (code, json.loads(out)["findings"]) == (0, [])
