@@ -7,7 +7,9 @@ engine missing or not Interlock's build: one line saying how to reinstall), 130 
 
 Modules are imported by the commands that need them, so that `interlock
 --version`, `init` or `schema` do not load the rules engine, and `check` does
-not load the report, SARIF, JUnit, what-if or baseline code it does not use.
+not load the report, SARIF, JUnit, what-if or baseline code it does not use. A `check` whose
+inputs are byte-identical to an earlier run's loads none of the pipeline: it replays that run's
+output from the results memo (engine/commands/memo.py).
 """
 from __future__ import annotations
 
@@ -117,7 +119,8 @@ def _cache_option(command: Callable[..., Any]) -> Callable[..., Any]:
     command = click.option("--follow-links", "follow_links", is_flag=True,
                            help="Read links in the checked folders that lead to files outside them.")(command)
     return click.option("--no-cache", "no_cache", is_flag=True,
-                        help="Do not read or write the cache of the parsed rules, knowledge base and causal paths.")(command)
+                        help="Do not read or write the cache of the parsed rules, knowledge base and causal paths, "
+                             "nor the results memo of `check` (an unchanged run replayed).")(command)
 
 
 def _workflow_options(command: Callable[..., Any]) -> Callable[..., Any]:
