@@ -373,9 +373,9 @@ def main() -> int:
     else:
         print(f"load average {load_before[0]:.2f} before, {load_after[0]:.2f} after, {os.cpu_count()} CPUs; "
               "CPU seconds of each child, fastest and median of its interleaved runs\n")
-        print(f"{'command':<16} {'cpu s':>8} {'median':>8} {'wall s':>8} {'peak MB':>8} {'runs':>5}")
+        print(f"{'command':<20} {'cpu s':>8} {'median':>8} {'wall s':>8} {'peak MB':>8} {'runs':>5}")
         for name, x in figures.items():
-            print(f"{name:<16} {x.cpu:>8.3f} {x.median_cpu:>8.3f} {x.wall:>8.3f} {x.peak_mb:>8.1f} {len(x.runs):>5}")
+            print(f"{name:<20} {x.cpu:>8.3f} {x.median_cpu:>8.3f} {x.wall:>8.3f} {x.peak_mb:>8.1f} {len(x.runs):>5}")
         print()
         for name, value, target, how in results:
             print(f"{name:<40} {value:>6.2f}  target <= {target:<4} {'ok' if value <= target else 'MISSED':<6} ({how})")
