@@ -200,3 +200,31 @@ def test_a_replay_loads_neither_the_model_nor_the_engine_nor_the_outputs(org: Pa
     assert [r.returncode for r in runs] == [1, 1] and runs[0].stdout == runs[1].stdout
     assert "interlock.model.model" in runs[0].stderr
     assert runs[1].stderr == "[]\n"
+
+
+def test_interlock_itself_is_part_of_the_key(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An edited module, rule or template is a new build; bytecode and the prebuilt entries are not."""
+    import importlib.util
+    from types import SimpleNamespace
+
+    from interlock import resources
+
+    package = tmp_path / "interlock"
+    for name in ("lint.py", "rules/R01.yaml", "reports/text.txt.j2", "__pycache__/lint.pyc", "prebuilt/x.json"):
+        (package / name).parent.mkdir(parents=True, exist_ok=True)
+        (package / name).write_text("1\n", encoding="utf-8")
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: SimpleNamespace(
+        submodule_search_locations=[str(package)]) if name == "interlock" else real(name, *a))
+    monkeypatch.setattr(resources, "rules_dir", lambda: package / "rules")
+    monkeypatch.setattr(resources, "reports_dir", lambda: package / "reports")
+    build = memo.installation.__wrapped__  # not the process's cached answer
+    first = build()
+    for name in ("__pycache__/lint.pyc", "prebuilt/x.json"):
+        (package / name).write_text("22\n", encoding="utf-8")
+    assert build() == first
+    seen = {first}
+    for name in ("lint.py", "rules/R01.yaml", "reports/text.txt.j2"):
+        os.utime(package / name, ns=(1, 1))
+        seen.add(build())
+    assert len(seen) == 4
