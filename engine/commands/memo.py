@@ -172,7 +172,7 @@ def _files_below(folder: Path) -> Iterator[tuple[str, Path]]:
 def installation() -> str:
     """SHA-256 of Interlock as installed: each file of its code, built-in rules, knowledge base and
     templates by name, size and modification time in nanoseconds (as Python checks bytecode against
-    its source, but finer: ~1 ms, where reading them all costs ~13 ms of a ~75 ms replay; the
+    its source, but finer: ~4 ms, where reading them all costs ~13 ms of a ~75 ms replay; the
     ``read`` package is also hashed by content in ``cache.build()``), and the names of the
     distributions installed beside its dependencies (with versions)."""
     from importlib.util import find_spec
@@ -199,10 +199,11 @@ def installation() -> str:
                 info = path.stat()  # as Python's bytecode is checked against its source: size and time
                 digest.update(b"\0file\0" + path.relative_to(folder).as_posix().encode("utf-8", "surrogatepass"))
                 digest.update(f"{info.st_size} {info.st_mtime_ns}".encode())
+    sites = set()
     for dependency in ("jinja2", "yaml", "jsonschema", "click"):
         found = find_spec(dependency)
         if found is not None and found.origin:
-            site = Path(found.origin).parent.parent
-            digest.update(b"\0site\0" + "\n".join(sorted(n for n in os.listdir(site)
-                                                          if n.endswith(".dist-info"))).encode())
+            sites.add(Path(found.origin).parent.parent)
+    for site in sorted(sites):
+        digest.update(b"\0site\0" + "\n".join(sorted(n for n in os.listdir(site) if n.endswith(".dist-info"))).encode())
     return digest.hexdigest()
