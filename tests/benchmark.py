@@ -14,14 +14,28 @@ Commands timed, each a fresh child process:
 * check: the installed `interlock check DIR --format text`, output discarded, warm cache;
 * check --no-cache (at 10,000 departments), so the cache is never slower than none;
 * on policies/: `interlock check policies` with a warm and with an empty (cold) cache, against a
-  bare Python process importing exactly yaml, jinja2, click and durable.engine.
+  bare Python process importing exactly yaml, jinja2, click and durable.engine; and, for
+  information, the warm check of a copy of policies/ whose first file gets a new comment line
+  before every run.
+
+The results memo of `check` (engine/commands/memo.py) replays an unchanged run without linting.
+Every figure of the engine's work (check N, crowd, report, no-cache, so also cache / no cache) is
+measured with the memo off (INTERLOCK_NO_MEMO=1; the other caches stay warm), so it times the
+work, not the memo. On policies/, "warm" is the unchanged run a user repeats (the memo's hit,
+the 2x target), "one file edited" the memo's miss with the other caches warm, and "cold" an empty
+cache (no memo either).
 
 How. Every figure is the CPU time (user + system) of the child alone, from
 os.wait4, so other processes on the machine change it little; the commands
 compared with each other run interleaved (round-robin, the order rotated each
-round), so a slow moment of the machine hits them all alike; each is
-repeated (--repeat, default 3) and the fastest run counts. Peak memory is the
-child's own maximum resident set. The cache lives in a folder of the
+round), so a slow moment of the machine hits them all alike. Each is repeated at
+least --repeat times (default 3), more when the group is quick (by its slowest
+unmeasured warm-up run: 11 rounds under a second, 5 under five seconds), so
+that a ratio of short commands rests on many runs. A time ratio's verdict is the
+median of its paired ratios (each round's run of one command against the same
+round's run of the other, so that both saw the same machine), printed with the
+ratio of the fastest runs beside it; the table lists each command's fastest and
+median run. Peak memory is the child's own maximum resident set. The cache lives in a folder of the
 benchmark's own: warmed once before the warm runs, empty before every cold run.
 
 Targets (issue 22), printed each with its value:
@@ -54,16 +68,22 @@ import statistics
 import subprocess
 import sys
 import tempfile
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 DEPENDENCIES = ("yaml", "jinja2", "click", "durable.engine")
+#: The results memo's own switch (engine/commands/memo.py): set for every command that measures the work.
+NO_MEMO = "INTERLOCK_NO_MEMO"
+WORK = {NO_MEMO: "1"}
 FLOOR = ("import sys; from pathlib import Path; from interlock.read.loader import load_documents; "
          "from interlock.model.validate import validate; validate(load_documents([Path(sys.argv[1])]))")
 CROWD_AT = 1000
+#: (CPU seconds, rounds): a group whose slowest warm-up run took under that many seconds runs at least that
+#: many rounds; longer groups run --repeat rounds.
+QUICK_ROUNDS = ((1.0, 11), (5.0, 5))
 #: Size in MB of the HTML report written at each size (filled by measure()).
 report_mb: dict[int, float] = {}
 TARGETS = {
@@ -96,6 +116,7 @@ class Command:
     argv: Sequence[str]
     env: Mapping[str, str]
     fresh_cache: bool = False  # an empty cache folder before every run
+    before: Callable[[], None] | None = None  # called before every run (unmeasured): e.g. edit a file
 
 
 @dataclass(frozen=True)
@@ -125,7 +146,9 @@ def run_once(command: Command, cache: Path) -> Run:
 
     if command.fresh_cache:
         shutil.rmtree(cache, ignore_errors=True)
-    env = {k: v for k, v in os.environ.items() if k != "INTERLOCK_NO_CACHE"}
+    if command.before is not None:
+        command.before()
+    env = {k: v for k, v in os.environ.items() if k not in ("INTERLOCK_NO_CACHE", NO_MEMO)}
     env.update({"INTERLOCK_CACHE_DIR": str(cache), **command.env})
     start = time.perf_counter()
     child = subprocess.Popen(command.argv, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
@@ -140,14 +163,24 @@ def run_once(command: Command, cache: Path) -> Run:
     return Run(usage.ru_utime + usage.ru_stime, wall, usage.ru_maxrss / 1024, child.returncode)
 
 
+def rounds(repeat: int, slowest: float) -> int:
+    """How many rounds a group runs: at least ``repeat``, more for quick commands (``slowest``: CPU seconds
+    of its slowest warm-up run), whose ratios would otherwise rest on a handful of short runs."""
+    for limit, at_least in QUICK_ROUNDS:
+        if slowest < limit:
+            return max(repeat, at_least)
+    return max(1, repeat)
+
+
 def interleaved(commands: Mapping[str, Command], repeat: int, cache: Path) -> dict[str, Figures]:
-    """Every command ``repeat`` times, round-robin, the order rotated each round."""
+    """Every command at least ``repeat`` times (see ``rounds``), round-robin, the order rotated each round."""
     names = list(commands)
+    slowest = 0.0
     for name in names:  # warm the cache (and the file system) once, unmeasured
         if not commands[name].fresh_cache:
-            run_once(commands[name], cache)
+            slowest = max(slowest, run_once(commands[name], cache).cpu)
     runs: dict[str, list[Run]] = {name: [] for name in names}
-    for round_ in range(max(1, repeat)):
+    for round_ in range(rounds(repeat, slowest)):
         order = names[round_ % len(names):] + names[:round_ % len(names)]
         for name in order:
             runs[name].append(run_once(commands[name], cache / "cold" if commands[name].fresh_cache else cache))
@@ -173,8 +206,22 @@ def compile_bytecode() -> None:
                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
-def check(folder: Path, *extra: str, env: Mapping[str, str] | None = None) -> Command:
-    return Command([*interlock_command(), "check", str(folder), "--format", "text", *extra], env or {})
+def check(folder: Path, *extra: str) -> Command:
+    """`interlock check FOLDER` doing the work: the results memo off, the other caches as they are."""
+    return Command([*interlock_command(), "check", str(folder), "--format", "text", *extra], WORK)
+
+
+def edited_copy(folder: Path, copy: Path) -> Callable[[], None]:
+    """A copy of ``folder`` whose first file gets a new comment line before every run: a memo miss."""
+    shutil.copytree(folder, copy)
+    first = sorted(copy.glob("*.yml"))[0]
+    original = first.read_text(encoding="utf-8")
+    runs = iter(range(1, 1_000_000))
+
+    def edit() -> None:
+        first.write_text(f"{original}# benchmark edit {next(runs)}\n", encoding="utf-8")
+
+    return edit
 
 
 def write_organization(n: int, folder: Path, crowd: int = 0) -> None:
@@ -204,7 +251,7 @@ def measure(sizes: Sequence[int], repeat: int, work: Path) -> dict[str, Figures]
             group[f"crowd {n}"] = check(crowd)
         if n >= 1000:
             group[f"report {n}"] = Command([*interlock_command(), "report", str(folder), "-o",
-                                            str(work / f"report-{n}.html")], {})
+                                            str(work / f"report-{n}.html")], WORK)
         if n >= 10_000:  # the floor is only compared at 1,000; here the cache is compared with none
             del group[f"floor {n}"]
             group[f"no-cache {n}"] = check(folder, "--no-cache")
@@ -212,11 +259,13 @@ def measure(sizes: Sequence[int], repeat: int, work: Path) -> dict[str, Figures]
         if (work / f"report-{n}.html").exists():
             report_mb[n] = (work / f"report-{n}.html").stat().st_size / 1e6
         shutil.rmtree(folder)
+    edit = edited_copy(ROOT / "policies", work / "policies-edited")
     figures.update(interleaved({
         "bare import": Command([sys.executable, "-c", "import " + ", ".join(DEPENDENCIES)], {}),
         "cli warm": Command([*interlock_command(), "check", "policies"], {}),
+        "cli edited": Command([*interlock_command(), "check", str(work / "policies-edited")], {}, before=edit),
         "cli cold": Command([*interlock_command(), "check", "policies"], {}, fresh_cache=True),
-    }, max(7, repeat), cache))
+    }, repeat, cache))
     return figures
 
 
@@ -234,20 +283,24 @@ _TIME_RATIOS = {
 
 
 def paired(a: Figures, b: Figures) -> float:
-    """The median of the ratios a/b run by run (a round's run of a against the same round's of b): a
-    second figure beside the best-of ratio, which a slow moment of the machine cannot move either."""
+    """The median of the ratios a/b run by run (a round's run of a against the same round's of b): the
+    verdict of a time ratio. Both runs of a pair saw the same moment of the machine, and the median
+    ignores the rounds a burst of load hit, where the ratio of the two fastest runs compares runs of
+    different moments and follows the one lucky run of each."""
     return statistics.median(x.cpu / y.cpu for x, y in zip(a.runs, b.runs))
 
 
 def verdicts(f: Mapping[str, Figures]) -> list[tuple[str, float, float, str]]:
-    """(name, value, target, how it was computed) for every target the measured sizes allow: the value
-    is the ratio of the best runs; a time ratio also names the median of its run-by-run ratios."""
+    """(name, value, target, how it was computed) for every target the measured sizes allow. A time
+    ratio's value is the median of its paired runs, the ratio of the fastest runs named beside it; a
+    memory or size ratio's is the measured figure against its limit."""
     out = []
 
     def add(name: str, value: float, how: str) -> None:
         if name in _TIME_RATIOS:  # a time ratio: figures of two commands, interleaved
             a, b = _TIME_RATIOS[name]
-            how += f"; median of paired runs {paired(f[a], f[b]):.2f}"
+            how = f"median of {len(f[a].runs)} paired runs; fastest runs {how} = {value:.2f}"
+            value = paired(f[a], f[b])
         out.append((name, value, TARGETS[name], how))
 
     if "check 1000" in f:
@@ -283,6 +336,17 @@ def verdicts(f: Mapping[str, Figures]) -> list[tuple[str, float, float, str]]:
     return out
 
 
+def information(f: Mapping[str, Figures]) -> list[tuple[str, float, str]]:
+    """Ratios printed with their values and no target: a warm check of policies/ after one file was edited
+    (the results memo misses, the other caches are warm)."""
+    if "cli edited" not in f:
+        return []
+    bare = f["bare import"].cpu
+    return [("CLI on policies/ / bare import, warm, one file edited", paired(f["cli edited"], f["bare import"]),
+             f"median of {len(f['cli edited'].runs)} paired runs; fastest runs {f['cli edited'].cpu:.3f} s / "
+             f"{bare:.3f} s = {f['cli edited'].cpu / bare:.2f}")]
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="10,1000,10000")
@@ -303,16 +367,20 @@ def main() -> int:
                                 "wall_s": round(x.wall, 3), "peak_mb": round(x.peak_mb, 1), "runs": len(x.runs)}
                          for name, x in figures.items()},
             "ratios": {name: {"value": round(value, 3), "target": target, "figures": how}
-                       for name, value, target, how in results}}, indent=2))
+                       for name, value, target, how in results},
+            "information": {name: {"value": round(value, 3), "figures": how}
+                            for name, value, how in information(figures)}}, indent=2))
     else:
         print(f"load average {load_before[0]:.2f} before, {load_after[0]:.2f} after, {os.cpu_count()} CPUs; "
-              "CPU seconds of each child, best of its interleaved runs\n")
-        print(f"{'command':<16} {'cpu s':>8} {'median':>8} {'wall s':>8} {'peak MB':>8} {'runs':>5}")
+              "CPU seconds of each child, fastest and median of its interleaved runs\n")
+        print(f"{'command':<20} {'cpu s':>8} {'median':>8} {'wall s':>8} {'peak MB':>8} {'runs':>5}")
         for name, x in figures.items():
-            print(f"{name:<16} {x.cpu:>8.3f} {x.median_cpu:>8.3f} {x.wall:>8.3f} {x.peak_mb:>8.1f} {len(x.runs):>5}")
+            print(f"{name:<20} {x.cpu:>8.3f} {x.median_cpu:>8.3f} {x.wall:>8.3f} {x.peak_mb:>8.1f} {len(x.runs):>5}")
         print()
         for name, value, target, how in results:
             print(f"{name:<40} {value:>6.2f}  target <= {target:<4} {'ok' if value <= target else 'MISSED':<6} ({how})")
+        for name, value, how in information(figures):
+            print(f"{name:<40} {value:>6.2f}  (for information: {how})")
     return 1 if missed else 0
 
 

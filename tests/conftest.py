@@ -2,7 +2,8 @@
 
 The suite never touches the real cache (~/.cache/interlock): before any test module is imported
 (some load the rule book at import time), INTERLOCK_CACHE_DIR points at a temporary folder of this
-session, which child processes inherit and which is removed at the end.
+session, which child processes inherit and which is removed at the end. The results memo of `check`
+is off (INTERLOCK_NO_MEMO) but in its own tests.
 """
 from __future__ import annotations
 
@@ -19,6 +20,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 SESSION_CACHE = Path(tempfile.mkdtemp(prefix="interlock-test-cache-"))
 os.environ["INTERLOCK_CACHE_DIR"] = str(SESSION_CACHE)
+# The results memo of `check` (engine/commands/memo.py) would replay an earlier test's output to a test
+# that changed Interlock's behaviour in its own process (a patched function, an injected failure): off,
+# except in the tests of the memo itself (tests/commands/test_memo.py), which turn it on.
+os.environ["INTERLOCK_NO_MEMO"] = "1"
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -7,7 +7,9 @@ engine missing or not Interlock's build: one line saying how to reinstall), 130 
 
 Modules are imported by the commands that need them, so that `interlock
 --version`, `init` or `schema` do not load the rules engine, and `check` does
-not load the report, SARIF, JUnit, what-if or baseline code it does not use.
+not load the report, SARIF, JUnit, what-if or baseline code it does not use. A `check` whose
+inputs are byte-identical to an earlier run's loads none of the pipeline: it replays that run's
+output from the results memo (engine/commands/memo.py).
 """
 from __future__ import annotations
 
@@ -32,6 +34,7 @@ if TYPE_CHECKING:
     from interlock.findings.findings import Finding
     from interlock.files import Outbox
     from interlock.evaluation.rulebook import RuleBook
+    from interlock.commands.memo import Replay
 
 
 #: Exit status of an internal error (a bug), distinct from bad input (2).
@@ -116,7 +119,8 @@ def _cache_option(command: Callable[..., Any]) -> Callable[..., Any]:
     command = click.option("--follow-links", "follow_links", is_flag=True,
                            help="Read links in the checked folders that lead to files outside them.")(command)
     return click.option("--no-cache", "no_cache", is_flag=True,
-                        help="Do not read or write the cache of the parsed rules, knowledge base and causal paths.")(command)
+                        help="Do not read or write the cache of the parsed rules, knowledge base and causal paths, "
+                             "nor the results memo of `check` (an unchanged run replayed).")(command)
 
 
 def _workflow_options(command: Callable[..., Any]) -> Callable[..., Any]:
@@ -264,20 +268,37 @@ def check(paths: tuple[Path, ...], fmt: str, rule_packs: tuple[Path, ...], selec
           no_cache: bool, statistics: bool, follow_links: bool) -> int:
     """Lint the policy files in PATHS (default: the folder of the nearest interlock.yml, else the current folder
     when it holds an organization file, else policies/)."""
+    from interlock.read.config import resolve
+
+    targets = _targets(paths)
+
+    def configuration() -> Config:
+        return resolve(targets, config_file=config_file, select=select, ignore=ignore, rule_packs=rule_packs,
+                       fail_on=fail_on, waivers=waivers, baseline=baseline, cache=not no_cache,
+                       follow_links=follow_links)
+
+    memo = None
+    if not (no_cache or outputs or template or write_baseline):  # a run that only prints (engine/commands/memo.py)
+        from interlock.commands.memo import memo_for
+
+        memo = memo_for(targets, {"paths": [p.as_posix() for p in paths], "format": fmt, "rule_packs": rule_packs,
+                                  "select": select, "ignore": ignore, "fail_on": fail_on, "color": color,
+                                  "statistics": statistics, "quiet": quiet, "config": config_file,
+                                  "waivers": waivers, "baseline": baseline, "today": today,
+                                  "follow_links": follow_links}, configuration)
+        replay = memo.lookup() if memo is not None else None
+        if replay is not None:
+            return _replay(replay)
     from dataclasses import replace
 
-    from interlock.read.config import resolve
     from interlock.lint import lint
     from interlock.files import Outbox
     from interlock.outputs.progress import progress
     from interlock.outputs.render import TEMPLATE, Output, parse_output, produce
 
-    targets = _targets(paths)
     wanted = [Output(TEMPLATE if template else fmt), *(parse_output(spec) for spec in outputs)]
     try:
-        config = resolve(targets, config_file=config_file, select=select, ignore=ignore, rule_packs=rule_packs,
-                         fail_on=fail_on, waivers=waivers, baseline=baseline, cache=not no_cache,
-                         follow_links=follow_links)
+        config = configuration()
         with progress(f"interlock: checking {' '.join(t.as_posix() for t in targets)}"):
             # Derived facts (the causal paths behind the coverage table) are built only for a report.
             result = lint(targets, config, derived=any(o.fmt not in ("text", "json", "sarif", "junit", "github")
@@ -292,11 +313,22 @@ def check(paths: tuple[Path, ...], fmt: str, rule_packs: tuple[Path, ...], selec
     except InputError as exc:
         _report_input_errors(wanted, exc, [*targets, config_file, waivers, baseline])
         raise
-    for note in [*_read_notes(result), *notes]:
+    from interlock.commands.memo import Replay
+
+    printed = Replay(text, tuple([*_read_notes(result), *notes]), bool(options.color),
+                     1 if fails(findings, config.fail_on) else 0)
+    if memo is not None and isinstance(text, str):
+        memo.keep(printed)
+    return _replay(printed)
+
+
+def _replay(printed: Replay) -> int:
+    """Print a run's notes on standard error, then its output (also what an identical earlier run printed)."""
+    for note in printed.stderr:
         click.echo(note, err=True)
     # click.echo strips colour codes when standard output is not a terminal; --color means keep them.
-    click.echo(text, nl=False, color=True if options.color else None)
-    return 1 if fails(findings, config.fail_on) else 0
+    click.echo(printed.stdout, nl=False, color=True if printed.color else None)
+    return printed.status
 
 
 def _read_notes(result: Any) -> list[str]:

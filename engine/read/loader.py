@@ -58,14 +58,9 @@ def load_documents(paths: Sequence[Path], root_display: Path | None = None,
     (``--follow-links``). Department files (``department:``) without an ``organization:`` section
     anywhere are a problem: the organization file is missing.
     """
-    found: dict[str, tuple[Path, str, str | None]] = {}
-    folders = () if follow_links else tuple(_resolved(Path(p)) for p in paths if Path(p).is_dir())
-    for given in paths:
-        for file, display, trouble in _expand(Path(given), root_display, folders, excluded):
-            found.setdefault(_identity(file), (file, display, trouble))
     documents = []
     sheets: dict[str, list[tuple[Path, str]]] = {}  # folder -> its CSV sheets: one workbook per folder
-    for file, display, trouble in sorted(found.values(), key=lambda item: item[1]):
+    for file, display, trouble in policy_files(paths, root_display, excluded, follow_links=follow_links):
         if trouble is not None:
             documents.append(Document(display, {}, SourceIndex(display), (Problem(display, 1, 1, trouble),)))
             continue
@@ -83,6 +78,26 @@ def load_documents(paths: Sequence[Path], root_display: Path | None = None,
     if any(Path(p).is_dir() for p in paths):
         return _missing_organization(documents, paths)
     return documents
+
+
+#: One policy file found: where it is, how messages show it, and why it cannot be read (or None).
+Found = tuple[Path, str, str | None]
+
+
+def policy_files(paths: Sequence[Path], root_display: Path | None = None,
+                 excluded: Callable[[Path], bool] | None = None, *, follow_links: bool = False) -> list[Found]:
+    """The policy files under ``paths`` as ``load_documents`` reads them, sorted by display path: each
+    file once however it was reached. The one walk of the folders, shared with the results memo of
+    `interlock check` (engine/commands/memo.py), so that both see exactly the same files.
+
+    Raises UsageError for a path that is neither a file nor a folder, or a folder without policy files.
+    """
+    found: dict[str, Found] = {}
+    folders = () if follow_links else tuple(_resolved(Path(p)) for p in paths if Path(p).is_dir())
+    for given in paths:
+        for file, display, trouble in _expand(Path(given), root_display, folders, excluded):
+            found.setdefault(_identity(file), (file, display, trouble))
+    return sorted(found.values(), key=lambda item: item[1])
 
 
 def _read(file: Path, display: str) -> tuple[dict[str, Any], Any]:

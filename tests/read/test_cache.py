@@ -403,6 +403,32 @@ def test_every_format_is_byte_identical_with_and_without_the_cache(folder: Path,
     capsys.readouterr()
 
 
+def _printed(folder: Path, fmt: str, extra: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    code = main(["check", str(folder), "--today", TODAY, "--format", fmt, *extra])
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+@pytest.mark.parametrize("folder", ORGS, ids=[p.name for p in ORGS])
+def test_every_format_is_byte_identical_from_the_results_memo(folder: Path, cache_dir: Path,
+                                                               capsys: pytest.CaptureFixture[str],
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """Standard output, standard error and the exit status of `check -f FORMAT`: without the cache, then
+    a run that stores its memo, then one that replays it without linting (engine/commands/memo.py)."""
+    from interlock import lint as lint_module
+
+    monkeypatch.delenv("INTERLOCK_NO_MEMO")
+    for fmt in FORMATS:
+        expected = _printed(folder, fmt, ["--no-cache"], capsys)
+        assert not _entries(cache_dir, "memo")
+        assert _printed(folder, fmt, [], capsys) == expected
+        assert len(_entries(cache_dir, "memo")) == 1
+        with mock.patch.object(lint_module, "lint", side_effect=AssertionError("linted again")):
+            assert _printed(folder, fmt, [], capsys) == expected
+        for entry in _entries(cache_dir, "memo"):
+            entry.unlink()
+
+
 def test_a_corrupt_cache_changes_nothing(cache_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     expected = _check(ROOT / "policies", tmp_path / "plain", ["--no-cache"], capsys)
     _check(ROOT / "policies", tmp_path / "fill", [], capsys)
