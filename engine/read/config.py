@@ -263,15 +263,13 @@ def _declares_organization(file: Path) -> bool:
 
 def load_config(path: Path) -> Config:
     """Read and validate one configuration file; paths in it are relative to the file."""
-    import jsonschema
-
     from interlock.read.schema_messages import problems_at
     from interlock.read.yamlsource import read_yaml
 
     display = shown(path)
     data, index = read_yaml(path, display)
-    validator = jsonschema.Draft202012Validator(resources.schema("config"))
-    problems = problems_at(validator.iter_errors(data), index, display)
+    # The fast verdict first (jsonschema-rs); jsonschema is imported only for a file with errors to word.
+    problems = problems_at(resources.schema_check("config").iter_errors(data), index, display)
     if problems:
         raise InputError(problems)  # the values below are only read once their shape is right
     base = path.parent
