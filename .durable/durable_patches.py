@@ -5,7 +5,7 @@ sdist is vendored unmodified beside this file (``durable_rules-2.0.28.tar.gz``,
 checked against PyPI's SHA-256); Interlock's own build (``interlock_backend.py``)
 extracts it, applies ``PATCHES`` and compiles the C extension
 ``durable_rules_engine`` and the ``durable`` package into Interlock's wheel (and
-into an editable install). Eight changes, each a small edit of the released
+into an editable install). Ten changes, each a small edit of the released
 source (measured and pinned by tests; see docs/engine.md):
 
 1. Python 3.13: the C extension fails at import with ``undefined symbol:
@@ -54,6 +54,15 @@ source (measured and pinned by tests; see docs/engine.md):
    constant), and Interlock refuses to run on an engine without it
    (``engine/evaluation/enginebuild.py``): the stock engine crashes under Interlock's load.
 
+9. Memory: every stored fact embeds the whole property table (19 slots, 456 of a 608-byte node)
+   while a fact fills ~9, and its text is a second allocation. The table moves to the end of
+   ``jsonObject`` and a stored fact is one allocation holding the slots it fills and its text
+   (a fact being parsed keeps the whole table on the stack).
+10. Memory: each reference from a stored fact to a partial match, right-memory entry or pending
+   match holding it (6.3 million at 10,000 departments) is a 28-byte node, mostly padding; the
+   frame's type shares a word with the node's index (24 bits) and the active flag with the
+   reference's hash (24 bits, still picking one of 4 buckets): 20 bytes.
+
 ``BUILD`` is bumped whenever a patch or the flags change (tests/evaluation/test_enginebuild.py
 holds it equal to what Interlock expects), so an engine built before is refused.
 
@@ -71,7 +80,7 @@ from typing import NamedTuple
 VERSION = "2.0.28"
 #: The build's identity: the extension's ``INTERLOCK_BUILD`` constant. Bump the number whenever a
 #: patch or the compiler flags change; engine/evaluation/enginebuild.py expects the same value.
-BUILD = f"{VERSION}+interlock.13"
+BUILD = f"{VERSION}+interlock.14"
 HERE = Path(__file__).resolve().parent
 SDIST = HERE / f"durable_rules-{VERSION}.tar.gz"
 #: SHA-256 of the released sdist, as PyPI publishes it (durable_rules-2.0.28.tar.gz, 57,572 bytes).
@@ -284,6 +293,120 @@ NEW_BETA_STATE = ("    node->betaState = calloc(((ruleset*)tree)->betaCount, siz
 OLD_LEFT_ZERO = "        memset(betaNode->leftFrameIndex, 0, MAX_LEFT_FRAME_INDEX_LENGTH * sizeof(unsigned int) * 2);\n"
 OLD_RIGHT_ZERO = "        memset(betaNode->rightFrameIndex, 0, MAX_RIGHT_FRAME_INDEX_LENGTH * sizeof(unsigned int) * 2);\n"
 ZEROED = "        /* the index is zeroed by calloc: empty */\n"
+#: Every stored fact embeds a ``jsonObject`` whose property table has ``MAX_OBJECT_PROPERTIES`` slots
+#: (19 here: 456 bytes, a 608-byte node), while a fact fills ~9 of them. Here the stored copy is one
+#: allocation sized to the fact: the table moves to the end of ``jsonObject`` (facts being parsed keep
+#: the whole table on the stack), a fact's node holds a pointer, and the copy takes the header, the
+#: slots the fact fills and its text (which stock allocates on its own). 10,000 departments: ~293,000
+#: facts, 608 + ~190 bytes each -> ~80 + ~380.
+OLD_OBJECT = """typedef struct jsonObject {
+    char *content;
+    jsonProperty properties[MAX_OBJECT_PROPERTIES];
+    unsigned short propertyIndex[MAX_OBJECT_PROPERTIES];
+    unsigned char propertiesLength; 
+    unsigned int idIndex; 
+    unsigned int sidIndex;
+    char sidBuffer[SID_BUFFER_LENGTH];
+    char idBuffer[ID_BUFFER_LENGTH];
+} jsonObject;"""
+NEW_OBJECT = """typedef struct jsonObject {
+    char *content;
+    unsigned short propertyIndex[MAX_OBJECT_PROPERTIES];
+    unsigned char propertiesLength; 
+    unsigned int idIndex; 
+    unsigned int sidIndex;
+    char sidBuffer[SID_BUFFER_LENGTH];
+    char idBuffer[ID_BUFFER_LENGTH];
+    /* last: a stored fact's copy is allocated with only the slots it fills */
+    jsonProperty properties[MAX_OBJECT_PROPERTIES];
+} jsonObject;"""
+OLD_STORED = "    jsonObject jo;\n} messageNode;"
+NEW_STORED = "    jsonObject *jo;\n} messageNode;"
+OLD_COPY = """static unsigned int copyMessage(jsonObject *targetMessage,
+                                jsonObject *sourceMessage) {
+    memcpy(targetMessage, sourceMessage, sizeof(jsonObject));
+    unsigned int messageLength = (strlen(sourceMessage->content) + 1) * sizeof(char);
+    targetMessage->content = malloc(messageLength);
+    if (!targetMessage->content) {
+        return ERR_OUT_OF_MEMORY;
+    }
+    memcpy(targetMessage->content, sourceMessage->content, messageLength);
+"""
+NEW_COPY = """static unsigned int copyMessage(jsonObject **storedMessage,
+                                jsonObject *sourceMessage) {
+    size_t header = sizeof(jsonObject) - sizeof(sourceMessage->properties);
+    size_t filled = sourceMessage->propertiesLength * sizeof(jsonProperty);
+    size_t messageLength = (strlen(sourceMessage->content) + 1) * sizeof(char);
+    jsonObject *targetMessage = malloc(header + filled + messageLength);
+    *storedMessage = targetMessage;
+    if (!targetMessage) {
+        return ERR_OUT_OF_MEMORY;
+    }
+    memcpy(targetMessage, sourceMessage, header + filled);
+    targetMessage->content = (char *)targetMessage + header + filled;
+    memcpy(targetMessage->content, sourceMessage->content, messageLength);
+"""
+OLD_FREE = """    if (mid == NULL) {
+        mid = (char*)node->jo->idBuffer;
+    }"""
+NEW_FREE_MID = """    if (mid == NULL && node->jo) {
+        mid = (char*)node->jo->idBuffer;
+    }"""
+OLD_FREE_CONTENT = """    if (node->jo->content) {
+        free(node->jo->content);
+        free(node->locationPool.content);
+        node->jo->content = NULL;
+        node->locationPool.content = NULL;
+    }"""
+NEW_FREE_CONTENT = """    if (node->jo) {
+        free(node->jo);
+        free(node->locationPool.content);
+        node->jo = NULL;
+        node->locationPool.content = NULL;
+    }"""
+#: Every stored fact keeps a reference to each partial match, right-memory entry and pending match
+#: holding it (6.3 million at 10,000 departments), a 28-byte node: a byte for the frame's type padded
+#: to four, a byte for ``isActive`` padded to four. Here the type shares a word with the node's index
+#: (24 bits: a ruleset has far fewer nodes) and ``isActive`` shares one with the reference's hash,
+#: kept to 24 bits (it only picks one of 4 buckets and tells references apart): 20 bytes.
+OLD_LOCATION = """typedef struct frameLocation {
+    unsigned char frameType;
+    unsigned int nodeIndex;
+    unsigned int frameOffset;
+} frameLocation;
+
+typedef struct locationNode {
+    unsigned int prevOffset;
+    unsigned int nextOffset;
+    unsigned int hash;
+    frameLocation location;
+    unsigned char isActive;
+} locationNode;"""
+NEW_LOCATION = """typedef struct frameLocation {
+    unsigned int frameOffset;
+    unsigned int nodeIndex : 24;
+    unsigned int frameType : 8;
+} frameLocation;
+
+#define LOCATION_HASH_MASK 0xFFFFFF
+
+typedef struct locationNode {
+    unsigned int prevOffset;
+    unsigned int nextOffset;
+    unsigned int hash : 24;
+    unsigned int isActive : 8;
+    frameLocation location;
+} locationNode;"""
+OLD_LOCATION_HASH = """    hash ^= location.frameOffset;
+    hash *= FNV_32_PRIME;
+
+    return hash;
+}"""
+NEW_LOCATION_HASH = """    hash ^= location.frameOffset;
+    hash *= FNV_32_PRIME;
+
+    return hash & LOCATION_HASH_MASK;
+}"""
 #: The module gets a constant naming this build, so Interlock can tell it from any other
 #: (``engine/evaluation/enginebuild.py``). Only the Python 3 branch of rules.c is patched.
 OLD_INIT = """    PyObject *m = PyModule_Create(&moduledef);
@@ -334,6 +457,19 @@ PATCHES = (
     Patch(STATE_FILE, OLD_RIGHT_ZERO, ZEROED),
     *(Patch(PROPERTIES_FILE, f"#define {name} 512", f"#define {name} {buckets}") for name, buckets in INDEX_BUCKETS.items()),
     Patch(PROPERTIES_FILE, "#define MAX_LOCATION_INDEX_LENGTH 16", f"#define MAX_LOCATION_INDEX_LENGTH {LOCATION_INDEX_BUCKETS}"),
+    Patch(PROPERTIES_FILE, OLD_OBJECT, NEW_OBJECT),
+    Patch(PROPERTIES_FILE, OLD_STORED, NEW_STORED),
+    Patch(STATE_FILE, "->jo.", "->jo->", times=14),
+    Patch(SEQUENCE_FILE, "->jo.", "->jo->", times=3),
+    Patch(STATE_FILE, "*message = &node->jo;", "*message = node->jo;"),
+    Patch(SEQUENCE_FILE, "&rightMessage->jo,", "rightMessage->jo,", times=2),
+    Patch(SEQUENCE_FILE, "&message->jo,", "message->jo,", times=2),
+    Patch(SEQUENCE_FILE, "jsonObject *jo = &currentMessageNode->jo;", "jsonObject *jo = currentMessageNode->jo;"),
+    Patch(STATE_FILE, OLD_COPY, NEW_COPY),
+    Patch(STATE_FILE, OLD_FREE, NEW_FREE_MID),
+    Patch(STATE_FILE, OLD_FREE_CONTENT, NEW_FREE_CONTENT),
+    Patch(PROPERTIES_FILE, OLD_LOCATION, NEW_LOCATION),
+    Patch(STATE_FILE, OLD_LOCATION_HASH, NEW_LOCATION_HASH),
 )
 
 

@@ -12,7 +12,7 @@ import durable_rules_engine as dre
 import pytest
 from durable import engine as durable_engine
 
-from interlock.evaluation.adapter import DurableEngine, IdAllocator, canonical, fnv1a32, gate
+from interlock.evaluation.adapter import MAX_FACT_FIELDS, DurableEngine, IdAllocator, canonical, fnv1a32, gate
 from interlock.evaluation.compiler import CompileError, CompiledRule, FieldTest, Pattern, compile_when, to_durable
 from interlock.errors import EngineError
 from paths import ROOT_DIR
@@ -344,6 +344,50 @@ def test_pools_recycle_retracted_slots_and_grow_without_losing_facts() -> None:
     ruleset.delete_state("1")
     dre.delete_ruleset(ruleset._handle)
     assert sorted(pairs) == sorted((f"k{n}", f"k{n}") for n in range(300))
+
+
+def test_stored_facts_are_sized_to_their_fields_and_keep_every_reference() -> None:
+    """Patch 9 stores each fact in one allocation sized to the properties it has (the text
+    included), and patch 10 packs each fact's references to the partial matches holding it into
+    20 bytes. Facts of every width the adapter allows join on their last field (a string and a
+    number); a fact held by many partial matches, once retracted, joins nothing more and its
+    references are all gone (a second fact with its key joins every partner, each once)."""
+    pairs: list[tuple[str, str]] = []
+
+    def act(c: Any) -> None:
+        pairs.append((c.a["id"], c.b["id"]))
+
+    host = _RawHost(act)
+    host.register_rulesets({"sized": {"r": {"all": [
+        {"a": {"kind": "A"}},
+        {"b": {"$and": [{"kind": "B"}, {"key": {"a": "key"}}, {"last": {"a": "last"}}, {"n": {"a": "n"}}]}}],
+        "run": "a"}}})
+    ruleset = host.get_ruleset("sized")
+
+    def send(call: Any, facts: list[dict[str, Any]]) -> None:
+        code, state = call(ruleset._handle, json.dumps(facts))
+        assert code == 0, code
+        ruleset.do_actions(state, lambda e, s: None)
+
+    widths = range(MAX_FACT_FIELDS - 3)  # kind, key, n and last, then 0..12 more fields
+    send(dre.assert_facts, [{"id": f"a{w}", "sid": "1", "kind": "A", **{f"p{i}": i for i in range(w)},
+                             "key": f"k{w}", "n": w * 1.5, "last": f"v{w}" * w} for w in widths])
+    send(dre.assert_facts, [{"id": f"b{w}", "sid": "1", "kind": "B", "key": f"k{w}", "n": w * 1.5,
+                             "last": f"v{w}" * w} for w in widths])
+    assert sorted(pairs) == sorted((f"a{w}", f"b{w}") for w in widths)
+    pairs.clear()
+    hub = {"id": "hub", "sid": "1", "kind": "A", "key": "h", "n": 0, "last": "x"}
+    partners = [{"id": f"p{n}", "sid": "1", "kind": "B", "key": "h", "n": 0, "last": "x"} for n in range(200)]
+    send(dre.assert_facts, [hub])
+    send(dre.assert_facts, partners)
+    assert len(pairs) == 200
+    send(dre.retract_facts, [hub])
+    send(dre.assert_facts, [{"id": "late", "sid": "1", "kind": "B", "key": "h", "n": 0, "last": "x"}])
+    assert len(pairs) == 200  # the retracted fact joins nothing more
+    send(dre.assert_facts, [{**hub, "id": "hub2"}])
+    ruleset.delete_state("1")
+    dre.delete_ruleset(ruleset._handle)
+    assert sorted(pairs[200:]) == sorted([("hub2", f"p{n}") for n in range(200)] + [("hub2", "late")])
 
 
 # -- Python 3.13, and the patches ------------------------------------------------------
