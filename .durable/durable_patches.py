@@ -5,7 +5,7 @@ sdist is vendored unmodified beside this file (``durable_rules-2.0.28.tar.gz``,
 checked against PyPI's SHA-256); Interlock's own build (``interlock_backend.py``)
 extracts it, applies ``PATCHES`` and compiles the C extension
 ``durable_rules_engine`` and the ``durable`` package into Interlock's wheel (and
-into an editable install). Ten changes, each a small edit of the released
+into an editable install). Twelve changes, each a small edit of the released
 source (measured and pinned by tests; see docs/engine.md):
 
 1. Python 3.13: the C extension fails at import with ``undefined symbol:
@@ -62,6 +62,11 @@ source (measured and pinned by tests; see docs/engine.md):
    match holding it (6.3 million at 10,000 departments) is a 28-byte node, mostly padding; the
    frame's type shares a word with the node's index (24 bits) and the active flag with the
    reference's hash (24 bits, still picking one of 4 buckets): 20 bytes.
+11. Memory: a right-memory entry (a fact waiting in a join, 3.9 million at 10,000 departments)
+   keeps its active flag in the word of the fact's offset: 20 -> 16 bytes.
+12. Correctness and memory: a dispatched match's slot is freed but stock leaves its facts'
+   references to it, so they pile up and retracting such a fact later deletes whatever pending
+   match reused the slot (a lost match). The references are removed with the dispatched match.
 
 ``BUILD`` is bumped whenever a patch or the flags change (tests/evaluation/test_enginebuild.py
 holds it equal to what Interlock expects), so an engine built before is refused.
@@ -80,7 +85,7 @@ from typing import NamedTuple
 VERSION = "2.0.28"
 #: The build's identity: the extension's ``INTERLOCK_BUILD`` constant. Bump the number whenever a
 #: patch or the compiler flags change; engine/evaluation/enginebuild.py expects the same value.
-BUILD = f"{VERSION}+interlock.14"
+BUILD = f"{VERSION}+interlock.15"
 HERE = Path(__file__).resolve().parent
 SDIST = HERE / f"durable_rules-{VERSION}.tar.gz"
 #: SHA-256 of the released sdist, as PyPI publishes it (durable_rules-2.0.28.tar.gz, 57,572 bytes).
@@ -407,6 +412,35 @@ NEW_LOCATION_HASH = """    hash ^= location.frameOffset;
 
     return hash & LOCATION_HASH_MASK;
 }"""
+#: A right-memory entry (a fact waiting in a join: 3.9 million at 10,000 departments) is 20 bytes, a
+#: byte of them the active flag padded to four. The flag shares a word with the fact's offset (31
+#: bits: a pool never holds 2^31 facts): 16 bytes.
+OLD_RIGHT_NODE = """typedef struct rightFrameNode {
+    unsigned int prevOffset;
+    unsigned int nextOffset;
+    unsigned int hash;
+    unsigned char isActive;
+    unsigned int messageOffset;
+} rightFrameNode;"""
+NEW_RIGHT_NODE = """typedef struct rightFrameNode {
+    unsigned int prevOffset;
+    unsigned int nextOffset;
+    unsigned int hash;
+    unsigned int isActive : 1;
+    unsigned int messageOffset : 31;
+} rightFrameNode;"""
+#: When a match has been dispatched, stock frees its pending-match slot but leaves each of its
+#: facts' references to that slot: the references pile up (80,000 of 650,000 at 1,000 departments),
+#: and retracting such a fact later deletes whatever pending match has reused the slot since (a
+#: match lost without a trace). Here the dispatched match's references are removed with it.
+OLD_DISPATCHED = """                if (currentMessageNode->messageType == MESSAGE_TYPE_EVENT) {
+                    jsonObject *jo = currentMessageNode->jo;"""
+NEW_DISPATCHED = """                if (currentMessageNode->messageType != MESSAGE_TYPE_EVENT) {
+                    CHECK_RESULT(deleteFrameLocation(state,
+                                                     currentMessageFrame->messageNodeOffset,
+                                                     resultLocation));
+                } else {
+                    jsonObject *jo = currentMessageNode->jo;"""
 #: The module gets a constant naming this build, so Interlock can tell it from any other
 #: (``engine/evaluation/enginebuild.py``). Only the Python 3 branch of rules.c is patched.
 OLD_INIT = """    PyObject *m = PyModule_Create(&moduledef);
@@ -470,6 +504,8 @@ PATCHES = (
     Patch(STATE_FILE, OLD_FREE_CONTENT, NEW_FREE_CONTENT),
     Patch(PROPERTIES_FILE, OLD_LOCATION, NEW_LOCATION),
     Patch(STATE_FILE, OLD_LOCATION_HASH, NEW_LOCATION_HASH),
+    Patch(PROPERTIES_FILE, OLD_RIGHT_NODE, NEW_RIGHT_NODE),
+    Patch(SEQUENCE_FILE, OLD_DISPATCHED, NEW_DISPATCHED),
 )
 
 

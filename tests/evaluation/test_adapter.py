@@ -390,6 +390,38 @@ def test_stored_facts_are_sized_to_their_fields_and_keep_every_reference() -> No
     assert sorted(pairs[200:]) == sorted([("hub2", f"p{n}") for n in range(200)] + [("hub2", "late")])
 
 
+def test_retracting_a_fact_whose_match_fired_spares_the_pending_matches() -> None:
+    """Stock frees a dispatched match's slot but leaves its facts' references to it, so retracting
+    such a fact later deleted whatever pending match had reused the slot: here a2-b2, queued in
+    the slot a1-b1 left, was lost without a trace (build 14 and earlier). Patch 12 removes the
+    references with the dispatched match."""
+    fired: list[tuple[str, str]] = []
+
+    def act(c: Any) -> None:
+        fired.append((c.a["id"], c.b["id"]))
+
+    host = _RawHost(act)
+    host.register_rulesets({"stale": {"r": {"all": [{"a": {"kind": "A"}}, {"b": {"$and": [{"kind": "B"},
+                                                                                         {"key": {"a": "key"}}]}}],
+                                            "run": "a"}}})
+    ruleset = host.get_ruleset("stale")
+
+    def send(call: Any, facts: list[dict[str, Any]], act: bool = True) -> None:
+        code, state = call(ruleset._handle, json.dumps(facts))
+        assert code == 0, code
+        if act:
+            ruleset.do_actions(state, lambda e, s: None)
+
+    first = {"id": "a1", "sid": "1", "kind": "A", "key": "k1"}
+    send(dre.assert_facts, [first, {"id": "b1", "sid": "1", "kind": "B", "key": "k1"}])
+    send(dre.assert_facts, [{"id": "a2", "sid": "1", "kind": "A", "key": "k2"},
+                            {"id": "b2", "sid": "1", "kind": "B", "key": "k2"}], act=False)  # pending
+    send(dre.retract_facts, [first])
+    ruleset.delete_state("1")
+    dre.delete_ruleset(ruleset._handle)
+    assert fired == [("a1", "b1"), ("a2", "b2")]
+
+
 # -- Python 3.13, and the patches ------------------------------------------------------
 
 def _build_script() -> Any:
