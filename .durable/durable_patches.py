@@ -5,7 +5,7 @@ sdist is vendored unmodified beside this file (``durable_rules-2.0.28.tar.gz``,
 checked against PyPI's SHA-256); Interlock's own build (``interlock_backend.py``)
 extracts it, applies ``PATCHES`` and compiles the C extension
 ``durable_rules_engine`` and the ``durable`` package into Interlock's wheel (and
-into an editable install). Twelve changes, each a small edit of the released
+into an editable install). Thirteen changes, each a small edit of the released
 source (measured and pinned by tests; see docs/engine.md):
 
 1. Python 3.13: the C extension fails at import with ``undefined symbol:
@@ -67,6 +67,11 @@ source (measured and pinned by tests; see docs/engine.md):
 12. Correctness and memory: a dispatched match's slot is freed but stock leaves its facts'
    references to it, so they pile up and retracting such a fact later deletes whatever pending
    match reused the slot (a lost match). The references are removed with the dispatched match.
+13. Memory: each fact kept a reference to every right-memory entry of its own (3.9 of 5.5 million
+   references at 10,000 departments), read only by the duplicate check of 6 and by retraction.
+   The check now asks the join's last entry; a retraction, which Interlock never makes, scans the
+   right memories for the fact's entries (only if it entered one) and rebuilds those references
+   before stock's walk.
 
 ``BUILD`` is bumped whenever a patch or the flags change (tests/evaluation/test_enginebuild.py
 holds it equal to what Interlock expects), so an engine built before is refused.
@@ -85,7 +90,7 @@ from typing import NamedTuple
 VERSION = "2.0.28"
 #: The build's identity: the extension's ``INTERLOCK_BUILD`` constant. Bump the number whenever a
 #: patch or the compiler flags change; engine/evaluation/enginebuild.py expects the same value.
-BUILD = f"{VERSION}+interlock.15"
+BUILD = f"{VERSION}+interlock.16"
 HERE = Path(__file__).resolve().parent
 SDIST = HERE / f"durable_rules-{VERSION}.tar.gz"
 #: SHA-256 of the released sdist, as PyPI publishes it (durable_rules-2.0.28.tar.gz, 57,572 bytes).
@@ -158,7 +163,9 @@ NEW_SKIP = """            unsigned short depth = 0;
 #: Before a fact joins a pattern, stock walks every earlier fact of that pattern with the same
 #: join hash to see whether this fact is already there (it can arrive twice, through two
 #: alternatives): a pattern without an equality join puts all its facts on one hash, so the walk
-#: is quadratic in the facts. The fact's own frame locations (a handful) answer the same question.
+#: is quadratic in the facts. Both arrivals come while that one fact passes the network, so no other
+#: fact can enter the join between them: the join's last right-memory entry answers the question
+#: (build 16; before it, the fact's own references to its entries, which are no longer kept).
 OLD_RIGHT_DUPLICATE = (
     "    CHECK_RESULT(getLastRightFrame(state,\n"
     "                                   betaNode->value.b.index,\n"
@@ -185,11 +192,10 @@ OLD_RIGHT_DUPLICATE = (
     "    }\n"
 )
 NEW_RIGHT_DUPLICATE = """    messageNode *arriving = MESSAGE_NODE(state, currentMessageOffset);
-    for (unsigned int at = 1; at < arriving->locationPool.fresh; ++at) {
-        locationNode *seen = LOCATION_NODE(arriving, at);
-        if (seen->isActive &&
-            seen->location.frameType == RIGHT_FRAME &&
-            seen->location.nodeIndex == betaNode->value.b.index) {
+    betaStateNode *joining = &state->betaState[betaNode->value.b.index];
+    if (joining->lastRightFrame != UNDEFINED_HASH_OFFSET) {
+        rightFrameNode *last = RIGHT_FRAME_NODE(state, betaNode->value.b.index, joining->lastRightFrame);
+        if (last->isActive && last->messageOffset == currentMessageOffset) {
             return RULES_OK;
         }
     }
@@ -199,8 +205,8 @@ NEW_RIGHT_DUPLICATE = """    messageNode *arriving = MESSAGE_NODE(state, current
 #: written, so the memory of a pool is resident up to its capacity (up to a third unused). Here a
 #: pool hands out recycled slots first, then never-used slots from a high-water mark (``fresh``),
 #: and growing it writes nothing: a slot's page becomes resident when the slot is first used
-#: (10,000 departments: peak 1,366 -> 1,218 MB). Only the duplicate check above walks a pool by
-#: position, and it stops at the mark.
+#: (10,000 departments: peak 1,366 -> 1,218 MB). Only a retraction's search of the right memories
+#: walks a pool by position, and it stops at the mark.
 OLD_POOL = "    unsigned int count;\n} pool;"
 NEW_POOL = "    unsigned int count;\n    unsigned int fresh;\n} pool;"
 OLD_POOL_INIT = r"""#define INIT(type, pool, length) do { \
@@ -441,6 +447,66 @@ NEW_DISPATCHED = """                if (currentMessageNode->messageType != MESSA
                                                      resultLocation));
                 } else {
                     jsonObject *jo = currentMessageNode->jo;"""
+#: Each fact in a join's right memory also kept a reference to that entry (3.9 million of the 5.5
+#: million references at 10,000 departments). Only two things read them: the duplicate check above,
+#: which the join's last entry answers (both arrivals of a fact come while that one fact passes
+#: the network, so no other entry can come between them), and retracting a fact, which Interlock
+#: never does: a retracted fact's entries are found again by scanning the right memories (only for
+#: a fact that entered one: ``inRightMemory``) and its references rebuilt before stock's walk.
+OLD_BETA_NODE = """    pool rightFramePool;
+    unsigned int rightFrameIndex[MAX_RIGHT_FRAME_INDEX_LENGTH * 2];
+} betaStateNode;"""
+NEW_BETA_NODE = """    pool rightFramePool;
+    unsigned int rightFrameIndex[MAX_RIGHT_FRAME_INDEX_LENGTH * 2];
+    unsigned int lastRightFrame;
+} betaStateNode;"""
+OLD_MESSAGE_FLAGS = """    unsigned char isActive;
+    unsigned char messageType;
+    pool locationPool;"""
+NEW_MESSAGE_FLAGS = """    unsigned char isActive;
+    unsigned char messageType;
+    unsigned char inRightMemory;
+    pool locationPool;"""
+OLD_MESSAGE_TYPE = "    node->messageType = messageType;\n    CHECK_RESULT(copyMessage("
+NEW_MESSAGE_TYPE = "    node->messageType = messageType;\n    node->inRightMemory = 0;\n    CHECK_RESULT(copyMessage("
+OLD_RIGHT_REFERENCE = """    rightFrame->messageOffset = currentMessageOffset;
+    CHECK_RESULT(addFrameLocation(state,
+                                  rightFrameLocation,
+                                  currentMessageOffset));
+"""
+NEW_RIGHT_REFERENCE = """    rightFrame->messageOffset = currentMessageOffset;
+    joining->lastRightFrame = rightFrameLocation.frameOffset;
+    arriving->inRightMemory = 1;
+"""
+OLD_RETRACT = """    messageNode *message = MESSAGE_NODE(state, messageOffset);
+    if (!message->isActive) {
+        return RULES_OK;
+    }
+
+    while (count < message->locationPool.count) {"""
+NEW_RETRACT = """    messageNode *message = MESSAGE_NODE(state, messageOffset);
+    if (!message->isActive) {
+        return RULES_OK;
+    }
+
+    if (message->inRightMemory) {
+        for (unsigned int joinIndex = 0; joinIndex < tree->betaCount; ++joinIndex) {
+            pool *waitingPool = &state->betaState[joinIndex].rightFramePool;
+            for (unsigned int at = 1; at < waitingPool->fresh; ++at) {
+                rightFrameNode *waiting = RIGHT_FRAME_NODE(state, joinIndex, at);
+                if (waiting->isActive && waiting->messageOffset == messageOffset) {
+                    frameLocation waitingLocation;
+                    waitingLocation.frameType = RIGHT_FRAME;
+                    waitingLocation.nodeIndex = joinIndex;
+                    waitingLocation.frameOffset = at;
+                    CHECK_RESULT(addFrameLocation(state, waitingLocation, messageOffset));
+                }
+            }
+        }
+        message->inRightMemory = 0;
+    }
+
+    while (count < message->locationPool.count) {"""
 #: The module gets a constant naming this build, so Interlock can tell it from any other
 #: (``engine/evaluation/enginebuild.py``). Only the Python 3 branch of rules.c is patched.
 OLD_INIT = """    PyObject *m = PyModule_Create(&moduledef);
@@ -506,6 +572,11 @@ PATCHES = (
     Patch(STATE_FILE, OLD_LOCATION_HASH, NEW_LOCATION_HASH),
     Patch(PROPERTIES_FILE, OLD_RIGHT_NODE, NEW_RIGHT_NODE),
     Patch(SEQUENCE_FILE, OLD_DISPATCHED, NEW_DISPATCHED),
+    Patch(PROPERTIES_FILE, OLD_BETA_NODE, NEW_BETA_NODE),
+    Patch(PROPERTIES_FILE, OLD_MESSAGE_FLAGS, NEW_MESSAGE_FLAGS),
+    Patch(STATE_FILE, OLD_MESSAGE_TYPE, NEW_MESSAGE_TYPE),
+    Patch(SEQUENCE_FILE, OLD_RIGHT_REFERENCE, NEW_RIGHT_REFERENCE),
+    Patch(SEQUENCE_FILE, OLD_RETRACT, NEW_RETRACT),
 )
 
 

@@ -422,6 +422,49 @@ def test_retracting_a_fact_whose_match_fired_spares_the_pending_matches() -> Non
     assert fired == [("a1", "b1"), ("a2", "b2")]
 
 
+def test_retracting_facts_from_right_memories_without_their_references() -> None:
+    """Patch 13 keeps no reference from a fact to its right-memory entries: a retraction finds them
+    again. Retracting a negated fact releases the match it held back; a retracted fact leaves every
+    join it waited in (a later partner finds nothing), and a new fact reusing its slots joins (the
+    duplicate check, the join's last entry, does not take it for the retracted one)."""
+    fired: list[tuple[str, ...]] = []
+
+    def act(c: Any) -> None:
+        try:
+            partner: tuple[str, ...] = (f"b={c.b['id']}",)
+        except Exception:  # the negating rule binds no b
+            partner = ()
+        fired.append((f"a={c.a['id']}", *partner))
+
+    host = _RawHost(act)
+    host.register_rulesets({"waits": {
+        "joined": {"all": [{"b": {"kind": "B"}}, {"a": {"$and": [{"kind": "A"}, {"key": {"b": "key"}}]}}],
+                   "run": "a"},
+        "unblocked": {"all": [{"a": {"kind": "A"}}, {"n$not": {"$and": [{"kind": "N"}, {"key": {"a": "key"}}]}}],
+                      "run": "a"}}})
+    ruleset = host.get_ruleset("waits")
+
+    def send(call: Any, facts: list[dict[str, Any]]) -> None:
+        code, state = call(ruleset._handle, json.dumps(facts))
+        assert code == 0, code
+        ruleset.do_actions(state, lambda e, s: None)
+
+    blocker = {"id": "n1", "sid": "1", "kind": "N", "key": "k"}
+    first = {"id": "a1", "sid": "1", "kind": "A", "key": "k"}
+    send(dre.assert_facts, [blocker])
+    send(dre.assert_facts, [first])
+    assert fired == []  # held back by n1
+    send(dre.retract_facts, [blocker])
+    assert fired == [("a=a1",)]
+    send(dre.retract_facts, [first])
+    send(dre.assert_facts, [{"id": "b1", "sid": "1", "kind": "B", "key": "k"}])
+    assert fired == [("a=a1",)]  # a1 waits in no join any more
+    send(dre.assert_facts, [{"id": "a2", "sid": "1", "kind": "A", "key": "k"}])  # reuses a1's slots
+    ruleset.delete_state("1")
+    dre.delete_ruleset(ruleset._handle)
+    assert sorted(fired) == [("a=a1",), ("a=a2",), ("a=a2", "b=b1")]
+
+
 # -- Python 3.13, and the patches ------------------------------------------------------
 
 def _build_script() -> Any:
