@@ -42,7 +42,7 @@ source (measured and pinned by tests; see docs/engine.md):
 6. Speed: before a fact joins a pattern, stock walks every earlier fact of
    that pattern with the same join hash to rule out a duplicate; for a
    pattern without an equality join that is all of them (quadratic). The
-   fact's own list of frames answers the same question in a few steps.
+   join's last entry answers the same question in one step (13).
 7. Memory: every pool (facts, partial matches, a fact's frame references)
    threads a free list through all its slots, and each growth by half writes
    every new slot, so a pool is resident up to its capacity. A pool now hands
