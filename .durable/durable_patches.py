@@ -5,7 +5,7 @@ sdist is vendored unmodified beside this file (``durable_rules-2.0.28.tar.gz``,
 checked against PyPI's SHA-256); Interlock's own build (``interlock_backend.py``)
 extracts it, applies ``PATCHES`` and compiles the C extension
 ``durable_rules_engine`` and the ``durable`` package into Interlock's wheel (and
-into an editable install). Eight changes, each a small edit of the released
+into an editable install). Fifteen changes, each a small edit of the released
 source (measured and pinned by tests; see docs/engine.md):
 
 1. Python 3.13: the C extension fails at import with ``undefined symbol:
@@ -42,7 +42,7 @@ source (measured and pinned by tests; see docs/engine.md):
 6. Speed: before a fact joins a pattern, stock walks every earlier fact of
    that pattern with the same join hash to rule out a duplicate; for a
    pattern without an equality join that is all of them (quadratic). The
-   fact's own list of frames answers the same question in a few steps.
+   join's last entry answers the same question in one step (13).
 7. Memory: every pool (facts, partial matches, a fact's frame references)
    threads a free list through all its slots, and each growth by half writes
    every new slot, so a pool is resident up to its capacity. A pool now hands
@@ -53,6 +53,30 @@ source (measured and pinned by tests; see docs/engine.md):
 8. Identity: the extension carries ``INTERLOCK_BUILD = BUILD`` (a module
    constant), and Interlock refuses to run on an engine without it
    (``engine/evaluation/enginebuild.py``): the stock engine crashes under Interlock's load.
+
+9. Memory: every stored fact embeds the whole property table (19 slots, 456 of a 608-byte node)
+   while a fact fills ~9, and its text is a second allocation. The table moves to the end of
+   ``jsonObject`` and a stored fact is one allocation holding the slots it fills and its text
+   (a fact being parsed keeps the whole table on the stack).
+10. Memory: each reference from a stored fact to a partial match, right-memory entry or pending
+   match holding it (6.3 million at 10,000 departments) is a 28-byte node, mostly padding; the
+   frame's type shares a word with the node's index (24 bits) and the active flag with the
+   reference's hash (24 bits, still picking one of 4 buckets): 20 bytes.
+11. Memory: a right-memory entry (a fact waiting in a join, 3.9 million at 10,000 departments)
+   keeps its active flag in the word of the fact's offset: 20 -> 16 bytes.
+12. Correctness and memory: a dispatched match's slot is freed but stock leaves its facts'
+   references to it, so they pile up and retracting such a fact later deletes whatever pending
+   match reused the slot (a lost match). The references are removed with the dispatched match.
+13. Memory: each fact kept a reference to every right-memory entry of its own (3.9 of 5.5 million
+   references at 10,000 departments), read only by the duplicate check of 6 and by retraction.
+   The check now asks the join's last entry; a retraction, which Interlock never makes, scans the
+   right memories for the fact's entries (only if it entered one) and rebuilds those references
+   before stock's walk.
+14. Memory: a stored fact's slot index and a partial match's order of its facts are tables of
+   small numbers (below 19 and 10) held in 2-byte cells: 1 byte each (16 bytes per fact, 8 per
+   partial match).
+15. Memory: every stored fact started a pool for its references (80 bytes and an allocation);
+   since 13 most facts get none. The pool is made with the first reference.
 
 ``BUILD`` is bumped whenever a patch or the flags change (tests/evaluation/test_enginebuild.py
 holds it equal to what Interlock expects), so an engine built before is refused.
@@ -71,7 +95,7 @@ from typing import NamedTuple
 VERSION = "2.0.28"
 #: The build's identity: the extension's ``INTERLOCK_BUILD`` constant. Bump the number whenever a
 #: patch or the compiler flags change; engine/evaluation/enginebuild.py expects the same value.
-BUILD = f"{VERSION}+interlock.13"
+BUILD = f"{VERSION}+interlock.18"
 HERE = Path(__file__).resolve().parent
 SDIST = HERE / f"durable_rules-{VERSION}.tar.gz"
 #: SHA-256 of the released sdist, as PyPI publishes it (durable_rules-2.0.28.tar.gz, 57,572 bytes).
@@ -144,7 +168,9 @@ NEW_SKIP = """            unsigned short depth = 0;
 #: Before a fact joins a pattern, stock walks every earlier fact of that pattern with the same
 #: join hash to see whether this fact is already there (it can arrive twice, through two
 #: alternatives): a pattern without an equality join puts all its facts on one hash, so the walk
-#: is quadratic in the facts. The fact's own frame locations (a handful) answer the same question.
+#: is quadratic in the facts. Both arrivals come while that one fact passes the network, so no other
+#: fact can enter the join between them: the join's last right-memory entry answers the question
+#: (build 16; before it, the fact's own references to its entries, which are no longer kept).
 OLD_RIGHT_DUPLICATE = (
     "    CHECK_RESULT(getLastRightFrame(state,\n"
     "                                   betaNode->value.b.index,\n"
@@ -171,11 +197,10 @@ OLD_RIGHT_DUPLICATE = (
     "    }\n"
 )
 NEW_RIGHT_DUPLICATE = """    messageNode *arriving = MESSAGE_NODE(state, currentMessageOffset);
-    for (unsigned int at = 1; at < arriving->locationPool.fresh; ++at) {
-        locationNode *seen = LOCATION_NODE(arriving, at);
-        if (seen->isActive &&
-            seen->location.frameType == RIGHT_FRAME &&
-            seen->location.nodeIndex == betaNode->value.b.index) {
+    betaStateNode *joining = &state->betaState[betaNode->value.b.index];
+    if (joining->lastRightFrame != UNDEFINED_HASH_OFFSET) {
+        rightFrameNode *last = RIGHT_FRAME_NODE(state, betaNode->value.b.index, joining->lastRightFrame);
+        if (last->isActive && last->messageOffset == currentMessageOffset) {
             return RULES_OK;
         }
     }
@@ -185,8 +210,8 @@ NEW_RIGHT_DUPLICATE = """    messageNode *arriving = MESSAGE_NODE(state, current
 #: written, so the memory of a pool is resident up to its capacity (up to a third unused). Here a
 #: pool hands out recycled slots first, then never-used slots from a high-water mark (``fresh``),
 #: and growing it writes nothing: a slot's page becomes resident when the slot is first used
-#: (10,000 departments: peak 1,366 -> 1,218 MB). Only the duplicate check above walks a pool by
-#: position, and it stops at the mark.
+#: (10,000 departments: peak 1,366 -> 1,218 MB). Only a retraction's search of the right memories
+#: walks a pool by position, and it stops at the mark.
 OLD_POOL = "    unsigned int count;\n} pool;"
 NEW_POOL = "    unsigned int count;\n    unsigned int fresh;\n} pool;"
 OLD_POOL_INIT = r"""#define INIT(type, pool, length) do { \
@@ -284,6 +309,232 @@ NEW_BETA_STATE = ("    node->betaState = calloc(((ruleset*)tree)->betaCount, siz
 OLD_LEFT_ZERO = "        memset(betaNode->leftFrameIndex, 0, MAX_LEFT_FRAME_INDEX_LENGTH * sizeof(unsigned int) * 2);\n"
 OLD_RIGHT_ZERO = "        memset(betaNode->rightFrameIndex, 0, MAX_RIGHT_FRAME_INDEX_LENGTH * sizeof(unsigned int) * 2);\n"
 ZEROED = "        /* the index is zeroed by calloc: empty */\n"
+#: Every stored fact embeds a ``jsonObject`` whose property table has ``MAX_OBJECT_PROPERTIES`` slots
+#: (19 here: 456 bytes, a 608-byte node), while a fact fills ~9 of them. Here the stored copy is one
+#: allocation sized to the fact: the table moves to the end of ``jsonObject`` (facts being parsed keep
+#: the whole table on the stack), a fact's node holds a pointer, and the copy takes the header, the
+#: slots the fact fills and its text (which stock allocates on its own). 10,000 departments: ~293,000
+#: facts, 608 + ~190 bytes each -> ~80 + ~380. The slot index is kept in bytes (a table has fewer
+#: than 256 slots): the header 80 -> 64 bytes.
+OLD_OBJECT = """typedef struct jsonObject {
+    char *content;
+    jsonProperty properties[MAX_OBJECT_PROPERTIES];
+    unsigned short propertyIndex[MAX_OBJECT_PROPERTIES];
+    unsigned char propertiesLength; 
+    unsigned int idIndex; 
+    unsigned int sidIndex;
+    char sidBuffer[SID_BUFFER_LENGTH];
+    char idBuffer[ID_BUFFER_LENGTH];
+} jsonObject;"""
+NEW_OBJECT = """typedef struct jsonObject {
+    char *content;
+    unsigned char propertyIndex[MAX_OBJECT_PROPERTIES];
+    unsigned char propertiesLength; 
+    unsigned int idIndex; 
+    unsigned int sidIndex;
+    char sidBuffer[SID_BUFFER_LENGTH];
+    char idBuffer[ID_BUFFER_LENGTH];
+    /* last: a stored fact's copy is allocated with only the slots it fills */
+    jsonProperty properties[MAX_OBJECT_PROPERTIES];
+} jsonObject;"""
+OLD_STORED = "    jsonObject jo;\n} messageNode;"
+NEW_STORED = "    jsonObject *jo;\n} messageNode;"
+OLD_COPY = """static unsigned int copyMessage(jsonObject *targetMessage,
+                                jsonObject *sourceMessage) {
+    memcpy(targetMessage, sourceMessage, sizeof(jsonObject));
+    unsigned int messageLength = (strlen(sourceMessage->content) + 1) * sizeof(char);
+    targetMessage->content = malloc(messageLength);
+    if (!targetMessage->content) {
+        return ERR_OUT_OF_MEMORY;
+    }
+    memcpy(targetMessage->content, sourceMessage->content, messageLength);
+"""
+NEW_COPY = """static unsigned int copyMessage(jsonObject **storedMessage,
+                                jsonObject *sourceMessage) {
+    size_t header = sizeof(jsonObject) - sizeof(sourceMessage->properties);
+    size_t filled = sourceMessage->propertiesLength * sizeof(jsonProperty);
+    size_t messageLength = (strlen(sourceMessage->content) + 1) * sizeof(char);
+    jsonObject *targetMessage = malloc(header + filled + messageLength);
+    *storedMessage = targetMessage;
+    if (!targetMessage) {
+        return ERR_OUT_OF_MEMORY;
+    }
+    memcpy(targetMessage, sourceMessage, header + filled);
+    targetMessage->content = (char *)targetMessage + header + filled;
+    memcpy(targetMessage->content, sourceMessage->content, messageLength);
+"""
+OLD_FREE = """    if (mid == NULL) {
+        mid = (char*)node->jo->idBuffer;
+    }"""
+NEW_FREE_MID = """    if (mid == NULL && node->jo) {
+        mid = (char*)node->jo->idBuffer;
+    }"""
+OLD_FREE_CONTENT = """    if (node->jo->content) {
+        free(node->jo->content);
+        free(node->locationPool.content);
+        node->jo->content = NULL;
+        node->locationPool.content = NULL;
+    }"""
+NEW_FREE_CONTENT = """    if (node->jo) {
+        free(node->jo);
+        free(node->locationPool.content);
+        node->jo = NULL;
+        node->locationPool.content = NULL;
+    }"""
+#: Every stored fact keeps a reference to each partial match, right-memory entry and pending match
+#: holding it (6.3 million at 10,000 departments), a 28-byte node: a byte for the frame's type padded
+#: to four, a byte for ``isActive`` padded to four. Here the type shares a word with the node's index
+#: (24 bits: a ruleset has far fewer nodes) and ``isActive`` shares one with the reference's hash,
+#: kept to 24 bits (it only picks one of 4 buckets and tells references apart): 20 bytes.
+OLD_LOCATION = """typedef struct frameLocation {
+    unsigned char frameType;
+    unsigned int nodeIndex;
+    unsigned int frameOffset;
+} frameLocation;
+
+typedef struct locationNode {
+    unsigned int prevOffset;
+    unsigned int nextOffset;
+    unsigned int hash;
+    frameLocation location;
+    unsigned char isActive;
+} locationNode;"""
+NEW_LOCATION = """typedef struct frameLocation {
+    unsigned int frameOffset;
+    unsigned int nodeIndex : 24;
+    unsigned int frameType : 8;
+} frameLocation;
+
+#define LOCATION_HASH_MASK 0xFFFFFF
+
+typedef struct locationNode {
+    unsigned int prevOffset;
+    unsigned int nextOffset;
+    unsigned int hash : 24;
+    unsigned int isActive : 8;
+    frameLocation location;
+} locationNode;"""
+OLD_LOCATION_HASH = """    hash ^= location.frameOffset;
+    hash *= FNV_32_PRIME;
+
+    return hash;
+}"""
+NEW_LOCATION_HASH = """    hash ^= location.frameOffset;
+    hash *= FNV_32_PRIME;
+
+    return hash & LOCATION_HASH_MASK;
+}"""
+#: A right-memory entry (a fact waiting in a join: 3.9 million at 10,000 departments) is 20 bytes, a
+#: byte of them the active flag padded to four. The flag shares a word with the fact's offset (31
+#: bits: a pool never holds 2^31 facts): 16 bytes.
+OLD_RIGHT_NODE = """typedef struct rightFrameNode {
+    unsigned int prevOffset;
+    unsigned int nextOffset;
+    unsigned int hash;
+    unsigned char isActive;
+    unsigned int messageOffset;
+} rightFrameNode;"""
+NEW_RIGHT_NODE = """typedef struct rightFrameNode {
+    unsigned int prevOffset;
+    unsigned int nextOffset;
+    unsigned int hash;
+    unsigned int isActive : 1;
+    unsigned int messageOffset : 31;
+} rightFrameNode;"""
+#: When a match has been dispatched, stock frees its pending-match slot but leaves each of its
+#: facts' references to that slot: the references pile up (80,000 of 650,000 at 1,000 departments),
+#: and retracting such a fact later deletes whatever pending match has reused the slot since (a
+#: match lost without a trace). Here the dispatched match's references are removed with it.
+OLD_DISPATCHED = """                if (currentMessageNode->messageType == MESSAGE_TYPE_EVENT) {
+                    jsonObject *jo = currentMessageNode->jo;"""
+NEW_DISPATCHED = """                if (currentMessageNode->messageType != MESSAGE_TYPE_EVENT) {
+                    CHECK_RESULT(deleteFrameLocation(state,
+                                                     currentMessageFrame->messageNodeOffset,
+                                                     resultLocation));
+                } else {
+                    jsonObject *jo = currentMessageNode->jo;"""
+#: Each fact in a join's right memory also kept a reference to that entry (3.9 million of the 5.5
+#: million references at 10,000 departments). Only two things read them: the duplicate check above,
+#: which the join's last entry answers (both arrivals of a fact come while that one fact passes
+#: the network, so no other entry can come between them), and retracting a fact, which Interlock
+#: never does: a retracted fact's entries are found again by scanning the right memories (only for
+#: a fact that entered one: ``inRightMemory``) and its references rebuilt before stock's walk.
+OLD_BETA_NODE = """    pool rightFramePool;
+    unsigned int rightFrameIndex[MAX_RIGHT_FRAME_INDEX_LENGTH * 2];
+} betaStateNode;"""
+NEW_BETA_NODE = """    pool rightFramePool;
+    unsigned int rightFrameIndex[MAX_RIGHT_FRAME_INDEX_LENGTH * 2];
+    unsigned int lastRightFrame;
+} betaStateNode;"""
+OLD_MESSAGE_FLAGS = """    unsigned char isActive;
+    unsigned char messageType;
+    pool locationPool;"""
+NEW_MESSAGE_FLAGS = """    unsigned char isActive;
+    unsigned char messageType;
+    unsigned char inRightMemory;
+    pool locationPool;"""
+OLD_MESSAGE_TYPE = "    node->messageType = messageType;\n    CHECK_RESULT(copyMessage("
+NEW_MESSAGE_TYPE = "    node->messageType = messageType;\n    node->inRightMemory = 0;\n    CHECK_RESULT(copyMessage("
+OLD_RIGHT_REFERENCE = """    rightFrame->messageOffset = currentMessageOffset;
+    CHECK_RESULT(addFrameLocation(state,
+                                  rightFrameLocation,
+                                  currentMessageOffset));
+"""
+NEW_RIGHT_REFERENCE = """    rightFrame->messageOffset = currentMessageOffset;
+    joining->lastRightFrame = rightFrameLocation.frameOffset;
+    arriving->inRightMemory = 1;
+"""
+OLD_RETRACT = """    messageNode *message = MESSAGE_NODE(state, messageOffset);
+    if (!message->isActive) {
+        return RULES_OK;
+    }
+
+    while (count < message->locationPool.count) {"""
+NEW_RETRACT = """    messageNode *message = MESSAGE_NODE(state, messageOffset);
+    if (!message->isActive) {
+        return RULES_OK;
+    }
+
+    if (message->inRightMemory) {
+        for (unsigned int joinIndex = 0; joinIndex < tree->betaCount; ++joinIndex) {
+            pool *waitingPool = &state->betaState[joinIndex].rightFramePool;
+            for (unsigned int at = 1; at < waitingPool->fresh; ++at) {
+                rightFrameNode *waiting = RIGHT_FRAME_NODE(state, joinIndex, at);
+                if (waiting->isActive && waiting->messageOffset == messageOffset) {
+                    frameLocation waitingLocation;
+                    waitingLocation.frameType = RIGHT_FRAME;
+                    waitingLocation.nodeIndex = joinIndex;
+                    waitingLocation.frameOffset = at;
+                    CHECK_RESULT(addFrameLocation(state, waitingLocation, messageOffset));
+                }
+            }
+        }
+        message->inRightMemory = 0;
+    }
+
+    while (count < message->locationPool.count) {"""
+#: Every stored fact starts a pool for its references (4 slots, the first never used: 80 bytes and
+#: an allocation), though since patch 13 most facts get none: 216,000 of 293,000 pools at 10,000
+#: departments never grew past it. The pool is made when the fact's first reference comes.
+OLD_LOCATION_INIT = """    messageNode *node = MESSAGE_NODE(state, *valueOffset);
+    INIT(locationNode, \n         node->locationPool, \n         MAX_LOCATION_NODES);
+"""
+NEW_LOCATION_INIT = """    messageNode *node = MESSAGE_NODE(state, *valueOffset);
+    node->locationPool.content = NULL; /* made by the first reference (addFrameLocation) */
+    node->locationPool.contentLength = 0;
+    node->locationPool.freeOffset = UNDEFINED_HASH_OFFSET;
+    node->locationPool.fresh = 0;
+    node->locationPool.count = 0;
+"""
+OLD_FIRST_REFERENCE = """    messageNode *message = MESSAGE_NODE(state, messageNodeOffset);
+    unsigned int locationNodeOffset;
+    NEW(locationNode, """
+NEW_FIRST_REFERENCE = """    messageNode *message = MESSAGE_NODE(state, messageNodeOffset);
+    unsigned int locationNodeOffset;
+    if (!message->locationPool.content) {
+        INIT(locationNode, message->locationPool, MAX_LOCATION_NODES);
+    }
+    NEW(locationNode, """
 #: The module gets a constant naming this build, so Interlock can tell it from any other
 #: (``engine/evaluation/enginebuild.py``). Only the Python 3 branch of rules.c is patched.
 OLD_INIT = """    PyObject *m = PyModule_Create(&moduledef);
@@ -334,6 +585,35 @@ PATCHES = (
     Patch(STATE_FILE, OLD_RIGHT_ZERO, ZEROED),
     *(Patch(PROPERTIES_FILE, f"#define {name} 512", f"#define {name} {buckets}") for name, buckets in INDEX_BUCKETS.items()),
     Patch(PROPERTIES_FILE, "#define MAX_LOCATION_INDEX_LENGTH 16", f"#define MAX_LOCATION_INDEX_LENGTH {LOCATION_INDEX_BUCKETS}"),
+    Patch(PROPERTIES_FILE, OLD_OBJECT, NEW_OBJECT),
+    Patch(PROPERTIES_FILE, OLD_STORED, NEW_STORED),
+    Patch(STATE_FILE, "->jo.", "->jo->", times=14),
+    Patch(SEQUENCE_FILE, "->jo.", "->jo->", times=3),
+    Patch(STATE_FILE, "*message = &node->jo;", "*message = node->jo;"),
+    Patch(SEQUENCE_FILE, "&rightMessage->jo,", "rightMessage->jo,", times=2),
+    Patch(SEQUENCE_FILE, "&message->jo,", "message->jo,", times=2),
+    Patch(SEQUENCE_FILE, "jsonObject *jo = &currentMessageNode->jo;", "jsonObject *jo = currentMessageNode->jo;"),
+    Patch(STATE_FILE, OLD_COPY, NEW_COPY),
+    Patch(STATE_FILE, OLD_FREE, NEW_FREE_MID),
+    Patch(STATE_FILE, OLD_FREE_CONTENT, NEW_FREE_CONTENT),
+    Patch(PROPERTIES_FILE, OLD_LOCATION, NEW_LOCATION),
+    Patch(STATE_FILE, OLD_LOCATION_HASH, NEW_LOCATION_HASH),
+    Patch(PROPERTIES_FILE, OLD_RIGHT_NODE, NEW_RIGHT_NODE),
+    Patch(SEQUENCE_FILE, OLD_DISPATCHED, NEW_DISPATCHED),
+    Patch(PROPERTIES_FILE, OLD_BETA_NODE, NEW_BETA_NODE),
+    Patch(PROPERTIES_FILE, OLD_MESSAGE_FLAGS, NEW_MESSAGE_FLAGS),
+    Patch(STATE_FILE, OLD_MESSAGE_TYPE, NEW_MESSAGE_TYPE),
+    Patch(SEQUENCE_FILE, OLD_RIGHT_REFERENCE, NEW_RIGHT_REFERENCE),
+    Patch(SEQUENCE_FILE, OLD_RETRACT, NEW_RETRACT),
+    Patch(SEQUENCE_FILE, "memset(jo.propertyIndex, 0, MAX_OBJECT_PROPERTIES * sizeof(unsigned short));",
+          "memset(jo.propertyIndex, 0, sizeof(jo.propertyIndex));", times=2),
+    Patch(STATE_FILE, "memset(jo->propertyIndex, 0, MAX_OBJECT_PROPERTIES * sizeof(unsigned short));",
+          "memset(jo->propertyIndex, 0, sizeof(jo->propertyIndex));"),
+    Patch(PROPERTIES_FILE, "    unsigned short reverseIndex[MAX_MESSAGE_FRAMES];", "    unsigned char reverseIndex[MAX_MESSAGE_FRAMES];"),
+    Patch(STATE_FILE, "reverseIndex, 0, MAX_MESSAGE_FRAMES * sizeof(unsigned short));", "reverseIndex, 0, sizeof(targetNode->reverseIndex));"),
+    Patch(STATE_FILE, "reverseIndex, MAX_MESSAGE_FRAMES * sizeof(unsigned short));", "reverseIndex, sizeof(targetNode->reverseIndex));"),
+    Patch(STATE_FILE, OLD_LOCATION_INIT, NEW_LOCATION_INIT),
+    Patch(STATE_FILE, OLD_FIRST_REFERENCE, NEW_FIRST_REFERENCE),
 )
 
 

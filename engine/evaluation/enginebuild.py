@@ -16,7 +16,7 @@ from interlock.errors import EngineError
 
 #: The engine build this Interlock is tested with: ``BUILD`` in .durable/durable_patches.py (a test
 #: holds the two equal; bump both when a patch changes).
-EXPECTED_BUILD = "2.0.28+interlock.13"
+EXPECTED_BUILD = "2.0.28+interlock.18"
 #: How to fix it, for every refusal.
 FIX = ("uninstall durable-rules if `pip list` shows it, then reinstall Interlock (`make setup` in its checkout, "
        "or `pip install --force-reinstall --no-deps` with its checkout, sdist or wheel); see README.md, Install")

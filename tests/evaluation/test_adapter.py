@@ -12,7 +12,7 @@ import durable_rules_engine as dre
 import pytest
 from durable import engine as durable_engine
 
-from interlock.evaluation.adapter import DurableEngine, IdAllocator, canonical, fnv1a32, gate
+from interlock.evaluation.adapter import MAX_FACT_FIELDS, DurableEngine, IdAllocator, canonical, fnv1a32, gate
 from interlock.evaluation.compiler import CompileError, CompiledRule, FieldTest, Pattern, compile_when, to_durable
 from interlock.errors import EngineError
 from paths import ROOT_DIR
@@ -344,6 +344,125 @@ def test_pools_recycle_retracted_slots_and_grow_without_losing_facts() -> None:
     ruleset.delete_state("1")
     dre.delete_ruleset(ruleset._handle)
     assert sorted(pairs) == sorted((f"k{n}", f"k{n}") for n in range(300))
+
+
+def test_stored_facts_are_sized_to_their_fields_and_keep_every_reference() -> None:
+    """Patch 9 stores each fact in one allocation sized to the properties it has (the text
+    included), and patch 10 packs each fact's references to the partial matches holding it into
+    20 bytes. Facts of every width the adapter allows join on their last field (a string and a
+    number); a fact held by many partial matches, once retracted, joins nothing more and its
+    references are all gone (a second fact with its key joins every partner, each once)."""
+    pairs: list[tuple[str, str]] = []
+
+    def act(c: Any) -> None:
+        pairs.append((c.a["id"], c.b["id"]))
+
+    host = _RawHost(act)
+    host.register_rulesets({"sized": {"r": {"all": [
+        {"a": {"kind": "A"}},
+        {"b": {"$and": [{"kind": "B"}, {"key": {"a": "key"}}, {"last": {"a": "last"}}, {"n": {"a": "n"}}]}}],
+        "run": "a"}}})
+    ruleset = host.get_ruleset("sized")
+
+    def send(call: Any, facts: list[dict[str, Any]]) -> None:
+        code, state = call(ruleset._handle, json.dumps(facts))
+        assert code == 0, code
+        ruleset.do_actions(state, lambda e, s: None)
+
+    widths = range(MAX_FACT_FIELDS - 3)  # kind, key, n and last, then 0..12 more fields
+    send(dre.assert_facts, [{"id": f"a{w}", "sid": "1", "kind": "A", **{f"p{i}": i for i in range(w)},
+                             "key": f"k{w}", "n": w * 1.5, "last": f"v{w}" * w} for w in widths])
+    send(dre.assert_facts, [{"id": f"b{w}", "sid": "1", "kind": "B", "key": f"k{w}", "n": w * 1.5,
+                             "last": f"v{w}" * w} for w in widths])
+    assert sorted(pairs) == sorted((f"a{w}", f"b{w}") for w in widths)
+    pairs.clear()
+    hub = {"id": "hub", "sid": "1", "kind": "A", "key": "h", "n": 0, "last": "x"}
+    partners = [{"id": f"p{n}", "sid": "1", "kind": "B", "key": "h", "n": 0, "last": "x"} for n in range(200)]
+    send(dre.assert_facts, [hub])
+    send(dre.assert_facts, partners)
+    assert len(pairs) == 200
+    send(dre.retract_facts, [hub])
+    send(dre.assert_facts, [{"id": "late", "sid": "1", "kind": "B", "key": "h", "n": 0, "last": "x"}])
+    assert len(pairs) == 200  # the retracted fact joins nothing more
+    send(dre.assert_facts, [{**hub, "id": "hub2"}])
+    ruleset.delete_state("1")
+    dre.delete_ruleset(ruleset._handle)
+    assert sorted(pairs[200:]) == sorted([("hub2", f"p{n}") for n in range(200)] + [("hub2", "late")])
+
+
+def test_retracting_a_fact_whose_match_fired_spares_the_pending_matches() -> None:
+    """Stock frees a dispatched match's slot but leaves its facts' references to it, so retracting
+    such a fact later deleted whatever pending match had reused the slot: here a2-b2, queued in
+    the slot a1-b1 left, was lost without a trace (build 14 and earlier). Patch 12 removes the
+    references with the dispatched match."""
+    fired: list[tuple[str, str]] = []
+
+    def act(c: Any) -> None:
+        fired.append((c.a["id"], c.b["id"]))
+
+    host = _RawHost(act)
+    host.register_rulesets({"stale": {"r": {"all": [{"a": {"kind": "A"}}, {"b": {"$and": [{"kind": "B"},
+                                                                                         {"key": {"a": "key"}}]}}],
+                                            "run": "a"}}})
+    ruleset = host.get_ruleset("stale")
+
+    def send(call: Any, facts: list[dict[str, Any]], act: bool = True) -> None:
+        code, state = call(ruleset._handle, json.dumps(facts))
+        assert code == 0, code
+        if act:
+            ruleset.do_actions(state, lambda e, s: None)
+
+    first = {"id": "a1", "sid": "1", "kind": "A", "key": "k1"}
+    send(dre.assert_facts, [first, {"id": "b1", "sid": "1", "kind": "B", "key": "k1"}])
+    send(dre.assert_facts, [{"id": "a2", "sid": "1", "kind": "A", "key": "k2"},
+                            {"id": "b2", "sid": "1", "kind": "B", "key": "k2"}], act=False)  # pending
+    send(dre.retract_facts, [first])
+    ruleset.delete_state("1")
+    dre.delete_ruleset(ruleset._handle)
+    assert fired == [("a1", "b1"), ("a2", "b2")]
+
+
+def test_retracting_facts_from_right_memories_without_their_references() -> None:
+    """Patch 13 keeps no reference from a fact to its right-memory entries: a retraction finds them
+    again. Retracting a negated fact releases the match it held back; a retracted fact leaves every
+    join it waited in (a later partner finds nothing), and a new fact reusing its slots joins (the
+    duplicate check, the join's last entry, does not take it for the retracted one)."""
+    fired: list[tuple[str, ...]] = []
+
+    def act(c: Any) -> None:
+        try:
+            partner: tuple[str, ...] = (f"b={c.b['id']}",)
+        except Exception:  # the negating rule binds no b
+            partner = ()
+        fired.append((f"a={c.a['id']}", *partner))
+
+    host = _RawHost(act)
+    host.register_rulesets({"waits": {
+        "joined": {"all": [{"b": {"kind": "B"}}, {"a": {"$and": [{"kind": "A"}, {"key": {"b": "key"}}]}}],
+                   "run": "a"},
+        "unblocked": {"all": [{"a": {"kind": "A"}}, {"n$not": {"$and": [{"kind": "N"}, {"key": {"a": "key"}}]}}],
+                      "run": "a"}}})
+    ruleset = host.get_ruleset("waits")
+
+    def send(call: Any, facts: list[dict[str, Any]]) -> None:
+        code, state = call(ruleset._handle, json.dumps(facts))
+        assert code == 0, code
+        ruleset.do_actions(state, lambda e, s: None)
+
+    blocker = {"id": "n1", "sid": "1", "kind": "N", "key": "k"}
+    first = {"id": "a1", "sid": "1", "kind": "A", "key": "k"}
+    send(dre.assert_facts, [blocker])
+    send(dre.assert_facts, [first])
+    assert fired == []  # held back by n1
+    send(dre.retract_facts, [blocker])
+    assert fired == [("a=a1",)]
+    send(dre.retract_facts, [first])
+    send(dre.assert_facts, [{"id": "b1", "sid": "1", "kind": "B", "key": "k"}])
+    assert fired == [("a=a1",)]  # a1 waits in no join any more
+    send(dre.assert_facts, [{"id": "a2", "sid": "1", "kind": "A", "key": "k"}])  # reuses a1's slots
+    ruleset.delete_state("1")
+    dre.delete_ruleset(ruleset._handle)
+    assert sorted(fired) == [("a=a1",), ("a=a2",), ("a=a2", "b=b1")]
 
 
 # -- Python 3.13, and the patches ------------------------------------------------------

@@ -123,6 +123,6 @@ def test_a_failing_c_build_stops_the_install_with_one_clear_line(tmp_path: Path)
                           env=env, timeout=600)
     assert done.returncode != 0
     output = done.stdout + done.stderr
-    assert "error: cannot build the rules engine (2.0.28+interlock.13)" in output, output
+    assert "error: cannot build the rules engine (2.0.28+interlock.18)" in output, output
     assert "it needs a C compiler (gcc or clang) and the headers of this Python" in output
     assert not list((tmp_path / "wheels").glob("*.whl")) if (tmp_path / "wheels").exists() else True
