@@ -39,7 +39,7 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from interlock.read.cache import Store, key
+from interlock.read.cache import Store, key, switched_on
 
 if TYPE_CHECKING:
     from interlock.read.config import Config
@@ -47,7 +47,6 @@ if TYPE_CHECKING:
 NAMESPACE = "memo"
 #: The memo's own switch: ``INTERLOCK_NO_MEMO=1`` turns it off, the other caches stay on.
 SWITCH = "INTERLOCK_NO_MEMO"
-_OFF_VALUES = ("", "0", "false", "no", "off")
 #: Folders of Interlock's package that are not what it runs: bytecode, and the prebuilt cache entries
 #: (computed from the files hashed here).
 _NOT_CODE = frozenset({"__pycache__", "prebuilt"})
@@ -55,7 +54,7 @@ _NOT_CODE = frozenset({"__pycache__", "prebuilt"})
 
 def enabled() -> bool:
     """Whether ``INTERLOCK_NO_MEMO`` leaves the memo on."""
-    return os.environ.get(SWITCH, "").strip().lower() in _OFF_VALUES
+    return not switched_on(SWITCH)
 
 
 @dataclass(frozen=True)

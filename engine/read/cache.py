@@ -52,7 +52,7 @@ class Store:
     @classmethod
     def open(cls, enabled: bool = True) -> Store:
         """The store the environment names (off with ``enabled=False`` or ``INTERLOCK_NO_CACHE``)."""
-        if not enabled or os.environ.get("INTERLOCK_NO_CACHE", "").strip().lower() not in _OFF_VALUES:
+        if not enabled or switched_on("INTERLOCK_NO_CACHE"):
             return cls(None)
         return cls(default_directory())
 
@@ -148,6 +148,12 @@ def _remove(path: Path) -> None:
         path.unlink()
     except OSError:
         pass
+
+
+def switched_on(variable: str) -> bool:
+    """Whether an environment switch (``INTERLOCK_NO_CACHE``, ``INTERLOCK_NO_MEMO``) is set: any value but
+    empty, 0, false, no or off."""
+    return os.environ.get(variable, "").strip().lower() not in _OFF_VALUES
 
 
 def default_directory() -> Path | None:

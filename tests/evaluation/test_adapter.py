@@ -39,6 +39,24 @@ class _RawHost(durable_engine.Host):  # type: ignore[misc]
         return self._act
 
 
+def _sender(ruleset: Any) -> Any:
+    """``send(call, facts, act=True)``: assert or retract raw facts in ``ruleset`` (an engine error
+    fails the test), then, with ``act``, run the actions they made ready."""
+    def send(call: Any, facts: list[dict[str, Any]], act: bool = True) -> None:
+        code, state = call(ruleset._handle, json.dumps(facts))
+        assert code == 0, code
+        if act:
+            ruleset.do_actions(state, lambda e, s: None)
+
+    return send
+
+
+def _keyed_pair() -> dict[str, Any]:
+    """Facts of kind A joined to facts of kind B on `key`, run with the A fact's action (a new dict
+    each time: durable-rules' host rewrites the rules it registers)."""
+    return {"all": [{"a": {"kind": "A"}}, {"b": {"$and": [{"kind": "B"}, {"key": {"a": "key"}}]}}], "run": "a"}
+
+
 def _collect(rules: dict[str, Any], facts: list[dict[str, Any]], strata: int = 1) -> list[tuple[str, str]]:
     found: list[tuple[str, str]] = []
 
@@ -326,15 +344,10 @@ def test_pools_recycle_retracted_slots_and_grow_without_losing_facts() -> None:
         pairs.append((c.a["key"], c.b["key"]))
 
     host = _RawHost(act)
-    host.register_rulesets({"pools": {"r": {"all": [{"a": {"kind": "A"}}, {"b": {"$and": [{"kind": "B"},
-                                                                                         {"key": {"a": "key"}}]}}],
-                                            "run": "a"}}})
+    host.register_rulesets({"pools": {"r": _keyed_pair()}})
     ruleset = host.get_ruleset("pools")
 
-    def send(call: Any, facts: list[dict[str, Any]]) -> None:
-        code, state = call(ruleset._handle, json.dumps(facts))
-        assert code == 0, code
-        ruleset.do_actions(state, lambda e, s: None)
+    send = _sender(ruleset)
 
     first = [{"id": f"a{n}", "sid": "1", "kind": "A", "key": f"k{n}"} for n in range(300)]
     send(dre.assert_facts, first)
@@ -364,10 +377,7 @@ def test_stored_facts_are_sized_to_their_fields_and_keep_every_reference() -> No
         "run": "a"}}})
     ruleset = host.get_ruleset("sized")
 
-    def send(call: Any, facts: list[dict[str, Any]]) -> None:
-        code, state = call(ruleset._handle, json.dumps(facts))
-        assert code == 0, code
-        ruleset.do_actions(state, lambda e, s: None)
+    send = _sender(ruleset)
 
     widths = range(MAX_FACT_FIELDS - 3)  # kind, key, n and last, then 0..12 more fields
     send(dre.assert_facts, [{"id": f"a{w}", "sid": "1", "kind": "A", **{f"p{i}": i for i in range(w)},
@@ -401,16 +411,10 @@ def test_retracting_a_fact_whose_match_fired_spares_the_pending_matches() -> Non
         fired.append((c.a["id"], c.b["id"]))
 
     host = _RawHost(act)
-    host.register_rulesets({"stale": {"r": {"all": [{"a": {"kind": "A"}}, {"b": {"$and": [{"kind": "B"},
-                                                                                         {"key": {"a": "key"}}]}}],
-                                            "run": "a"}}})
+    host.register_rulesets({"stale": {"r": _keyed_pair()}})
     ruleset = host.get_ruleset("stale")
 
-    def send(call: Any, facts: list[dict[str, Any]], act: bool = True) -> None:
-        code, state = call(ruleset._handle, json.dumps(facts))
-        assert code == 0, code
-        if act:
-            ruleset.do_actions(state, lambda e, s: None)
+    send = _sender(ruleset)
 
     first = {"id": "a1", "sid": "1", "kind": "A", "key": "k1"}
     send(dre.assert_facts, [first, {"id": "b1", "sid": "1", "kind": "B", "key": "k1"}])
@@ -444,10 +448,7 @@ def test_retracting_facts_from_right_memories_without_their_references() -> None
                       "run": "a"}}})
     ruleset = host.get_ruleset("waits")
 
-    def send(call: Any, facts: list[dict[str, Any]]) -> None:
-        code, state = call(ruleset._handle, json.dumps(facts))
-        assert code == 0, code
-        ruleset.do_actions(state, lambda e, s: None)
+    send = _sender(ruleset)
 
     blocker = {"id": "n1", "sid": "1", "kind": "N", "key": "k"}
     first = {"id": "a1", "sid": "1", "kind": "A", "key": "k"}
