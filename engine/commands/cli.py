@@ -14,6 +14,7 @@ output from the results memo (engine/commands/memo.py).
 from __future__ import annotations
 
 import datetime
+import functools
 import gc
 import json
 import os
@@ -272,6 +273,7 @@ def check(paths: tuple[Path, ...], fmt: str, rule_packs: tuple[Path, ...], selec
 
     targets = _targets(paths)
 
+    @functools.cache  # resolved once, for the memo's key and for the run (a failure is not cached: the run reports it)
     def configuration() -> Config:
         return resolve(targets, config_file=config_file, select=select, ignore=ignore, rule_packs=rule_packs,
                        fail_on=fail_on, waivers=waivers, baseline=baseline, cache=not no_cache,
@@ -281,11 +283,8 @@ def check(paths: tuple[Path, ...], fmt: str, rule_packs: tuple[Path, ...], selec
     if not (no_cache or outputs or template or write_baseline):  # a run that only prints (engine/commands/memo.py)
         from interlock.commands.memo import memo_for
 
-        memo = memo_for(targets, {"paths": [p.as_posix() for p in paths], "format": fmt, "rule_packs": rule_packs,
-                                  "select": select, "ignore": ignore, "fail_on": fail_on, "color": color,
-                                  "statistics": statistics, "quiet": quiet, "config": config_file,
-                                  "waivers": waivers, "baseline": baseline, "today": today,
-                                  "follow_links": follow_links}, configuration)
+        # Every option as click parsed it, so an option added later is in the key without a word here.
+        memo = memo_for(targets, click.get_current_context().params, configuration)
         replay = memo.lookup() if memo is not None else None
         if replay is not None:
             return _replay(replay)
