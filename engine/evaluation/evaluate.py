@@ -32,13 +32,24 @@ class Match:
         return self.rule_id, json.dumps(self.bindings, sort_keys=True)
 
 
-def derived_fact(rule: Rule, options: Mapping[str, Any], bindings: Bindings) -> Fact:
-    """The fact a derivation rule adds for one match (fields are Jinja expressions)."""
+#: A derivation's fields, each compiled once: (field, the compiled expression), by field name.
+Program = tuple[tuple[str, Callable[[Mapping[str, Any]], Any]], ...]
+
+
+def derive_program(rule: Rule) -> Program:
+    """The derivation's field expressions in field order, compiled (a run derives a fact per match)."""
+    assert rule.derive is not None
+    return tuple((name, expressions.compile_expression(source)) for name, source in sorted(rule.derive["fields"].items()))
+
+
+def derived_fact(rule: Rule, options: Mapping[str, Any], bindings: Bindings, program: Program | None = None) -> Fact:
+    """The fact a derivation rule adds for one match (fields are Jinja expressions; ``program``, when
+    given, is ``derive_program(rule)``)."""
     assert rule.derive is not None
     ctx = expressions.context(bindings, options)
     fact: Fact = {"kind": rule.derive["kind"]}
-    for name, source in sorted(rule.derive["fields"].items()):
-        value = expressions.evaluate(source, ctx)
+    for name, run in program if program is not None else derive_program(rule):
+        value = run(ctx)
         if value is not None:
             fact[name] = value
     return fact
@@ -52,11 +63,14 @@ def kept_key(rule: Rule, fact: Fact) -> tuple[Any, ...] | None:
 
 
 def preference(rule: Rule, fact: Fact) -> tuple[Any, ...]:
-    """Rank of a derived fact among those with the same ``one_per`` key: smallest wins,
-    the fact's sorted items breaking ties so the choice never depends on order."""
+    """Rank of a derived fact among those with the same ``one_per`` key: smallest wins (``keep_best``
+    breaks a tie by the facts' sorted items, so the choice never depends on order)."""
     assert rule.derive is not None
-    ranks = tuple(expressions.evaluate(src, fact) for src in rule.derive["prefer"])
-    return (*ranks, repr(sorted(fact.items())))
+    return tuple(expressions.evaluate(src, fact) for src in rule.derive["prefer"])
+
+
+def _tie(fact: Fact) -> str:
+    return repr(sorted(fact.items()))
 
 
 #: one_per key -> (rank, best fact so far, gathered field -> the distinct values seen)
@@ -65,10 +79,11 @@ Kept = dict[tuple[Any, ...], tuple[tuple[Any, ...], Fact, dict[str, set[Any]]]]
 
 def keep_best(kept: Kept, key: tuple[Any, ...], rank: tuple[Any, ...], fact: Fact,
               gather: Mapping[str, str] | None = None) -> None:
-    """Remember ``fact`` if it is the best so far for ``key``, and gather the values of the fields
-    ``gather`` names (new field -> field of the candidate) over every candidate."""
+    """Remember ``fact`` if it is the best so far for ``key`` (the smallest rank, then the smallest
+    sorted items: computed only on a tie), and gather the values of the fields ``gather`` names
+    (new field -> field of the candidate) over every candidate."""
     entry = kept.get(key)
-    if entry is None or rank < entry[0]:
+    if entry is None or rank < entry[0] or (rank == entry[0] and _tie(fact) < _tie(entry[1])):
         entry = kept[key] = (rank, fact, entry[2] if entry else {name: set() for name in gather or ()})
     for name, source in (gather or {}).items():
         value = fact.get(source)
@@ -148,6 +163,8 @@ class Evaluator:
         check_kept_kinds(rules)
         #: the negations the engine cannot test against the match's own facts, re-tested here
         self._rechecks = {name: found for name, (_rule, part) in self._rules.items() if (found := bound_negations(part))}
+        #: each derivation's compiled fields, by variant name (compiled on its first match)
+        self._programs: dict[str, Program] = {}
         self._matches: list[Match] = []
         self._derived: list[Fact] = []
         #: one_per key -> (rank, fact): the best candidate so far, asserted when its stratum ends
@@ -249,7 +266,13 @@ class Evaluator:
         try:
             if not accepts(rule, compiled.options, bindings):
                 return
-            fact = derived_fact(rule, compiled.options, bindings) if rule.derive is not None else None
+            if rule.derive is None:
+                fact = None
+            else:
+                program = self._programs.get(name)
+                if program is None:
+                    program = self._programs[name] = derive_program(rule)
+                fact = derived_fact(rule, compiled.options, bindings, program)
         except Exception as exc:
             raise _pack_failure(rule, exc) from exc
         if fact is not None:

@@ -174,7 +174,9 @@ def recording(calls: Recorded) -> Iterator[None]:
 
         return run
 
+    # Both the entry points' module and the package: a derivation compiles its fields through the package.
     with mock.patch.object(compiled, "compile_expression", expression), \
+            mock.patch.object(expressions, "compile_expression", expression), \
             mock.patch.object(compiled, "compile_template", template):
         yield
 

@@ -51,3 +51,17 @@ def test_the_built_in_rules_in_stages() -> None:
             later = {parts[name].derives for after in stages[position + 1:] for name in after} - {None}
             assert later.isdisjoint(kinds_read([parts[name] for name in stage])), stage
         assert evaluator.stage_from == STAGE_FROM
+
+
+def test_a_run_is_staged_from_stage_from_facts() -> None:
+    """Below ``stage_from`` facts one session runs every rule; from it, the stages do, with the same answer."""
+    facts = [{"kind": "measure", "key": f"m{i}", "plan": f"p{i}", "dept": "sales", "metric": "revenue", "dir": 1,
+              "weight": 0.01} for i in range(3)]
+    with Evaluator(load_rulebook().compile()) as evaluator:
+        evaluator.stage_from = len(facts) + 1
+        alone = evaluator.run(facts)
+        assert [m.rule_id for m in alone[0]] == ["H02"] * 3  # three diluted weights
+        assert evaluator._one is not None and evaluator._staged is None
+        evaluator.stage_from = len(facts)
+        assert evaluator.run(facts) == alone
+        assert evaluator._staged is not None
