@@ -46,10 +46,8 @@ def derivation_components(parts: Mapping[str, CompiledRule]) -> list[list[str]]:
     return sorted(components.values())
 
 
-def check_groups(parts: Mapping[str, CompiledRule], groups: int | None = None) -> list[list[str]]:
-    """The check variants (those deriving nothing) in ``groups`` (default CHECK_GROUPS) sessions of
-    about equal size, by rule id."""
-    groups = CHECK_GROUPS if groups is None else groups
+def check_groups(parts: Mapping[str, CompiledRule], groups: int = CHECK_GROUPS) -> list[list[str]]:
+    """The check variants (those deriving nothing) in ``groups`` sessions of about equal size, by rule id."""
     checks = sorted((name for name, part in parts.items() if part.derives is None),
                     key=lambda name: (parts[name].rule_id, name))
     size = max(1, -(-len(checks) // max(1, groups)))
