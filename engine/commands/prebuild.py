@@ -17,7 +17,7 @@ import tempfile
 from pathlib import Path
 
 #: The entries shipped: those of any organization that adds nothing to the knowledge base.
-SHIPPED_KINDS = ("catalog-", "knowledge-", "static-")
+SHIPPED_KINDS = ("catalog-", "knowledge-", "static-", "provenance-")
 #: The smallest organization: every metric and influence it has is the knowledge base's own.
 MINIMAL = "organization:\n  name: Prebuilt\n"
 

@@ -24,10 +24,12 @@ tests/read/test_cache.py compares every output format with and without the cache
 """
 from __future__ import annotations
 
+import bisect
 import json
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from typing import Any
 
+from interlock.evaluation import incremental
 from interlock.evaluation.adapter import RESERVED_FIELDS, Fact
 from interlock.read.cache import Store, key
 from interlock.evaluation.compiler import Arith, CompiledRule, Pattern, Ref, Same, prefilter
@@ -167,8 +169,12 @@ class CachedEvaluator:
         self._store = store
         self._dynamic = Evaluator(self._split.dynamic)
         self._static: Evaluator | None = None  # compiled on the first miss only
+        self._difference: DifferenceEvaluator | None = None  # compiled on the first difference only
         self._rules_text = json.dumps([_describe(rule, compiled) for rule, compiled in self._split.static])
         self._derived = frozenset(compiled.derives for _rule, compiled in rules if compiled.derives)
+        #: whether a miss can be derived from a stored provenance (engine/evaluation/incremental.py)
+        self._by_difference = incremental.eligible(self._split.static, KNOWLEDGE_KINDS)
+        self._provenance_key = key("static-provenance", STORED_FORM, self._rules_text)
 
     def needs(self, fact: Fact) -> bool:
         """Whether the run can use ``fact``: an input of the cached rules, or one the engine can match."""
@@ -207,29 +213,135 @@ class CachedEvaluator:
         return matches, [every_fact[k] for k in sorted(every_fact)]
 
     def _static_result(self, inputs: list[Fact]) -> StaticResult:
-        entry = self._key(inputs)
+        texts = _canonical_texts(inputs)
+        entry = self._key([text for text, _fact in texts]) if texts is not None else None
         if entry is not None:
-            found = _RECENT.get(entry) or self._store.load("static", entry, StaticResult.from_json)
+            found = _RECENT.get(entry) or self._store.load("static", entry, self._stored)
             if found is not None:
                 _remember(entry, found)
                 return found
-        if self._static is None:
-            self._static = Evaluator(self._split.static)
-        result = StaticResult.of(*self._static.run(inputs))
+        difference = self._from_provenance(texts) if texts is not None and self._by_difference else None
+        result = difference[0] if difference is not None else self._derive_all(inputs, texts)
         if entry is not None:
             _remember(entry, result)
-            self._store.save("static", entry, result.to_json())
+            self._store.save("static", entry, difference[1] if difference is not None else result.to_json())
         return result
 
-    def _key(self, inputs: list[Fact]) -> str | None:
-        """The digest of the static rules and of exactly their input facts (in any order), or None."""
-        try:
-            text = "\n".join(sorted(json.dumps(f, sort_keys=True, separators=(",", ":"), allow_nan=False)
-                                    for f in inputs))
-        except (TypeError, ValueError):  # a value JSON cannot hold exactly: computed, not cached
-            return None
-        return key("static-derivations", STORED_FORM, self._rules_text, text)
+    def _stored(self, value: Any) -> StaticResult:
+        """A stored result: whole (``StaticResult.to_json``), or as the difference from a whole one
+        (``_from_provenance``): the base's entry, the base facts not kept, the facts added."""
+        if "base" not in value:
+            return StaticResult.from_json(value)
+        base_entry, dropped = value["base"], value["dropped"]
+        base = _RECENT.get(base_entry) if type(base_entry) is str else None
+        base = base or self._store.load("static", base_entry, StaticResult.from_json)
+        if base is None or type(dropped) is not list or not {type(i) for i in dropped} <= {int}:
+            raise ValueError("no base")
+        gone = frozenset(dropped)
+        kept = [fact for index, fact in enumerate(base.derived) if index not in gone]
+        return StaticResult(_Ordered(kept).merged(_facts(value["shapes"], value["rows"])), ())
 
+    def _key(self, texts: Sequence[str]) -> str:
+        """The digest of the static rules and of exactly their input facts (their canonical texts, sorted)."""
+        return key("static-derivations", STORED_FORM, self._rules_text, "\n".join(texts))
+
+    def _derive_all(self, inputs: list[Fact], texts: list[tuple[str, Fact]] | None) -> StaticResult:
+        """Every static rule over every input; where a later miss can start from it, its provenance is stored."""
+        traced = self._by_difference and texts is not None and self._store.enabled
+        if self._static is None or isinstance(self._static, incremental.TracingEvaluator) != traced:
+            if self._static is not None:
+                self._static.close()
+            self._static = incremental.TracingEvaluator(self._split.static) if traced else Evaluator(self._split.static)
+        result = StaticResult.of(*self._static.run(inputs))
+        if isinstance(self._static, incremental.TracingEvaluator):
+            assert texts is not None
+            trace, self._static.trace = self._static.trace, []
+            found = incremental.provenance([text for text, _fact in texts], result.keys, trace, canonical, sort_key)
+            self._store.save("provenance", self._provenance_key, found.to_json())
+        return result
+
+    def _from_provenance(self, texts: list[tuple[str, Fact]]) -> tuple[StaticResult, dict[str, Any]] | None:
+        """The result derived from the stored provenance's by difference (engine/evaluation/incremental.py),
+        and its stored form (the difference from the base's result), or None: no provenance, its result
+        missing, or too large a difference."""
+        base = self._store.load("provenance", self._provenance_key, incremental.Provenance.from_json)
+        if base is None:
+            return None
+        before, present = frozenset(base.inputs), frozenset(text for text, _fact in texts)
+        added = [fact for text, fact in texts if text not in before]
+        if len(added) + len(before - present) > incremental.MAX_CHANGE * len(texts):
+            return None
+        base_entry = self._key(base.inputs)
+        stored = _RECENT.get(base_entry) or self._store.load("static", base_entry, StaticResult.from_json)
+        if stored is None or len(stored.derived) != len(base.derivations):
+            return None
+        kept = incremental.kept(base, present)
+        survivors = [stored.derived[index] for index in kept]
+        ordered = _Ordered(survivors)
+        if self._difference is None:
+            self._difference = incremental.DifferenceEvaluator(self._split.static)
+        difference = self._difference
+        difference.known = ordered.holds
+        old = [fact for text, fact in texts if text in before]
+        _matches, derived = difference.run([*incremental.marked(old, 0),
+                                            *incremental.marked(difference.needed(survivors, added), 0),
+                                            *incremental.marked(added, 1)])
+        fresh = [fact for fact in derived if not ordered.holds(fact)]
+        kept_at = frozenset(kept)
+        form = StaticResult(tuple(fresh), ()).to_json()
+        del form["matches"]
+        form.update(base=base_entry, dropped=[i for i in range(len(stored.derived)) if i not in kept_at])
+        return StaticResult(ordered.merged(fresh), ()), form
+
+
+
+def canonical(fact: Fact) -> str:
+    """An input's text in a key: compact, fields sorted, no value JSON cannot hold exactly."""
+    return json.dumps(fact, sort_keys=True, separators=(",", ":"), allow_nan=False)
+
+
+def _canonical_texts(inputs: Iterable[Fact]) -> list[tuple[str, Fact]] | None:
+    """Each input with its canonical text, sorted by it; None when a value cannot be written exactly
+    (then the result is computed, not cached)."""
+    try:
+        return sorted(((canonical(fact), fact) for fact in inputs), key=lambda pair: pair[0])
+    except (TypeError, ValueError):
+        return None
+
+
+class _Ordered:
+    """Facts in the order of their sort keys, each key computed only when a comparison needs it."""
+
+    def __init__(self, facts: Sequence[Fact]) -> None:
+        self._facts = facts
+        self._keys: dict[int, str] = {}
+
+    def __len__(self) -> int:
+        return len(self._facts)
+
+    def __getitem__(self, index: int) -> str:
+        found = self._keys.get(index)
+        if found is None:
+            found = self._keys[index] = sort_key(self._facts[index])
+        return found
+
+    def holds(self, fact: Fact) -> bool:
+        text = sort_key(fact)
+        at = bisect.bisect_left(self, text)  # type: ignore[arg-type]
+        return at < len(self) and self[at] == text
+
+    def merged(self, added: Iterable[Fact]) -> tuple[Fact, ...]:
+        """These facts and ``added`` (those not among them), in sort-key order."""
+        extra = {text: fact for fact in added if not self.holds(fact) for text in (sort_key(fact),)}
+        merged: list[Fact] = []
+        start = 0
+        for text in sorted(extra):
+            at = bisect.bisect_left(self, text, lo=start)  # type: ignore[arg-type]
+            merged.extend(self._facts[start:at])
+            merged.append(extra[text])
+            start = at
+        merged.extend(self._facts[start:])
+        return tuple(merged)
 
 
 def _remember(entry: str, result: StaticResult) -> None:

@@ -393,7 +393,7 @@ def test_every_format_is_byte_identical_with_and_without_the_cache(folder: Path,
     monkeypatch.setattr(knowledge, "_LOADED", [])
     assert _check(folder, tmp_path / "cold", [], capsys) == expected
     # and the verdict that the files are valid, for an organization whose files are all valid
-    assert {p.name.split("-")[0] for p in _entries(cache_dir)} - {"verdicts"} == {"catalog", "knowledge", "static"}
+    assert {p.name.split("-")[0] for p in _entries(cache_dir)} - {"verdicts"} == {"catalog", "knowledge", "provenance", "static"}
     assert _check(folder, tmp_path / "warm", [], capsys) == expected
     report = ["report", str(folder), "--today", TODAY, "-o", str(tmp_path / "r.html"), "-o", str(tmp_path / "r.md")]
     main([*report, "--no-cache"])
@@ -511,7 +511,7 @@ def test_shipped_entries_serve_an_empty_cache_and_change_nothing(cache_dir: Path
 
     shipped = tmp_path / "shipped"
     names = prebuild(shipped)
-    assert sorted(n.split("-")[0] for n in names) == ["catalog", "knowledge", "static"]
+    assert sorted(n.split("-")[0] for n in names) == ["catalog", "knowledge", "provenance", "static"]
     assert os.environ["INTERLOCK_CACHE_DIR"] == str(cache_dir)  # put back
     monkeypatch.setattr(cache, "SHIPPED", shipped)
     monkeypatch.setattr(static, "_RECENT", {})
@@ -531,9 +531,14 @@ def test_shipped_entries_serve_an_empty_cache_and_change_nothing(cache_dir: Path
     assert [p.name.split("-")[0] for p in _entries(cache_dir)] == ["verdicts"]
     monkeypatch.setattr(static, "_RECENT", {})
     assert lint([org], Config(cache=False)).findings == result.findings
-    # an organization of its own metrics gets its causal paths in the user's cache, as before
-    lint([ROOT / "policies"], Config())
+    # an organization of its own metrics gets its causal paths in the user's cache, derived from the
+    # shipped ones by difference (engine/evaluation/incremental.py), and they are the same
+    with mock.patch.object(static.CachedEvaluator, "_derive_all", side_effect=AssertionError("derived everything")):
+        own = lint([ROOT / "policies"], Config())
     assert [p.name.split("-")[0] for p in _entries(cache_dir)] == ["static", "verdicts", "verdicts"]
+    monkeypatch.setattr(static, "_RECENT", {})
+    plain = lint([ROOT / "policies"], Config(cache=False))
+    assert (own.findings, own.derived) == (plain.findings, plain.derived)
 
 
 def test_shipped_entries_are_not_read_without_the_cache(cache_dir: Path, tmp_path: Path,
