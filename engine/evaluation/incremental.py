@@ -157,12 +157,15 @@ class DifferenceEvaluator(Evaluator):
         self._rules_given = tuple(rules)
         #: whether a derived fact is already there (a kept one, set by the caller): then it is not fresh
         self.known: Callable[[Fact], bool] = lambda fact: False
+        #: the facts derived that were not already there (unmarked, maybe twice), since the caller emptied it
+        self.fresh: list[Fact] = []
 
     def _dispatch(self, name: str, bindings: Bindings, emit: Callable[[Fact], None]) -> None:
         plain = {alias: _unmarked(fact) for alias, fact in bindings.items()}
 
         def fresh(fact: Fact) -> None:
             if not self.known(fact):
+                self.fresh.append(fact)
                 emit({**fact, FRESH: 1})
 
         super()._dispatch(name, plain, fresh)
@@ -185,13 +188,21 @@ class DifferenceEvaluator(Evaluator):
                     field, fresh_field = joins[0]
                     allowed.setdefault((other.kind, field), set()).update(
                         f.get(fresh_field) for f in added if f.get("kind") == fresh.kind)
+        checks: dict[str, list[tuple[str, set[Any]]]] = {}
+        for (kind, field), values in allowed.items():
+            if kind not in unrestricted:
+                checks.setdefault(kind, []).append((field, values))
         chosen = []
         for fact in old:
             kind = fact.get("kind")
-            if kind in unrestricted or any(
-                    k == kind and (not isinstance(fact.get(field), str) or fact.get(field) in values)
-                    for (k, field), values in allowed.items()):
+            if kind in unrestricted:
                 chosen.append(fact)
+                continue
+            for field, values in checks.get(kind, ()):  # type: ignore[arg-type]
+                value = fact.get(field)
+                if not isinstance(value, str) or value in values:
+                    chosen.append(fact)
+                    break
         return chosen
 
 

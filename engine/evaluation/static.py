@@ -281,17 +281,16 @@ class CachedEvaluator:
         if self._difference is None:
             self._difference = incremental.DifferenceEvaluator(self._split.static)
         difference = self._difference
-        difference.known = ordered.holds
+        difference.known, difference.fresh = ordered.holds, []
         old = [fact for text, fact in texts if text in before]
-        _matches, derived = difference.run([*incremental.marked(old, 0),
-                                            *incremental.marked(difference.needed(survivors, added), 0),
-                                            *incremental.marked(added, 1)])
-        fresh = [fact for fact in derived if not ordered.holds(fact)]
+        difference.run([*incremental.marked(old, 0), *incremental.marked(difference.needed(survivors, added), 0),
+                        *incremental.marked(added, 1)], derived=False)
+        fresh = list({sort_key(fact): fact for fact in difference.fresh}.values())
         kept_at = frozenset(kept)
         form = StaticResult(tuple(fresh), ()).to_json()
         del form["matches"]
         form.update(base=base_entry, dropped=[i for i in range(len(stored.derived)) if i not in kept_at])
-        return StaticResult(ordered.merged(fresh), ()), form
+        return StaticResult(ordered.merged(fresh, absent=True), ()), form
 
 
 
@@ -330,9 +329,9 @@ class _Ordered:
         at = bisect.bisect_left(self, text)  # type: ignore[arg-type]
         return at < len(self) and self[at] == text
 
-    def merged(self, added: Iterable[Fact]) -> tuple[Fact, ...]:
-        """These facts and ``added`` (those not among them), in sort-key order."""
-        extra = {text: fact for fact in added if not self.holds(fact) for text in (sort_key(fact),)}
+    def merged(self, added: Iterable[Fact], absent: bool = False) -> tuple[Fact, ...]:
+        """These facts and ``added`` (those not among them; ``absent``: none is), in sort-key order."""
+        extra = {text: fact for fact in added if absent or not self.holds(fact) for text in (sort_key(fact),)}
         merged: list[Fact] = []
         start = 0
         for text in sorted(extra):
