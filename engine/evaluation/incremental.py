@@ -5,7 +5,7 @@ own causal paths, so its first run (a cold cache) used to derive all ~10,000 of 
 the run. Most are the built-in knowledge base's own, already derived when Interlock was installed
 (engine/prebuilt/). So every full static derivation also records its *provenance*: the input facts
 it read, and for each derived fact every match that derived it. A later knowledge base is then
-derived from that base (``derive``), the semi-naive way:
+derived from that base (``static.CachedEvaluator._from_provenance``), the semi-naive way:
 
 * **kept**: a base fact survives when one of its derivations reads only inputs that are still there
   and facts that survive (a positive rule set: nothing derived from a removed edge is kept);
@@ -28,7 +28,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from interlock.evaluation.adapter import Bindings, Fact
-from interlock.evaluation.compiler import CompiledRule, FieldTest, Ref
+from interlock.evaluation.compiler import CompiledRule, FieldTest, Pattern, Ref
 from interlock.evaluation.evaluate import Evaluator
 from interlock.evaluation.rulebook import Rule
 
@@ -206,13 +206,14 @@ class DifferenceEvaluator(Evaluator):
         return chosen
 
 
-def _fresh_variants(compiled: CompiledRule) -> list[tuple[Any, ...]]:
+def _fresh_variants(compiled: CompiledRule) -> list[tuple[Pattern, ...]]:
+    """One pattern list per pattern of ``compiled``, that pattern requiring a fresh fact."""
     mark = FieldTest(FRESH, "eq", 1)
     return [tuple(replace(p, tests=(*p.tests, mark)) if i == index else p for i, p in enumerate(compiled.patterns))
             for index in range(len(compiled.patterns))]
 
 
-def _joins(fresh: Any, other: Any) -> list[tuple[str, str]]:
+def _joins(fresh: Pattern, other: Pattern) -> list[tuple[str, str]]:
     """(other's field, fresh's field) for each equality between the two patterns, either way."""
     found = [(t.field, t.value.field) for t in other.tests
              if t.op == "eq" and isinstance(t.value, Ref) and t.value.alias == fresh.alias]

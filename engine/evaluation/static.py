@@ -169,7 +169,7 @@ class CachedEvaluator:
         self._store = store
         self._dynamic = Evaluator(self._split.dynamic)
         self._static: Evaluator | None = None  # compiled on the first miss only
-        self._difference: DifferenceEvaluator | None = None  # compiled on the first difference only
+        self._difference: incremental.DifferenceEvaluator | None = None  # compiled on the first difference only
         self._rules_text = json.dumps([_describe(rule, compiled) for rule, compiled in self._split.static])
         self._derived = frozenset(compiled.derives for _rule, compiled in rules if compiled.derives)
         #: whether a miss can be derived from a stored provenance (engine/evaluation/incremental.py)
@@ -233,13 +233,16 @@ class CachedEvaluator:
         if "base" not in value:
             return StaticResult.from_json(value)
         base_entry, dropped = value["base"], value["dropped"]
-        base = _RECENT.get(base_entry) if type(base_entry) is str else None
-        base = base or self._store.load("static", base_entry, StaticResult.from_json)
+        base = self._whole(base_entry) if type(base_entry) is str else None
         if base is None or type(dropped) is not list or not {type(i) for i in dropped} <= {int}:
             raise ValueError("no base")
         gone = frozenset(dropped)
         kept = [fact for index, fact in enumerate(base.derived) if index not in gone]
         return StaticResult(_Ordered(kept).merged(_facts(value["shapes"], value["rows"])), ())
+
+    def _whole(self, entry: str) -> StaticResult | None:
+        """The whole stored result of ``entry`` (a base of differences: never itself a difference)."""
+        return _RECENT.get(entry) or self._store.load("static", entry, StaticResult.from_json)
 
     def _key(self, texts: Sequence[str]) -> str:
         """The digest of the static rules and of exactly their input facts (their canonical texts, sorted)."""
@@ -272,7 +275,7 @@ class CachedEvaluator:
         if len(added) + len(before - present) > incremental.MAX_CHANGE * len(texts):
             return None
         base_entry = self._key(base.inputs)
-        stored = _RECENT.get(base_entry) or self._store.load("static", base_entry, StaticResult.from_json)
+        stored = self._whole(base_entry)
         if stored is None or len(stored.derived) != len(base.derivations):
             return None
         kept = incremental.kept(base, present)
